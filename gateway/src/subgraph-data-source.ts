@@ -1,0 +1,28 @@
+import { RemoteGraphQLDataSource, type GraphQLDataSourceProcessOptions } from '@apollo/gateway';
+import type { RequestContext } from '../../lib/auth/identity';
+import { CORRELATION_HEADER, INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-token';
+
+/** The identity of the gateway itself, for its own schema introspection of the subgraphs. */
+export const GATEWAY_IDENTITY = { subject: 'sightline-gateway', role: 'viewer' } as const;
+
+/**
+ * Calls a subgraph with the signed internal header: the subgraph learns who the caller is and
+ * that the call came through the gateway, plus the correlation id for its logs and event metadata.
+ */
+export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestContext> {
+  constructor(
+    url: string,
+    private readonly internalSecret: string,
+  ) {
+    super({ url });
+  }
+
+  override willSendRequest({ request, context }: GraphQLDataSourceProcessOptions<RequestContext>): void {
+    // Health checks and schema loads run without a request context.
+    const ctx = 'identity' in context ? (context as RequestContext) : undefined;
+    const identity = ctx?.identity ?? GATEWAY_IDENTITY;
+    const correlationId = ctx?.correlationId ?? 'gateway';
+    request.http?.headers.set(INTERNAL_HEADER, signInternalToken(this.internalSecret, identity, correlationId));
+    request.http?.headers.set(CORRELATION_HEADER, correlationId);
+  }
+}

@@ -1,0 +1,13 @@
+// Tests are named by kind: *.unit.spec.ts (no engine), *.int.spec.ts (a real engine),
+// *.e2e.spec.ts (the whole stack through the gateway). All run in one `npm test`.
+/** @type {import('jest').Config} */
+module.exports = {
+  testEnvironment: 'node',
+  roots: ['<rootDir>/test'],
+  testMatch: ['**/*.spec.ts'],
+  transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { target: 'es2023' } }] },
+  testTimeout: 60000,
+  // Engines are shared by all test files; two workers match the two cores.
+  maxWorkers: 2,
+  setupFiles: ['<rootDir>/test/support/env.ts'],
+};

@@ -1,0 +1,38 @@
+import jwt from 'jsonwebtoken';
+import { AppError } from '../errors/app-error';
+import type { Identity } from './identity';
+import { isRole } from './roles';
+
+/** The header the gateway signs and every subgraph checks: nothing reaches a subgraph around the gateway. */
+export const INTERNAL_HEADER = 'x-sightline-internal';
+export const CORRELATION_HEADER = 'x-correlation-id';
+
+const AUDIENCE = 'sightline-subgraph';
+const ISSUER = 'sightline-gateway';
+// Short: a captured header is useless a minute later.
+const TTL_SECONDS = 60;
+
+export function signInternalToken(secret: string, identity: Identity, correlationId: string): string {
+  return jwt.sign({ role: identity.role, cid: correlationId }, secret, {
+    algorithm: 'HS256',
+    subject: identity.subject,
+    audience: AUDIENCE,
+    issuer: ISSUER,
+    expiresIn: TTL_SECONDS,
+  });
+}
+
+export function verifyInternalToken(secret: string, token: string | undefined): { identity: Identity; correlationId: string } {
+  if (!token) throw new AppError('UNAUTHENTICATED', 'subgraphs answer only requests that come through the gateway');
+  let claims: jwt.JwtPayload;
+  try {
+    const decoded = jwt.verify(token, secret, { algorithms: ['HS256'], audience: AUDIENCE, issuer: ISSUER });
+    if (typeof decoded === 'string') throw new Error('unexpected payload');
+    claims = decoded;
+  } catch {
+    throw new AppError('UNAUTHENTICATED', 'invalid internal token: requests must come through the gateway');
+  }
+  const role: unknown = claims.role;
+  if (!isRole(role) || typeof claims.sub !== 'string') throw new AppError('UNAUTHENTICATED', 'internal token lacks identity');
+  return { identity: { subject: claims.sub, role }, correlationId: typeof claims.cid === 'string' ? claims.cid : 'unknown' };
+}

@@ -1,0 +1,101 @@
+import { EnvReader } from './env';
+
+/**
+ * The whole configuration of every Sightline process, read and validated once at start-up.
+ * Every name here is documented in README.md and used by docker-compose.yml (a test checks both).
+ */
+export interface Config {
+  readonly production: boolean;
+  readonly logLevel: string;
+  /** Prefix of every database, index, exchange and queue name: isolates test runs from each other. */
+  readonly namespace: string;
+  readonly ports: { gateway: number; command: number; query: number; media: number };
+  readonly host: string;
+  readonly subgraphUrls: { command: string; query: string; media: string };
+  readonly mongodb: { url: string; database: string };
+  readonly amqp: { url: string };
+  readonly elasticsearch: { url: string };
+  readonly auth: {
+    /** HS256 secret for user tokens in development; empty in production where JWKS is used. */
+    jwtSecret: string;
+    jwksUrl: string | undefined;
+    jwtIssuer: string | undefined;
+    jwtAudience: string | undefined;
+    /** Signs the gateway -> subgraph header so subgraphs refuse anything that bypassed the gateway. */
+    internalSecret: string;
+  };
+  readonly media: {
+    hlsDir: string;
+    publicBaseUrl: string;
+    linkSecret: string;
+    linkTtlSeconds: number;
+    maxSessions: number;
+    idleTimeoutSeconds: number;
+    ffmpegPath: string;
+  };
+  readonly readYourWritesTimeoutMs: number;
+}
+
+const DEV_JWT_SECRET = 'sightline-development-jwt-secret';
+const DEV_INTERNAL_SECRET = 'sightline-development-internal-secret';
+const DEV_LINK_SECRET = 'sightline-development-hls-link-secret';
+
+export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
+  const read = new EnvReader(env);
+  const production = read.string('NODE_ENV', 'development') === 'production';
+  const host = read.string('SIGHTLINE_HOST', '127.0.0.1');
+  const ports = {
+    gateway: read.int('GATEWAY_PORT', 4000, 0, 65535),
+    command: read.int('COMMAND_PORT', 4001, 0, 65535),
+    query: read.int('QUERY_PORT', 4002, 0, 65535),
+    media: read.int('MEDIA_PORT', 4003, 0, 65535),
+  };
+  const namespace = read.string('SIGHTLINE_NAMESPACE', 'sightline');
+  read.require(/^[a-z][a-z0-9_-]{0,40}$/.test(namespace), 'SIGHTLINE_NAMESPACE must match [a-z][a-z0-9_-]{0,40}');
+
+  const jwtSecret = read.string('JWT_SECRET', production ? '' : DEV_JWT_SECRET);
+  const jwksUrl = read.optionalString('JWKS_URL');
+  read.require(!production || jwksUrl !== undefined || jwtSecret !== '', 'production needs JWKS_URL or JWT_SECRET');
+  const internalSecret = read.string('INTERNAL_SECRET', production ? '' : DEV_INTERNAL_SECRET);
+  read.require(internalSecret.length >= 16, 'INTERNAL_SECRET must be set (at least 16 characters)');
+  const linkSecret = read.string('HLS_LINK_SECRET', production ? '' : DEV_LINK_SECRET);
+  read.require(linkSecret.length >= 16, 'HLS_LINK_SECRET must be set (at least 16 characters)');
+
+  const config: Config = {
+    production,
+    logLevel: read.string('LOG_LEVEL', production ? 'info' : 'info'),
+    namespace,
+    ports,
+    host,
+    subgraphUrls: {
+      command: read.url('COMMAND_URL', `http://127.0.0.1:${ports.command}/graphql`, ['http:', 'https:']),
+      query: read.url('QUERY_URL', `http://127.0.0.1:${ports.query}/graphql`, ['http:', 'https:']),
+      media: read.url('MEDIA_URL', `http://127.0.0.1:${ports.media}/graphql`, ['http:', 'https:']),
+    },
+    mongodb: {
+      url: read.url('MONGODB_URL', 'mongodb://127.0.0.1:27017', ['mongodb:', 'mongodb+srv:']),
+      database: read.string('MONGODB_DATABASE', namespace),
+    },
+    amqp: { url: read.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']) },
+    elasticsearch: { url: read.url('ELASTICSEARCH_URL', 'http://127.0.0.1:9200', ['http:', 'https:']) },
+    auth: {
+      jwtSecret,
+      jwksUrl,
+      jwtIssuer: read.optionalString('JWT_ISSUER'),
+      jwtAudience: read.optionalString('JWT_AUDIENCE'),
+      internalSecret,
+    },
+    media: {
+      hlsDir: read.string('HLS_DIR', '.data/hls'),
+      publicBaseUrl: read.string('PUBLIC_BASE_URL', `http://127.0.0.1:${ports.gateway}`),
+      linkSecret,
+      linkTtlSeconds: read.int('HLS_LINK_TTL_SECONDS', 3600, 10, 7 * 24 * 3600),
+      maxSessions: read.int('MEDIA_MAX_SESSIONS', 24, 1, 1000),
+      idleTimeoutSeconds: read.int('MEDIA_IDLE_TIMEOUT_SECONDS', 60, 5, 24 * 3600),
+      ffmpegPath: read.string('FFMPEG_PATH', 'ffmpeg'),
+    },
+    readYourWritesTimeoutMs: read.int('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60000),
+  };
+  read.done();
+  return config;
+}

@@ -6,21 +6,41 @@ import type { Channel } from 'amqplib';
  */
 export function amqpNames(namespace: string) {
   return {
+    /** Every stored domain event; routing key `<aggregate>.<EventType>`. */
     eventsExchange: `${namespace}.events`,
+    /** Raw events from external systems; routing key `<system>.<type>`. */
     ingestExchange: `${namespace}.ingest`,
     ingestQueue: `${namespace}.ingest`,
     ingestDlq: `${namespace}.ingest.dlq`,
     projectorQueue: `${namespace}.projector`,
     projectorDlq: `${namespace}.projector.dlq`,
-    mediaQueue: `${namespace}.media.cameras`,
+    /** Camera events for the media subgraph's own camera store. */
+    mediaCamerasQueue: `${namespace}.media.cameras`,
+    /** Stream session status changes from media; routing key `stream.<cameraId>`. */
     streamStatusExchange: `${namespace}.streams`,
   } as const;
 }
 export type AmqpNames = ReturnType<typeof amqpNames>;
 
-/** Declares the shared exchanges; idempotent, so every process may call it at start. */
-export async function assertSharedExchanges(channel: Channel, names: AmqpNames): Promise<void> {
+/**
+ * Declares every shared exchange and durable queue with its bindings. Every process calls it at
+ * start (it is idempotent), so a queue exists from the first start of any process and no event
+ * published later is lost to a consumer that starts after the publisher. Queue arguments live only
+ * here: RabbitMQ refuses a re-declaration with different arguments.
+ */
+export async function assertSharedTopology(channel: Channel, names: AmqpNames): Promise<void> {
   await channel.assertExchange(names.eventsExchange, 'topic', { durable: true });
   await channel.assertExchange(names.ingestExchange, 'topic', { durable: true });
   await channel.assertExchange(names.streamStatusExchange, 'topic', { durable: true });
+
+  await channel.assertQueue(names.ingestQueue, { durable: true });
+  await channel.bindQueue(names.ingestQueue, names.ingestExchange, '#');
+  await channel.assertQueue(names.ingestDlq, { durable: true });
+
+  await channel.assertQueue(names.projectorQueue, { durable: true });
+  await channel.bindQueue(names.projectorQueue, names.eventsExchange, '#');
+  await channel.assertQueue(names.projectorDlq, { durable: true });
+
+  await channel.assertQueue(names.mediaCamerasQueue, { durable: true });
+  await channel.bindQueue(names.mediaCamerasQueue, names.eventsExchange, 'camera.*');
 }

@@ -1,0 +1,160 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { signDevelopmentToken } from '../../lib/auth/development-token';
+import type { Role } from '../../lib/auth/roles';
+import { repoRoot } from '../../lib/paths';
+import { testNamespace } from './namespace';
+import { freePort } from './ports';
+
+export type ServiceName = 'command' | 'query' | 'media' | 'gateway';
+
+const ENTRY: Record<ServiceName, string> = {
+  command: 'dist/subgraphs/command/src/main.js',
+  query: 'dist/subgraphs/query/src/main.js',
+  media: 'dist/subgraphs/media/src/main.js',
+  gateway: 'dist/gateway/src/main.js',
+};
+
+export const TEST_JWT_SECRET = 'sightline-test-jwt-secret';
+
+export interface GraphQLResponse<T = Record<string, unknown>> {
+  data?: T | null;
+  errors?: Array<{ message: string; extensions?: Record<string, unknown> }>;
+}
+
+export interface Stack {
+  namespace: string;
+  env: Record<string, string>;
+  gatewayUrl: string;
+  baseUrl: string;
+  ports: Record<ServiceName, number>;
+  processes: Map<ServiceName, ChildProcess>;
+  logs: Map<ServiceName, string[]>;
+  token(role: Role, subject?: string): string;
+  graphql<T = Record<string, unknown>>(query: string, variables?: Record<string, unknown>, role?: Role | null): Promise<GraphQLResponse<T>>;
+  /** Restarts (or starts) one service, e.g. after killing it in a fault test. */
+  startService(name: ServiceName): Promise<ChildProcess>;
+  stop(): Promise<void>;
+}
+
+async function waitFor(url: string, timeoutMs: number, isDead: () => string | undefined): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const dead = isDead();
+    if (dead) throw new Error(dead);
+    try {
+      const response = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (response.ok) return;
+    } catch {
+      // not up yet
+    }
+    if (Date.now() > deadline) throw new Error(`${url} not ready after ${timeoutMs} ms`);
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
+}
+
+/**
+ * Starts real Sightline processes (built in dist/) against the real engines, in a namespace of their
+ * own and on free ports, and waits until they are ready. Requires `npm run build` and running engines
+ * (`npm test` does both).
+ */
+export async function startStack(options: { services?: ServiceName[]; env?: Record<string, string>; label?: string } = {}): Promise<Stack> {
+  const services = options.services ?? ['command', 'query', 'media', 'gateway'];
+  for (const service of services) {
+    if (!existsSync(path.join(repoRoot, ENTRY[service]))) throw new Error(`${ENTRY[service]} missing: run npm run build`);
+  }
+  const namespace = testNamespace(options.label ?? 'stack');
+  const ports = {
+    command: await freePort(),
+    query: await freePort(),
+    media: await freePort(),
+    gateway: await freePort(),
+  };
+  const env: Record<string, string> = {
+    SIGHTLINE_NAMESPACE: namespace,
+    GATEWAY_PORT: String(ports.gateway),
+    COMMAND_PORT: String(ports.command),
+    QUERY_PORT: String(ports.query),
+    MEDIA_PORT: String(ports.media),
+    JWT_SECRET: TEST_JWT_SECRET,
+    HLS_DIR: mkdtempSync(path.join(os.tmpdir(), `${namespace}-hls-`)),
+    PUBLIC_BASE_URL: `http://127.0.0.1:${ports.gateway}`,
+    LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'info',
+    ...options.env,
+  };
+  const processes = new Map<ServiceName, ChildProcess>();
+  const logs = new Map<ServiceName, string[]>();
+
+  const startService = async (name: ServiceName): Promise<ChildProcess> => {
+    const child = spawn(process.execPath, [ENTRY[name]], {
+      cwd: repoRoot,
+      env: { ...process.env, ...env, NODE_ENV: env.NODE_ENV ?? 'development' },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    const lines: string[] = logs.get(name) ?? [];
+    logs.set(name, lines);
+    const keep = (chunk: Buffer) => {
+      lines.push(...chunk.toString().split('\n').filter(Boolean));
+      if (lines.length > 2000) lines.splice(0, lines.length - 2000);
+    };
+    child.stdout?.on('data', keep);
+    child.stderr?.on('data', keep);
+    processes.set(name, child);
+    const health = name === 'gateway' ? 'readyz' : 'healthz';
+    await waitFor(`http://127.0.0.1:${ports[name]}/${health}`, 60000, () =>
+      child.exitCode !== null ? `${name} exited with ${child.exitCode}:\n${lines.slice(-30).join('\n')}` : undefined,
+    );
+    return child;
+  };
+
+  const stop = async () => {
+    await Promise.all(
+      [...processes.values()].map(
+        (child) =>
+          new Promise<void>((resolve) => {
+            if (child.exitCode !== null || child.signalCode !== null) return resolve();
+            const timer = setTimeout(() => child.kill('SIGKILL'), 10000);
+            child.once('exit', () => {
+              clearTimeout(timer);
+              resolve();
+            });
+            child.kill('SIGTERM');
+          }),
+      ),
+    );
+  };
+
+  try {
+    // Subgraphs first (in parallel), then the gateway that composes them.
+    await Promise.all(services.filter((s) => s !== 'gateway').map(startService));
+    if (services.includes('gateway')) await startService('gateway');
+  } catch (error) {
+    await stop();
+    throw error;
+  }
+
+  const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
+  const token = (role: Role, subject = `test-${role}`) => signDevelopmentToken(TEST_JWT_SECRET, { subject, role, expiresInSeconds: 3600 });
+  return {
+    namespace,
+    env,
+    gatewayUrl,
+    baseUrl: `http://127.0.0.1:${ports.gateway}`,
+    ports,
+    processes,
+    logs,
+    token,
+    async graphql<T>(query: string, variables?: Record<string, unknown>, role: Role | null = 'admin') {
+      const response = await fetch(gatewayUrl, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(role ? { authorization: `Bearer ${token(role)}` } : {}) },
+        body: JSON.stringify({ query, variables }),
+      });
+      return (await response.json()) as GraphQLResponse<T>;
+    },
+    startService,
+    stop,
+  };
+}

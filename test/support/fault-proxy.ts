@@ -1,0 +1,59 @@
+import net from 'node:net';
+
+/**
+ * A TCP proxy in front of a real engine that a fault test can cut and restore: to the process
+ * under test the engine goes away (connections reset, new ones refused) and comes back, while the
+ * shared engine keeps serving every other test. The engine itself is never faked.
+ */
+export interface FaultProxy {
+  port: number;
+  url(template: string): string;
+  /** Resets every open connection and refuses new ones until restore(). */
+  cut(): void;
+  restore(): void;
+  close(): Promise<void>;
+}
+
+export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
+  const sockets = new Set<net.Socket>();
+  let open = true;
+  const server = net.createServer((client) => {
+    if (!open) {
+      client.resetAndDestroy();
+      return;
+    }
+    const upstream = net.connect(targetPort, targetHost);
+    sockets.add(client);
+    sockets.add(upstream);
+    const drop = () => {
+      sockets.delete(client);
+      sockets.delete(upstream);
+      client.destroy();
+      upstream.destroy();
+    };
+    client.on('error', drop).on('close', drop);
+    upstream.on('error', drop).on('close', drop);
+    client.pipe(upstream);
+    upstream.pipe(client);
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const address = server.address();
+  const port = typeof address === 'object' && address ? address.port : 0;
+  return {
+    port,
+    url: (template) => template.replace(/:(\d+)(?=\/|$)/, `:${port}`),
+    cut() {
+      open = false;
+      for (const socket of sockets) socket.resetAndDestroy();
+      sockets.clear();
+    },
+    restore() {
+      open = true;
+    },
+    close: () =>
+      new Promise<void>((resolve) => {
+        for (const socket of sockets) socket.destroy();
+        server.close(() => resolve());
+      }),
+  };
+}

@@ -34,6 +34,18 @@ export interface Config {
     ffmpegPath: string;
   };
   readonly readYourWritesTimeoutMs: number;
+  /** The gateway's protection and subscription limits. */
+  readonly gateway: {
+    supergraphPollMs: number;
+    maxDepth: number;
+    maxCost: number;
+    maxBodyBytes: number;
+    rateLimitPerSecond: number;
+    rateLimitBurst: number;
+    /** Pending pushes kept per subscription; the oldest are dropped beyond it. */
+    subscriberQueueMax: number;
+    wsConnectionInitTimeoutMs: number;
+  };
 }
 
 const DEV_JWT_SECRET = 'sightline-development-jwt-secret';
@@ -95,6 +107,16 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ffmpegPath: read.string('FFMPEG_PATH', 'ffmpeg'),
     },
     readYourWritesTimeoutMs: read.int('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60000),
+    gateway: {
+      supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 10000, 100, 3600000),
+      maxDepth: read.int('GRAPHQL_MAX_DEPTH', 12, 2, 100),
+      maxCost: read.int('GRAPHQL_MAX_COST', 20000, 10, 10000000),
+      maxBodyBytes: read.int('GRAPHQL_MAX_BODY_BYTES', 2 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+      rateLimitPerSecond: read.int('RATE_LIMIT_PER_SECOND', 100, 1, 1000000),
+      rateLimitBurst: read.int('RATE_LIMIT_BURST', 200, 1, 1000000),
+      subscriberQueueMax: read.int('SUBSCRIBER_QUEUE_MAX', 1000, 1, 1000000),
+      wsConnectionInitTimeoutMs: read.int('WS_CONNECTION_INIT_TIMEOUT_MS', 3000, 100, 60000),
+    },
   };
   read.done();
   return config;

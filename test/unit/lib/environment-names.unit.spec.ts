@@ -27,7 +27,7 @@ describe('environment variable names', () => {
   const code = namesReadByCode();
 
   it('docker-compose.yml sets only variables the code reads', () => {
-    const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+    const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { environment?: Record<string, unknown> }>;
     };
     for (const service of SIGHTLINE_SERVICES) {
@@ -38,7 +38,7 @@ describe('environment variable names', () => {
   });
 
   it('docker-compose.yml gives the services the engines and secrets they need', () => {
-    const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8')) as {
+    const compose = parse(readFileSync(path.join(repoRoot, 'docker-compose.yml'), 'utf8'), { merge: true }) as {
       services: Record<string, { environment?: Record<string, unknown> }>;
     };
     for (const service of SIGHTLINE_SERVICES) {

@@ -1,0 +1,37 @@
+import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { startStack, type Stack } from '../../support/stack';
+
+// /readyz is ready only when every subgraph and engine answers: cut Elasticsearch away from the
+// query subgraph and the gateway must say so, then recover when it comes back.
+describe('gateway readiness follows the engines', () => {
+  let stack: Stack;
+  let elastic: FaultProxy;
+  beforeAll(async () => {
+    elastic = await startFaultProxy(Number(new URL(process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200').port || 9200));
+    stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'ready', env: { ELASTICSEARCH_URL: `http://127.0.0.1:${elastic.port}` } });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+    await elastic?.close();
+  });
+
+  const readiness = async () => {
+    const response = await fetch(`${stack.baseUrl}/readyz`);
+    return { status: response.status, body: (await response.json()) as { ready: boolean } };
+  };
+
+  it('turns 503 while Elasticsearch is unreachable and 200 again after', async () => {
+    expect((await readiness()).status).toBe(200);
+    elastic.cut();
+    const down = await readiness();
+    expect(down.status).toBe(503);
+    expect(down.body.ready).toBe(false);
+    elastic.restore();
+    let up = await readiness();
+    for (let i = 0; i < 20 && up.status !== 200; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 500));
+      up = await readiness();
+    }
+    expect(up.status).toBe(200);
+  });
+});

@@ -1,0 +1,62 @@
+import './styles.css';
+import { disconnect, onLinkState } from './api/subscriptions';
+import { session } from './session/session';
+import { can, type TokenInfo } from './session/token';
+import { fill, h } from './ui/dom';
+import { CamerasView } from './views/cameras';
+import { EventFeedView } from './views/event-feed';
+import { ProjectionsView } from './views/projections';
+import { signInView } from './views/sign-in';
+import { StatisticsView } from './views/statistics';
+
+const app = document.getElementById('app') as HTMLElement;
+let stopDashboard: (() => void) | undefined;
+
+const ROLE_TEXT = { viewer: 'Viewer (read only)', operator: 'Operator', admin: 'Admin' } as const;
+
+function dashboardView(info: TokenInfo): HTMLElement {
+  const canOperate = can(info.role, 'operator');
+  const cameras = new CamerasView(canOperate);
+  const feed = new EventFeedView(canOperate);
+  const stats = new StatisticsView();
+  const projections = new ProjectionsView(can(info.role, 'admin'));
+  cameras.onCameras = (list) => stats.setCameras(list);
+
+  const link = h('span', { class: 'link-state', id: 'link-state', role: 'status', 'data-state': 'connecting' }, 'Connecting…');
+  onLinkState((state) => {
+    link.dataset.state = state;
+    link.textContent = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Live updates paused: reconnecting';
+  });
+  const expiry = info.expiresAt ? h('span', { class: 'expiry' }, `until ${new Date(info.expiresAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`) : null;
+
+  const views = [cameras, feed, stats, projections];
+  for (const view of views) view.start();
+  stopDashboard = () => {
+    for (const view of views) view.stop();
+    disconnect();
+  };
+
+  return h(
+    'div',
+    { class: 'shell' },
+    h(
+      'header',
+      { class: 'top' },
+      h('h1', {}, 'Sightline'),
+      link,
+      h('span', { class: 'who', id: 'who' }, `${info.subject} · ${ROLE_TEXT[info.role]}`, expiry ? ' ' : '', expiry),
+      h('button', { type: 'button', id: 'sign-out', class: 'quiet', onclick: () => session.end() }, 'Sign out'),
+    ),
+    h('main', { id: 'main', class: 'grid', 'data-role': info.role }, cameras.root, feed.root, stats.root, projections.root),
+  );
+}
+
+function render(info: TokenInfo | undefined, reason?: string): void {
+  stopDashboard?.();
+  stopDashboard = undefined;
+  fill(app, info ? dashboardView(info) : signInView(reason));
+}
+
+const fragmentError = session.restore();
+session.onChange(render);
+render(session.info, fragmentError);

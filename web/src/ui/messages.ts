@@ -1,0 +1,31 @@
+import { ApiError } from '../api/graphql';
+
+/** Turns an error into a sentence a person can act on. `what` names the thing that failed ("the cameras"). */
+export function describeError(error: unknown, what: string): string {
+  if (!(error instanceof ApiError)) return `Could not load ${what}: ${error instanceof Error ? error.message : String(error)}`;
+  switch (error.code) {
+    case 'NETWORK':
+      return `Cannot reach the Sightline gateway to load ${what}. Check the connection; retrying.`;
+    case 'UNAVAILABLE':
+      return `A storage engine behind Sightline is down, so ${what} cannot be shown right now. Retrying; nothing was lost.`;
+    case 'STALE_READ':
+      return `The read model is behind; ${what} may be out of date for a moment.`;
+    case 'FORBIDDEN':
+      return `Your role does not allow this (${what}).`;
+    case 'UNAUTHENTICATED':
+      return 'Your session has ended. Sign in again.';
+    case 'NOT_FOUND':
+      return `Not found: ${what} no longer exists.`;
+    case 'BAD_USER_INPUT':
+      return `Sightline refused ${what}: ${error.message}`;
+    default:
+      return `Something went wrong with ${what}: ${error.message}`;
+  }
+}
+
+/** A status line: role=status so screen readers announce changes. */
+export function setStatus(element: HTMLElement, text: string, kind: 'info' | 'error' | 'empty' = 'info'): void {
+  element.textContent = text;
+  element.dataset.kind = kind;
+  element.hidden = text === '';
+}

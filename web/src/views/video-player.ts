@@ -1,0 +1,72 @@
+// The light build: no subtitles, alternate audio or DRM, which camera streams never use.
+import Hls from 'hls.js/light';
+
+export interface PlayerCallbacks {
+  onPlaying(): void;
+  onFailed(message: string): void;
+}
+
+const MAX_NETWORK_RETRIES = 6;
+
+/**
+ * Plays one signed HLS link in a muted <video> with hls.js (native HLS where hls.js is not
+ * supported, e.g. Safari on iOS). Returns the function that tears the player down.
+ */
+export function attachHls(video: HTMLVideoElement, url: string, callbacks: PlayerCallbacks): () => void {
+  video.muted = true;
+  video.autoplay = true;
+  video.playsInline = true;
+  const onPlaying = () => callbacks.onPlaying();
+  video.addEventListener('playing', onPlaying);
+
+  if (!Hls.isSupported()) {
+    if (video.canPlayType('application/vnd.apple.mpegurl')) {
+      video.src = url;
+      const onError = () => callbacks.onFailed('The browser could not play this stream.');
+      video.addEventListener('error', onError);
+      return () => {
+        video.removeEventListener('playing', onPlaying);
+        video.removeEventListener('error', onError);
+        video.removeAttribute('src');
+        video.load();
+      };
+    }
+    callbacks.onFailed('This browser cannot play HLS video.');
+    return () => video.removeEventListener('playing', onPlaying);
+  }
+
+  // Live edge close behind the camera; a playlist that is not there yet (stream STARTING) is retried.
+  const hls = new Hls({ liveSyncDurationCount: 2, manifestLoadingMaxRetry: 4, manifestLoadingRetryDelay: 1000, lowLatencyMode: false });
+  let networkRetries = 0;
+  hls.on(Hls.Events.MANIFEST_PARSED, () => {
+    void video.play().catch(() => undefined);
+  });
+  hls.on(Hls.Events.FRAG_LOADED, () => {
+    networkRetries = 0;
+  });
+  hls.on(Hls.Events.ERROR, (_event, data) => {
+    if (!data.fatal) return;
+    if (data.type === Hls.ErrorTypes.NETWORK_ERROR && networkRetries < MAX_NETWORK_RETRIES) {
+      networkRetries += 1;
+      setTimeout(() => hls.startLoad(), 1000 * networkRetries);
+      return;
+    }
+    if (data.type === Hls.ErrorTypes.MEDIA_ERROR) {
+      hls.recoverMediaError();
+      return;
+    }
+    const status = data.response?.code;
+    callbacks.onFailed(
+      status === 403 || status === 401
+        ? 'The video link has expired or was refused. Press Retry for a fresh link.'
+        : `The video stream failed (${data.details}).`,
+    );
+    hls.destroy();
+  });
+  hls.loadSource(url);
+  hls.attachMedia(video);
+  return () => {
+    video.removeEventListener('playing', onPlaying);
+    hls.destroy();
+  };
+}

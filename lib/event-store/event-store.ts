@@ -53,7 +53,9 @@ export interface EventStore {
   /**
    * Every committed event after `fromPosition` (exclusive) in position order, in batches, up to the
    * head seen when called (or `toPosition`). Never skips an event that commits late: it waits for
-   * (or recovers) in-flight appends below the head.
+   * (or recovers) in-flight appends below the head. `fromPosition` must be 0 or a position an
+   * earlier read delivered (a projection's checkpoint). Batches end on commit boundaries, so one may
+   * exceed `batchSize` by up to one commit (at most 1,000 events).
    */
   readAll(fromPosition: number, options?: ReadAllOptions): AsyncIterable<EventEnvelope[]>;
   /** The highest allocated global position (0 when empty). Every event at or below it is readable via readAll. */

@@ -7,6 +7,9 @@ import { upcast } from './upcasters';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
+/** The most events one append may carry: bounds the backward search in `resumeSlot`. */
+export const MAX_COMMIT = 1000;
+
 /**
  * Follows the global log slot by slot. A slot is decided by its outcome doc; an undecided slot
  * below the head is an append in flight (or one whose writer died): the reader waits for it, and
@@ -16,6 +19,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export class LogReader {
   /** When this reader first found each undecided slot: the recovery clock is the reader's own. */
   private readonly firstSeen = new Map<number, number>();
+  /** Last delivered position -> the slot after its commit, so a caller resuming where it stopped costs nothing. */
+  private readonly nextSlotAfter = new Map<number, number>();
 
   constructor(
     private readonly collections: StoreCollections,
@@ -27,7 +32,7 @@ export class LogReader {
     const batchSize = Math.max(1, options.batchSize ?? 500);
     const head = options.toPosition ?? (await headPosition());
     let batch: EventEnvelope[] = [];
-    let slot = fromPosition + 1;
+    let slot = await this.resumeSlot(fromPosition);
     while (slot <= head) {
       const outcome = await this.decided(slot);
       for (const text of outcome.events) {
@@ -36,12 +41,39 @@ export class LogReader {
         if (envelope.position > fromPosition && envelope.position <= head) batch.push(envelope);
       }
       slot = outcome.first + outcome.count;
+      const last = batch.at(-1);
+      if (last) this.rememberNextSlot(last.position, slot);
+      // Batches end on commit boundaries, so a caller's last position always resumes cleanly.
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
       }
     }
     if (batch.length > 0) yield batch;
+  }
+
+  /**
+   * The slot to read after `fromPosition`, which is 0 or a position this log delivered. Inside a
+   * multi-event commit the next position is not a slot of its own: find the commit that holds
+   * `fromPosition` (at most MAX_COMMIT `_id` probes back, usually one) and re-read it from its start.
+   */
+  private async resumeSlot(fromPosition: number): Promise<number> {
+    if (fromPosition <= 0) return 1;
+    const known = this.nextSlotAfter.get(fromPosition);
+    if (known !== undefined) return known;
+    for (let start = fromPosition; start > Math.max(0, fromPosition - MAX_COMMIT); start -= 1) {
+      const commit = this.recent.get(start) ?? (await engine(() => this.collections.commits.findOne({ _id: positionKey(start) })));
+      if (commit) return start + commit.count > fromPosition + 1 ? start : fromPosition + 1;
+    }
+    return fromPosition + 1;
+  }
+
+  private rememberNextSlot(position: number, slot: number): void {
+    this.nextSlotAfter.set(position, slot);
+    if (this.nextSlotAfter.size > 10000) {
+      const oldest = this.nextSlotAfter.keys().next();
+      if (!oldest.done) this.nextSlotAfter.delete(oldest.value);
+    }
   }
 
   /** The decided outcome of the commit starting at `slot`, waiting for or recovering it if needed. */

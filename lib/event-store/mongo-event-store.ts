@@ -3,7 +3,7 @@ import { CURRENT_SCHEMA_VERSION } from '../events/domain-events';
 import type { EventEnvelope } from '../events/envelope';
 import { decodeEnvelope, encodeEnvelope, positionKey, snapshotKey, streamKey, type CommitDoc, type StreamDoc } from './documents';
 import type { AppendCandidate, AppendOutcome, AppendResult, EventStore, ReadAllOptions, SnapshotStore } from './event-store';
-import { LogReader } from './log-reader';
+import { LogReader, MAX_COMMIT } from './log-reader';
 import { engine, insertIfAbsent, insertManyReportingTaken, storeCollections, type StoreCollections } from './mongo-collections';
 import { RecentOutcomes } from './recent-outcomes';
 import { upcast } from './upcasters';
@@ -95,6 +95,7 @@ async function append(
   if (candidates.length === 0) return { outcomes: [] };
   const streams = new Set(candidates.map((c) => c.streamId));
   if (streams.size !== candidates.length) throw new Error('append takes at most one event per stream');
+  if (candidates.length > MAX_COMMIT) throw new Error(`append takes at most ${MAX_COMMIT} events`);
   const count = candidates.length;
 
   for (;;) {

@@ -87,6 +87,16 @@ export function eventStoreContract(harness: ContractHarness): void {
     expect(tail.map((e) => e.position)).toEqual(all.slice(4).map((e) => e.position));
   });
 
+  it('resumes after any delivered position, even inside a multi-event commit', async () => {
+    const store = harness.store();
+    const before = await store.headPosition();
+    await store.append(Array.from({ length: 5 }, () => cameraCandidate(randomUUID(), 1)));
+    const all = await collect(store.readAll(before));
+    expect(all).toHaveLength(5);
+    const resumed = await collect(store.readAll(all[1]!.position));
+    expect(resumed.map((e) => e.eventId)).toEqual(all.slice(2).map((e) => e.eventId));
+  });
+
   it('rejects two events of one stream in a single append', async () => {
     const id = randomUUID();
     await expect(harness.store().append([cameraCandidate(id, 1), cameraCandidate(id, 2)])).rejects.toThrow('one event per stream');

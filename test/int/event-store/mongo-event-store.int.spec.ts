@@ -73,3 +73,14 @@ describe('MongoDB event store: late commits and dead writers', () => {
     expect(await store.streamVersion(streamId)).toBe(3000);
   });
 });
+
+describe('MongoDB event store: resuming in a fresh process', () => {
+  it('finds the commit holding a position it did not deliver itself', async () => {
+    const before = await store.headPosition();
+    await store.append(Array.from({ length: 4 }, () => cameraCandidate(randomUUID(), 1)));
+    const all = await collect(store.readAll(before));
+    const fresh = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
+    const resumed = await collect(fresh.readAll(all[0]!.position));
+    expect(resumed.map((e) => e.position)).toEqual(all.slice(1).map((e) => e.position));
+  });
+});

@@ -5,25 +5,42 @@ import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
+import { GraphQLError, type FormattedExecutionResult, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../../lib/auth/identity';
 import { CORRELATION_HEADER } from '../../lib/auth/internal-token';
 import type { Config } from '../../lib/config/config';
+import { AmqpConnection } from '../../lib/engines/amqp';
 import { AppError } from '../../lib/errors/app-error';
 import { makeFormatError, toGraphQLError } from '../../lib/graphql/errors';
 import { roleCheckPlugin } from '../../lib/graphql/role-check-plugin';
 import type { Logger } from '../../lib/logging/logger';
 import { createTokenVerifier } from './auth/user-token';
+import { dashboard } from './dashboard';
+import { hlsProxy, mediaBaseUrlOf } from './hls-proxy';
+import { GatewayMetrics } from './observability/metrics';
+import { operationPlugin, type GatewayContext } from './observability/operation-plugin';
+import { watchProjectionLag } from './observability/projection-lag';
+import { bodyErrorHandler } from './protection/http-errors';
+import { limitsPlugin } from './protection/limits-plugin';
+import { RateLimiter } from './protection/rate-limiter';
 import { checkReadiness } from './readiness';
 import { SignedSubgraphDataSource } from './subgraph-data-source';
+import { AmqpFeed } from './subscriptions/amqp-feed';
+import { EventRecordedSubscriptions } from './subscriptions/event-recorded';
+import { EventStatsSubscriptions } from './subscriptions/event-stats';
+import type { GatewayExecutor } from './subscriptions/fanout';
+import { StreamStatusSubscriptions } from './subscriptions/stream-status';
+import type { SubscriptionHooks } from './subscriptions/subscription-kind';
+import { subscriptionSchemaOf } from './subscriptions/subscription-schema';
+import { startWsServer } from './subscriptions/ws-server';
 
 export interface GatewayServer {
   url: string;
   port: number;
   httpServer: http.Server;
+  metrics: GatewayMetrics;
   stop(): Promise<void>;
 }
-
-const SUPERGRAPH_POLL_MS = 10000;
 
 export function correlationIdOf(header: string | string[] | undefined): string {
   const value = Array.isArray(header) ? header[0] : header;
@@ -36,49 +53,125 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   app.disable('x-powered-by');
   const httpServer = http.createServer(app);
   const verifyToken = createTokenVerifier(config.auth);
+  const metrics = new GatewayMetrics();
+  const limits = { maxDepth: config.gateway.maxDepth, maxCost: config.gateway.maxCost };
+  const rateLimiter = new RateLimiter(config.gateway.rateLimitPerSecond, config.gateway.rateLimitBurst);
 
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({
       subgraphs: Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url })),
       // Re-composes when a subgraph's schema changes: no gateway restart needed.
-      pollIntervalInMs: SUPERGRAPH_POLL_MS,
+      pollIntervalInMs: config.gateway.supergraphPollMs,
     }),
     buildService: ({ url }) => new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret),
     logger,
   });
+  let subscriptionSchema: GraphQLSchema | undefined;
+  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
+    subscriptionSchema = subscriptionSchemaOf(apiSchema);
+    logger.info('supergraph loaded; subscription schema rebuilt');
+  });
 
-  const server = new ApolloServer<RequestContext>({
+  const server = new ApolloServer<GatewayContext>({
     gateway,
     introspection: !config.production,
     includeStacktraceInErrorResponses: !config.production,
     formatError: makeFormatError(config.production),
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), roleCheckPlugin()],
+    // Batched (array) requests are refused: one operation per request keeps limits meaningful.
+    allowBatchedHttpRequests: false,
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), roleCheckPlugin(), limitsPlugin(limits), operationPlugin(metrics, logger)],
   });
   await server.start();
+
+  // Subscription payloads and ws queries run through the gateway itself, with the subscriber's identity.
+  const executor: GatewayExecutor = async (query, variables, context, operationName) => {
+    const response = await server.executeOperation(
+      { query, variables, ...(operationName ? { operationName } : {}) },
+      { contextValue: { ...context, internal: true } },
+    );
+    if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
+    return response.body.singleResult as FormattedExecutionResult;
+  };
+
+  const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-gateway');
+  const feed = new AmqpFeed(amqp, config.namespace, logger);
+  const hooks: SubscriptionHooks = {
+    onOpen: (field, delta) => metrics.subscriptionsOpen.inc({ field }, delta),
+    onPush: (field, kept) => {
+      metrics.subscriptionPushes.inc({ field });
+      if (!kept) metrics.subscriptionDrops.inc({ field });
+    },
+  };
+  const queueMax = config.gateway.subscriberQueueMax;
+  const eventRecorded = new EventRecordedSubscriptions(executor, feed, hooks, queueMax);
+  const eventStats = new EventStatsSubscriptions(executor, feed, hooks, queueMax);
+  const streamStatus = new StreamStatusSubscriptions(executor, feed, hooks, queueMax);
+  feed.on('events', async (message) => {
+    await Promise.all([eventRecorded.handle(message), eventStats.handle(message)]);
+  });
+  feed.on('streams', (message) => streamStatus.handle(message));
+  await feed.start();
+  amqp.start();
+
+  const ws = startWsServer({
+    httpServer,
+    path: '/graphql',
+    schema: () => subscriptionSchema,
+    verifyToken,
+    kinds: { eventRecorded, eventStatsUpdated: eventStats, streamStatusChanged: streamStatus },
+    executor,
+    limits,
+    rateLimiter,
+    production: config.production,
+    connectionInitTimeoutMs: config.gateway.wsConnectionInitTimeoutMs,
+    maxPayloadBytes: config.gateway.maxBodyBytes,
+    logger,
+    correlationIdOf,
+    onRateLimited: () => metrics.rateLimited.inc(),
+  });
+  const stopLagWatch = watchProjectionLag(executor, metrics, logger);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok', service: 'gateway' });
   });
   app.get('/readyz', async (_req, res) => {
-    const report = await checkReadiness(config.subgraphUrls);
+    const report = await checkReadiness(config.subgraphUrls, { amqp: amqp.connected, supergraph: subscriptionSchema !== undefined });
     res.status(report.ready ? 200 : 503).json(report);
   });
+  app.get('/metrics', async (_req, res) => {
+    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
+  });
+  app.use('/hls', hlsProxy(mediaBaseUrlOf(config.subgraphUrls.media)));
   app.use(
     '/graphql',
-    express.json({ limit: '2mb' }),
+    express.json({ limit: config.gateway.maxBodyBytes }),
+    bodyErrorHandler,
     expressMiddleware(server, {
       context: async ({ req }) => {
         const correlationId = correlationIdOf(req.headers[CORRELATION_HEADER]);
+        let identity: RequestContext['identity'];
         try {
-          const identity = await verifyToken(req.headers.authorization);
-          return { identity, correlationId };
+          identity = await verifyToken(req.headers.authorization);
         } catch (error) {
           if (error instanceof AppError) throw toGraphQLError(error);
           throw error;
         }
+        const taken = rateLimiter.take(identity.subject);
+        if (!taken.allowed) {
+          metrics.rateLimited.inc();
+          throw new GraphQLError(`rate limit exceeded for ${identity.subject}: retry in ${taken.retryAfterSeconds} s`, {
+            extensions: {
+              code: 'RATE_LIMITED',
+              retryAfter: taken.retryAfterSeconds,
+              http: { status: 429, headers: new Map([['retry-after', String(taken.retryAfterSeconds)]]) },
+            },
+          });
+        }
+        return { identity, correlationId };
       },
     }),
   );
+  app.use(dashboard());
 
   await new Promise<void>((resolve, reject) => {
     httpServer.once('error', reject);
@@ -91,8 +184,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     url: `http://${config.host}:${port}/graphql`,
     port,
     httpServer,
+    metrics,
     stop: async () => {
+      stopLagWatch();
+      eventStats.close();
+      await ws.close();
       await server.stop();
+      await amqp.close();
     },
   };
 }

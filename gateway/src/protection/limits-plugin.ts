@@ -1,0 +1,43 @@
+import type { ApolloServerPlugin } from '@apollo/server';
+import { GraphQLError } from 'graphql';
+import type { RequestContext } from '../../../lib/auth/identity';
+import { operationCost } from './query-cost';
+import { operationDepth } from './query-depth';
+
+export interface OperationLimits {
+  maxDepth: number;
+  maxCost: number;
+}
+
+/** An over-limit operation: refused before anything runs, with the figures that tell the client why. */
+export function limitExceeded(message: string, details: Record<string, number>): GraphQLError {
+  return new GraphQLError(message, { extensions: { code: 'LIMIT_EXCEEDED', ...details, http: { status: 400 } } });
+}
+
+/** Checks an operation against the depth and cost limits; the errors are empty when it passes. */
+export function checkOperationLimits(
+  limits: OperationLimits,
+  ...args: Parameters<typeof operationCost>
+): GraphQLError[] {
+  const [schema, document, operation, variables] = args;
+  const depth = operationDepth(document, operation);
+  if (depth > limits.maxDepth) return [limitExceeded(`operation depth ${depth} exceeds the limit ${limits.maxDepth}`, { depth, maxDepth: limits.maxDepth })];
+  const cost = operationCost(schema, document, operation, variables);
+  if (cost > limits.maxCost) return [limitExceeded(`operation cost ${cost} exceeds the limit ${limits.maxCost}`, { cost, maxCost: limits.maxCost })];
+  return [];
+}
+
+/** Depth and cost limits on every HTTP operation, after parsing and validation, before execution. */
+export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<RequestContext> {
+  return {
+    async requestDidStart() {
+      return {
+        async didResolveOperation({ schema, document, operation, request }) {
+          if (!operation) return;
+          const [error] = checkOperationLimits(limits, schema, document, operation, request.variables ?? {});
+          if (error) throw error;
+        },
+      };
+    },
+  };
+}

@@ -1,0 +1,106 @@
+import type { Channel, ChannelModel, ConsumeMessage } from 'amqplib';
+import type { AmqpConnection } from '../../../lib/engines/amqp';
+import { amqpNames, assertSharedTopology, type AmqpNames } from '../../../lib/events/topology';
+import type { Logger } from '../../../lib/logging/logger';
+import type { FeedHandler, FeedName, MessageFeed } from './message-feed';
+
+// Broker-side bound for a gateway that falls behind: the oldest messages go first.
+const QUEUE_MAX_LENGTH = 20000;
+// Messages being resolved at once; the broker holds the rest.
+const PREFETCH = 256;
+
+const BINDINGS = (names: AmqpNames): Record<FeedName, { exchange: string; pattern: string }> => ({
+  events: { exchange: names.eventsExchange, pattern: 'event.*' },
+  streams: { exchange: names.streamStatusExchange, pattern: 'stream.*' },
+});
+
+/**
+ * RabbitMQ behind the MessageFeed port: one exclusive auto-delete queue per gateway process, bound
+ * to an exchange only while some subscriber needs it. Every (re)connect redeclares the queue and
+ * rebinds what is retained (AmqpConnection reruns this setup).
+ */
+export class AmqpFeed implements MessageFeed {
+  private readonly handlers = new Map<FeedName, FeedHandler>();
+  private readonly holds = new Map<FeedName, number>();
+  private readonly bindings: Record<FeedName, { exchange: string; pattern: string }>;
+  private readonly names: AmqpNames;
+  private channel: Channel | undefined;
+  private queue: string | undefined;
+
+  constructor(
+    private readonly connection: AmqpConnection,
+    namespace: string,
+    private readonly logger: Logger,
+  ) {
+    this.names = amqpNames(namespace);
+    this.bindings = BINDINGS(this.names);
+  }
+
+  async start(): Promise<void> {
+    await this.connection.use((model) => this.setup(model));
+  }
+
+  on(feed: FeedName, handler: FeedHandler): void {
+    this.handlers.set(feed, handler);
+  }
+
+  retain(feed: FeedName): () => void {
+    const holds = (this.holds.get(feed) ?? 0) + 1;
+    this.holds.set(feed, holds);
+    if (holds === 1) void this.bind(feed, true);
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const left = (this.holds.get(feed) ?? 1) - 1;
+      this.holds.set(feed, left);
+      if (left === 0) void this.bind(feed, false);
+    };
+  }
+
+  private async setup(model: ChannelModel): Promise<void> {
+    const channel = await model.createChannel();
+    channel.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'subscription feed channel error'));
+    await assertSharedTopology(channel, this.names);
+    const { queue } = await channel.assertQueue('', {
+      exclusive: true,
+      autoDelete: true,
+      arguments: { 'x-max-length': QUEUE_MAX_LENGTH, 'x-overflow': 'drop-head' },
+    });
+    await channel.prefetch(PREFETCH);
+    await channel.consume(queue, (message) => {
+      if (message) void this.dispatch(channel, message);
+    });
+    this.channel = channel;
+    this.queue = queue;
+    for (const [feed, holds] of this.holds) if (holds > 0) await this.bind(feed, true);
+  }
+
+  private async bind(feed: FeedName, on: boolean): Promise<void> {
+    const { channel, queue } = this;
+    if (!channel || !queue) return; // bound on (re)connect
+    const { exchange, pattern } = this.bindings[feed];
+    try {
+      if (on) await channel.bindQueue(queue, exchange, pattern);
+      else await channel.unbindQueue(queue, exchange, pattern);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, feed, on }, 'subscription feed (un)bind failed');
+    }
+  }
+
+  private async dispatch(channel: Channel, message: ConsumeMessage): Promise<void> {
+    const feed: FeedName = message.fields.exchange === this.names.streamStatusExchange ? 'streams' : 'events';
+    const handler = this.handlers.get(feed);
+    try {
+      const body: unknown = JSON.parse(message.content.toString('utf8'));
+      if (handler && (this.holds.get(feed) ?? 0) > 0) await handler({ routingKey: message.fields.routingKey, body });
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message, routingKey: message.fields.routingKey }, 'subscription message not delivered');
+    }
+    try {
+      channel.ack(message);
+    } catch {
+      // the channel closed meanwhile: the exclusive queue went with it
+    }
+  }
+}

@@ -1,0 +1,95 @@
+import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
+import type { Identity, RequestContext } from '../../../lib/auth/identity';
+import type { InnerQuery } from './inner-query';
+import type { PushQueue } from './push-queue';
+
+/** Runs a query through the gateway itself (supergraph planning, roles, signed subgraph calls). */
+export type GatewayExecutor = (
+  query: string,
+  variables: Record<string, unknown>,
+  context: RequestContext,
+  operationName?: string | null,
+) => Promise<ExecutionResult>;
+
+export interface Subscriber {
+  queue: PushQueue<ExecutionResult>;
+  query: InnerQuery;
+  identity: Identity;
+  /**
+   * Decides, from the resolved payload, whether this subscriber gets it and in which form (e.g. a
+   * filter on the camera's site, which the envelope does not carry). Undefined: deliver as is.
+   */
+  shape?: (payload: Record<string, unknown>) => Record<string, unknown> | undefined;
+}
+
+const unavailable = (error: unknown): ExecutionResult => ({
+  errors: [{ message: `could not resolve the payload: ${(error as Error).message}`, extensions: { code: 'UNAVAILABLE' } }],
+});
+
+/**
+ * Delivers one message to many subscribers: the payload query runs once per distinct selection
+ * (and role), not once per subscriber, concurrently across messages, while every subscriber still
+ * receives payloads in message order.
+ */
+export class Fanout {
+  private readonly subscribers = new Set<Subscriber>();
+  private tail: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly executor: GatewayExecutor,
+    private readonly onPush: (dropped: boolean) => void,
+  ) {}
+
+  get size(): number {
+    return this.subscribers.size;
+  }
+
+  add(subscriber: Subscriber): () => void {
+    this.subscribers.add(subscriber);
+    return () => {
+      this.subscribers.delete(subscriber);
+    };
+  }
+
+  /** Resolves once the payload is queued for every matching subscriber. */
+  publish(match: (subscriber: Subscriber) => boolean, variables: Record<string, unknown>, correlationId: string): Promise<void> {
+    const groups = new Map<string, Subscriber[]>();
+    for (const subscriber of this.subscribers) {
+      if (!match(subscriber)) continue;
+      const key = `${subscriber.identity.role}\u0000${subscriber.query.key}`;
+      const group = groups.get(key);
+      if (group) group.push(subscriber);
+      else groups.set(key, [subscriber]);
+    }
+    if (groups.size === 0) return this.tail;
+    const results = Promise.all(
+      [...groups.values()].map(async (group) => {
+        const [first] = group as [Subscriber, ...Subscriber[]];
+        const result = await this.executor(first.query.text, { ...first.query.variables, ...variables }, { identity: first.identity, correlationId }).catch(
+          unavailable,
+        );
+        return { group, result };
+      }),
+    );
+    const delivered = this.tail.then(async () => {
+      for (const { group, result } of await results) for (const subscriber of group) this.deliver(subscriber, result);
+    });
+    this.tail = delivered.catch(() => undefined);
+    return delivered;
+  }
+
+  private deliver(subscriber: Subscriber, result: ExecutionResult): void {
+    if (subscriber.queue.isClosed) return;
+    const key = subscriber.query.responseKey;
+    const payload = result.data?.[key];
+    if (payload === null || payload === undefined) {
+      // Nothing to show and nothing to explain: the entity is gone or hidden, skip it.
+      if (!result.errors?.length) return;
+      this.onPush(subscriber.queue.push({ data: null, errors: result.errors }));
+      return;
+    }
+    const shaped = subscriber.shape ? subscriber.shape(payload as Record<string, unknown>) : (payload as Record<string, unknown>);
+    if (!shaped) return;
+    this.onPush(subscriber.queue.push({ data: { [key]: shaped }, ...(result.errors?.length ? { errors: result.errors } : {}) }));
+  }
+}

@@ -1,0 +1,165 @@
+import type http from 'node:http';
+import {
+  GraphQLError,
+  NoSchemaIntrospectionCustomRule,
+  getOperationAST,
+  parse,
+  print,
+  specifiedRules,
+  validate,
+  type DocumentNode,
+  type ExecutionArgs,
+  type FormattedExecutionResult,
+  type GraphQLSchema,
+} from 'graphql';
+import { CloseCode } from 'graphql-ws';
+import { useServer } from 'graphql-ws/use/ws';
+import jwt from 'jsonwebtoken';
+import { WebSocketServer, type WebSocket } from 'ws';
+import type { Identity, RequestContext } from '../../../lib/auth/identity';
+import { hasRole, requiredRoleFor } from '../../../lib/auth/roles';
+import { AppError } from '../../../lib/errors/app-error';
+import { toGraphQLError } from '../../../lib/graphql/errors';
+import { rootFieldsOf, rootTypeName } from '../../../lib/graphql/root-fields';
+import type { Logger } from '../../../lib/logging/logger';
+import { bearerToken, type TokenVerifier } from '../auth/user-token';
+import { checkOperationLimits, type OperationLimits } from '../protection/limits-plugin';
+import type { RateLimiter } from '../protection/rate-limiter';
+import type { GatewayExecutor } from './fanout';
+import { readSubscriptionRequest } from './inner-query';
+import type { SubscriptionKind } from './subscription-kind';
+
+export interface WsServerOptions {
+  httpServer: http.Server;
+  path: string;
+  /** The current subscription schema (API schema + Subscription); undefined until the supergraph loaded. */
+  schema: () => GraphQLSchema | undefined;
+  verifyToken: TokenVerifier;
+  kinds: Readonly<Record<string, SubscriptionKind>>;
+  executor: GatewayExecutor;
+  limits: OperationLimits;
+  rateLimiter: RateLimiter;
+  production: boolean;
+  connectionInitTimeoutMs: number;
+  maxPayloadBytes: number;
+  logger: Logger;
+  correlationIdOf: (header: string | string[] | undefined) => string;
+  onRateLimited: () => void;
+}
+
+type Extra = {
+  socket: WebSocket;
+  request: http.IncomingMessage;
+  identity?: Identity;
+  correlationId?: string;
+  expiry?: NodeJS.Timeout;
+};
+
+const errorsOf = (error: unknown): GraphQLError[] => [
+  error instanceof AppError ? toGraphQLError(error) : error instanceof GraphQLError ? error : new GraphQLError((error as Error).message),
+];
+
+/**
+ * graphql-ws on the gateway's HTTP server and path. The token comes in `connectionParams`
+ * (refused with 4401, or 4403 without a role) and is honoured until it expires; every operation
+ * passes the same validation, limits, role matrix and rate limit as over HTTP.
+ */
+export function startWsServer(options: WsServerOptions): { close(): Promise<void> } {
+  const { logger } = options;
+  const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
+  const rules = options.production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
+
+  const cleanup = useServer<Record<string, unknown> | undefined, Extra>(
+    {
+      connectionInitWaitTimeout: options.connectionInitTimeoutMs,
+      onConnect: async (ctx) => {
+        const params = ctx.connectionParams ?? {};
+        const raw = params.authorization ?? params.Authorization;
+        const authorization = typeof raw === 'string' ? raw : undefined;
+        try {
+          ctx.extra.identity = await options.verifyToken(authorization);
+        } catch (error) {
+          const forbidden = error instanceof AppError && error.code === 'FORBIDDEN';
+          ctx.extra.socket.close(forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, forbidden ? 'Forbidden' : 'Unauthorized');
+          return false;
+        }
+        ctx.extra.correlationId = options.correlationIdOf(ctx.extra.request.headers['x-correlation-id']);
+        const claims = jwt.decode(bearerToken(authorization) ?? '');
+        const exp = claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp : undefined;
+        if (exp !== undefined) {
+          const socket = ctx.extra.socket;
+          // Capped: setTimeout overflows past ~24.8 days; a longer token is re-checked then.
+          ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Unauthorized, 'token expired'), Math.min(exp * 1000 - Date.now(), 2 ** 31 - 1));
+          ctx.extra.expiry.unref();
+        }
+        return true;
+      },
+      onClose: (ctx) => {
+        if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+      },
+      onSubscribe: (ctx, id, payload) => {
+        const identity = ctx.extra.identity;
+        if (!identity) return [toGraphQLError(new AppError('UNAUTHENTICATED', 'not authenticated'))];
+        const taken = options.rateLimiter.take(identity.subject);
+        if (!taken.allowed) {
+          options.onRateLimited();
+          return [new GraphQLError('rate limit exceeded', { extensions: { code: 'RATE_LIMITED', retryAfter: taken.retryAfterSeconds } })];
+        }
+        const schema = options.schema();
+        if (!schema) return [toGraphQLError(new AppError('UNAVAILABLE', 'the supergraph is not loaded yet'))];
+        let document: DocumentNode;
+        try {
+          document = parse(payload.query);
+        } catch (error) {
+          return errorsOf(error);
+        }
+        const invalid = validate(schema, document, rules);
+        if (invalid.length > 0) return invalid;
+        const operation = getOperationAST(document, payload.operationName);
+        if (!operation) return [new GraphQLError('Unable to identify operation')];
+        const variables = payload.variables ?? {};
+        const overLimit = checkOperationLimits(options.limits, schema, document, operation, variables);
+        if (overLimit.length > 0) return overLimit;
+        const rootType = rootTypeName(operation);
+        for (const field of rootFieldsOf(document, operation)) {
+          const needed = requiredRoleFor(rootType, field);
+          if (!hasRole(identity.role, needed)) return [toGraphQLError(new AppError('FORBIDDEN', `${rootType}.${field} needs role ${needed}`))];
+        }
+        const contextValue: RequestContext = { identity, correlationId: `${ctx.extra.correlationId ?? 'ws'}:${id}` };
+        logger.info({ correlationId: contextValue.correlationId, subject: identity.subject, operation: payload.operationName ?? 'anonymous', type: operation.operation }, 'graphql-ws operation');
+        const args: ExecutionArgs = { schema, document, operationName: payload.operationName ?? null, variableValues: variables, contextValue };
+        return args;
+      },
+      subscribe: (args) => {
+        const context = args.contextValue as RequestContext;
+        try {
+          const request = readSubscriptionRequest(args.schema, args.document, args.operationName, args.variableValues);
+          const kind = options.kinds[request.field.name.value];
+          if (!kind) throw new AppError('BAD_USER_INPUT', `unknown subscription ${request.field.name.value}`);
+          // Formatted results: onNext below sends them as they are.
+          return kind.subscribe(request, context) as unknown as AsyncIterableIterator<never>;
+        } catch (error) {
+          return { errors: errorsOf(error) };
+        }
+      },
+      // Queries and mutations over the socket take the same road as over HTTP.
+      execute: async (args) =>
+        (await options.executor(
+          print(args.document),
+          (args.variableValues ?? {}) as Record<string, unknown>,
+          args.contextValue as RequestContext,
+          args.operationName,
+        )) as never,
+      // Payloads are already formatted by the gateway's executor; send them unchanged.
+      onNext: (_ctx, _id, _payload, _args, result) => result as FormattedExecutionResult,
+    },
+    wsServer,
+  );
+
+  return {
+    close: async () => {
+      await cleanup.dispose();
+      await new Promise<void>((resolve) => wsServer.close(() => resolve()));
+    },
+  };
+}

@@ -1,16 +1,8 @@
 import type { EventRecorded } from '../../../lib/events/domain-events';
 
-/** The contract's EventFilter input, as a subscriber passes it. */
-export interface EventFilter {
-  cameraIds?: string[] | null;
-  sites?: string[] | null;
-  types?: string[] | null;
-  severities?: string[] | null;
-  statuses?: string[] | null;
-  from?: string | null;
-  to?: string | null;
-  text?: string | null;
-}
+import type { EventFilterInput } from '../../../lib/graphql/event-filter-input';
+
+export type EventFilter = EventFilterInput;
 
 const inList = (list: readonly string[] | null | undefined, value: string): boolean => !list || list.length === 0 || list.includes(value);
 

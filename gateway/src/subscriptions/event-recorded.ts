@@ -6,7 +6,6 @@ import { matchesRecordedEvent, needsSite, siteMatches, type EventFilter } from '
 import { Fanout, type GatewayExecutor, type Subscriber } from './fanout';
 import { buildInnerQuery, innerVariable, type SubscriptionRequest } from './inner-query';
 import type { FeedMessage, MessageFeed } from './message-feed';
-import { PushQueue } from './push-queue';
 import type { SubscriptionHooks, SubscriptionKind } from './subscription-kind';
 
 const FIELD = 'eventRecorded';
@@ -23,15 +22,9 @@ const SITE_PROBE = 'sightlineSiteProbe';
 export class EventRecordedSubscriptions implements SubscriptionKind {
   private readonly fanout: Fanout;
   private readonly filters = new WeakMap<Subscriber, EventFilter | null>();
-  private release: (() => void) | undefined;
 
-  constructor(
-    executor: GatewayExecutor,
-    private readonly feed: MessageFeed,
-    private readonly hooks: SubscriptionHooks,
-    private readonly queueMax: number,
-  ) {
-    this.fanout = new Fanout(executor, (dropped) => hooks.onPush(FIELD, dropped));
+  constructor(executor: GatewayExecutor, feed: MessageFeed, hooks: SubscriptionHooks, queueMax: number) {
+    this.fanout = new Fanout(FIELD, executor, feed, 'events', hooks, queueMax);
   }
 
   subscribe(request: SubscriptionRequest, context: RequestContext): AsyncIterableIterator<ExecutionResult> {
@@ -42,17 +35,7 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
       { field: 'event', arguments: { id: 'ID!', minPosition: 'String' } },
       withSite ? `${SITE_PROBE}: camera { site }` : '',
     );
-    let remove: () => void = () => undefined;
-    const queue = new PushQueue<ExecutionResult>(this.queueMax, () => {
-      remove();
-      this.hooks.onOpen(FIELD, -1);
-      if (this.fanout.size === 0) {
-        this.release?.();
-        this.release = undefined;
-      }
-    });
-    const subscriber: Subscriber = {
-      queue,
+    const subscriber = this.fanout.open({
       query,
       identity: context.identity,
       ...(withSite
@@ -63,12 +46,9 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
             },
           }
         : {}),
-    };
+    });
     this.filters.set(subscriber, filter);
-    remove = this.fanout.add(subscriber);
-    this.hooks.onOpen(FIELD, 1);
-    this.release ??= this.feed.retain('events');
-    return queue;
+    return subscriber.queue;
   }
 
   /** Handles one message of the events feed; resolves once its payloads are queued. */

@@ -1,7 +1,9 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
 import type { InnerQuery } from './inner-query';
-import type { PushQueue } from './push-queue';
+import type { FeedName, MessageFeed } from './message-feed';
+import { PushQueue } from './push-queue';
+import type { SubscriptionHooks } from './subscription-kind';
 
 /** Runs a query through the gateway itself (supergraph planning, roles, signed subgraph calls). */
 export type GatewayExecutor = (
@@ -34,21 +36,44 @@ const unavailable = (error: unknown): ExecutionResult => ({
 export class Fanout {
   private readonly subscribers = new Set<Subscriber>();
   private tail: Promise<void> = Promise.resolve();
+  private release: (() => void) | undefined;
+  private readonly onPush: (kept: boolean) => void;
 
   constructor(
+    private readonly field: string,
     private readonly executor: GatewayExecutor,
-    private readonly onPush: (dropped: boolean) => void,
-  ) {}
+    private readonly feed: MessageFeed,
+    private readonly feedName: FeedName,
+    private readonly hooks: SubscriptionHooks,
+    private readonly queueMax: number,
+  ) {
+    this.onPush = (kept) => hooks.onPush(field, kept);
+  }
 
   get size(): number {
     return this.subscribers.size;
   }
 
-  add(subscriber: Subscriber): () => void {
-    this.subscribers.add(subscriber);
-    return () => {
-      this.subscribers.delete(subscriber);
+  /**
+   * Opens a subscriber's queue; the feed is retained while anyone listens. Closing the queue
+   * (complete, disconnect) removes the subscriber and, for the last one, releases the feed.
+   */
+  open(parts: Omit<Subscriber, 'queue'>): Subscriber {
+    const subscriber: Subscriber = {
+      ...parts,
+      queue: new PushQueue<ExecutionResult>(this.queueMax, () => {
+        this.subscribers.delete(subscriber);
+        this.hooks.onOpen(this.field, -1);
+        if (this.subscribers.size === 0) {
+          this.release?.();
+          this.release = undefined;
+        }
+      }),
     };
+    this.subscribers.add(subscriber);
+    this.hooks.onOpen(this.field, 1);
+    this.release ??= this.feed.retain(this.feedName);
+    return subscriber;
   }
 
   /** Resolves once the payload is queued for every matching subscriber. */

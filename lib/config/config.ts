@@ -32,6 +32,10 @@ export interface Config {
     maxSessions: number;
     idleTimeoutSeconds: number;
     ffmpegPath: string;
+    /** RTSP connect/read timeout handed to ffmpeg's `-timeout`. */
+    rtspTimeoutSeconds: number;
+    /** Consecutive ffmpeg failures without reaching LIVE after which a session is FAILED. */
+    maxReconnectAttempts: number;
   };
   readonly readYourWritesTimeoutMs: number;
   /** The gateway's protection and subscription limits. */
@@ -105,6 +109,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxSessions: read.int('MEDIA_MAX_SESSIONS', 24, 1, 1000),
       idleTimeoutSeconds: read.int('MEDIA_IDLE_TIMEOUT_SECONDS', 60, 5, 24 * 3600),
       ffmpegPath: read.string('FFMPEG_PATH', 'ffmpeg'),
+      rtspTimeoutSeconds: read.int('MEDIA_RTSP_TIMEOUT_SECONDS', 5, 1, 60),
+      maxReconnectAttempts: read.int('MEDIA_MAX_RECONNECT_ATTEMPTS', 10, 1, 1000),
     },
     readYourWritesTimeoutMs: read.int('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60000),
     gateway: {

@@ -1,0 +1,36 @@
+import type { EventEnvelope } from '../../../../lib/events/envelope';
+import type { CameraEvent } from '../../../../lib/events/domain-events';
+import type { CameraStatus } from '../../../../lib/events/domain-events';
+
+/** What the media service needs to know of a camera: where to pull video from, and whether it may. */
+export interface MediaCamera {
+  id: string;
+  /** As registered, credentials included: never logged, never answered. */
+  rtspUrl: string;
+  status: CameraStatus;
+  /** Version of the camera's event stream last applied: events at or below it are repeats. */
+  version: number;
+}
+
+export const CAMERA_EVENT_TYPES: ReadonlySet<string> = new Set(['CameraRegistered', 'CameraUpdated', 'CameraDecommissioned']);
+
+/**
+ * evolve(state, event) for the media view of a camera. Returns the state unchanged for a repeat or
+ * an older event (delivery is at least once), and undefined when nothing can be known yet (an update
+ * without a URL for a camera never seen).
+ */
+export function evolveCamera(current: MediaCamera | undefined, envelope: EventEnvelope<CameraEvent>): MediaCamera | undefined {
+  if (current && envelope.version <= current.version) return current;
+  const event = { type: envelope.type, data: envelope.data } as CameraEvent;
+  switch (event.type) {
+    case 'CameraRegistered':
+      return { id: event.data.cameraId, rtspUrl: event.data.rtspUrl, status: 'ACTIVE', version: envelope.version };
+    case 'CameraUpdated': {
+      const rtspUrl = event.data.rtspUrl ?? current?.rtspUrl;
+      if (rtspUrl === undefined) return current;
+      return { id: event.data.cameraId, rtspUrl, status: current?.status ?? 'ACTIVE', version: envelope.version };
+    }
+    case 'CameraDecommissioned':
+      return { id: event.data.cameraId, rtspUrl: current?.rtspUrl ?? '', status: 'DECOMMISSIONED', version: envelope.version };
+  }
+}

@@ -1,0 +1,43 @@
+import type { GraphQLResolverMap } from '@apollo/subgraph';
+import type { RequestContext } from '../../../../lib/auth/identity';
+import { AppError } from '../../../../lib/errors/app-error';
+import type { LinkSigner } from '../hls/link-signer';
+import type { SessionManager } from '../sessions/session-manager';
+import { STREAM_STATUSES, type StreamSession, type StreamStatus } from '../sessions/session';
+
+export interface MediaResolverDeps {
+  sessions: SessionManager;
+  signer: LinkSigner;
+  /** e.g. http://gateway:4000 — links go through the gateway's /hls proxy. */
+  publicBaseUrl: string;
+}
+
+const requireId = (value: unknown, name: string): string => {
+  if (typeof value !== 'string' || value.length === 0 || value.length > 200) throw new AppError('BAD_USER_INPUT', `${name} must be a non-empty id`);
+  return value;
+};
+
+/** Query, Mutation and the federated Camera / StreamSession entities of the media subgraph. */
+export function mediaResolvers({ sessions, signer, publicBaseUrl }: MediaResolverDeps): GraphQLResolverMap<RequestContext> {
+  const base = publicBaseUrl.replace(/\/+$/, '');
+  return {
+    Query: {
+      streamSessions: (_: unknown, args: { statuses?: StreamStatus[] | null }) => sessions.list(args.statuses),
+      streamSession: (_: unknown, args: { id: string }) => sessions.get(requireId(args.id, 'id')),
+    },
+    Mutation: {
+      startStream: (_: unknown, args: { cameraId: string }) => sessions.start(requireId(args.cameraId, 'cameraId')),
+      stopStream: (_: unknown, args: { cameraId: string }) => sessions.stop(requireId(args.cameraId, 'cameraId')),
+    },
+    Camera: {
+      __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+      liveStream: (camera: { id: string }) => sessions.current(camera.id),
+    },
+    StreamSession: {
+      __resolveReference: (reference: { id: string }) => sessions.get(reference.id),
+      camera: (session: StreamSession) => ({ id: session.cameraId }),
+      hlsUrl: (session: StreamSession) => `${base}/hls/${session.id}/index.m3u8?${signer.query(session.id)}`,
+      status: (session: StreamSession) => (STREAM_STATUSES.includes(session.status) ? session.status : 'FAILED'),
+    },
+  };
+}

@@ -1,0 +1,200 @@
+import { readdir, rm, stat, unlink } from 'node:fs/promises';
+import path from 'node:path';
+import type { Logger } from '../../../../lib/logging/logger';
+import { redactCredentials } from '../../../../lib/security/rtsp-url';
+import type { FfmpegHandle } from '../ffmpeg/ffmpeg-process';
+import { PLAYLIST_NAME, SEGMENT_PATTERN } from '../ffmpeg/hls-args';
+import { reconnectDelayMs } from './backoff';
+import type { SpawnFfmpeg } from './ports';
+import type { StreamSession } from './session';
+
+export interface RunnerOptions {
+  /** This session's own folder. */
+  dir: string;
+  spawn: SpawnFfmpeg;
+  /** Looks the camera up and re-checks its URL before every spawn; throws an AppError when it may not run. */
+  resolveUrl(): string;
+  rtspTimeoutSeconds: number;
+  /** Consecutive failures without reaching LIVE before the session is FAILED. */
+  maxFailures: number;
+  /** A LIVE session whose playlist has not changed for this long gets its ffmpeg restarted. */
+  stallMs: number;
+  onChange(session: StreamSession): void;
+  logger: Logger;
+}
+
+const POLL_MS = 200;
+
+/**
+ * Supervises the ffmpeg of one session: STARTING -> LIVE once a playlist from this attempt exists;
+ * any exit (code 0 included: that is how ffmpeg reports a camera that hung up) -> RECONNECTING and a
+ * new attempt after a capped exponential backoff; FAILED after `maxFailures` attempts in a row that
+ * never reached LIVE. Starts by copying H.264 and switches to transcoding only if the camera sends
+ * something else.
+ */
+export class SessionRunner {
+  private state: StreamSession;
+  private handle: FfmpegHandle | undefined;
+  private failures = 0;
+  private transcode = false;
+  private switchingCodec = false;
+  private stopping: Promise<StreamSession> | undefined;
+  private retryTimer: NodeJS.Timeout | undefined;
+  private pollTimer: NodeJS.Timeout | undefined;
+  private spawnedAt = 0;
+  private startNumber = 0;
+  private lastPlaylistMtime = 0;
+  private lastProgressAt = 0;
+
+  constructor(
+    initial: StreamSession,
+    private readonly options: RunnerOptions,
+  ) {
+    this.state = initial;
+  }
+
+  get session(): StreamSession {
+    return this.state;
+  }
+
+  /** The running ffmpeg's pid, if one runs now. */
+  get pid(): number | undefined {
+    return this.handle?.pid();
+  }
+
+  start(): void {
+    void this.attempt();
+  }
+
+  /** Ends ffmpeg (SIGTERM, then SIGKILL), removes the files, and marks the session STOPPED. */
+  stop(reason: string | null = null): Promise<StreamSession> {
+    this.stopping ??= (async () => {
+      this.clearTimers();
+      await this.handle?.stop();
+      await rm(this.options.dir, { recursive: true, force: true });
+      if (this.state.status !== 'FAILED') {
+        this.update({ status: 'STOPPED', stoppedAt: new Date(), ...(reason ? { lastError: reason } : {}) });
+      }
+      return this.state;
+    })();
+    return this.stopping;
+  }
+
+  /** Ends ffmpeg but leaves status and files alone: the process is shutting down and will resume it. */
+  async halt(): Promise<void> {
+    this.stopping ??= Promise.resolve(this.state);
+    this.clearTimers();
+    await this.handle?.stop();
+  }
+
+  private async attempt(): Promise<void> {
+    if (this.stopping) return;
+    let url: string;
+    try {
+      url = this.options.resolveUrl();
+    } catch (error) {
+      await this.fail(redactCredentials((error as Error).message));
+      return;
+    }
+    this.startNumber = await nextSegmentNumber(this.options.dir);
+    if (this.stopping) return;
+    this.spawnedAt = Date.now();
+    this.lastPlaylistMtime = 0;
+    const transcode = this.transcode;
+    const handle: FfmpegHandle = this.options.spawn(
+      { url, outputDir: this.options.dir, transcode, startNumber: this.startNumber, rtspTimeoutSeconds: this.options.rtspTimeoutSeconds },
+      {
+        onInputVideoCodec: (codec) => {
+          if (transcode || /^h264\b/.test(codec)) return;
+          this.options.logger.info({ sessionId: this.state.id, codec }, 'source is not H.264: transcoding');
+          this.transcode = true;
+          this.switchingCodec = true;
+          void handle.stop();
+        },
+      },
+    );
+    this.handle = handle;
+    this.pollTimer = setInterval(() => void this.poll(handle), POLL_MS);
+    void handle.exited.then((exit) => this.onExit(handle, exit.message));
+  }
+
+  private async poll(handle: FfmpegHandle): Promise<void> {
+    let mtime: number;
+    try {
+      mtime = (await stat(path.join(this.options.dir, PLAYLIST_NAME))).mtimeMs;
+    } catch {
+      return; // no playlist yet
+    }
+    if (handle !== this.handle || this.stopping) return;
+    const now = Date.now();
+    if (mtime >= this.spawnedAt && mtime !== this.lastPlaylistMtime) {
+      this.lastPlaylistMtime = mtime;
+      this.lastProgressAt = now;
+      if (this.state.status !== 'LIVE') {
+        this.failures = 0;
+        this.update({ status: 'LIVE' });
+        void this.removeSegmentsBefore(this.startNumber);
+      }
+    } else if (this.state.status === 'LIVE' && now - this.lastProgressAt > this.options.stallMs) {
+      // ffmpeg's own -timeout should have ended it; this catches a process stuck anywhere else.
+      this.options.logger.warn({ sessionId: this.state.id }, 'no new segment: restarting ffmpeg');
+      this.lastProgressAt = now;
+      void handle.stop();
+    }
+  }
+
+  private async onExit(handle: FfmpegHandle, message: string): Promise<void> {
+    if (handle !== this.handle) return;
+    clearInterval(this.pollTimer);
+    this.handle = undefined;
+    if (this.stopping) return;
+    if (this.switchingCodec) {
+      this.switchingCodec = false;
+      await this.attempt();
+      return;
+    }
+    this.failures += 1;
+    this.options.logger.warn({ sessionId: this.state.id, cameraId: this.state.cameraId, failures: this.failures, reason: message }, 'ffmpeg ended');
+    if (this.failures >= this.options.maxFailures) {
+      await this.fail(`gave up after ${this.failures} attempts: ${message}`);
+      return;
+    }
+    this.update({ status: 'RECONNECTING', restarts: this.state.restarts + 1, lastError: message });
+    this.retryTimer = setTimeout(() => void this.attempt(), reconnectDelayMs(this.failures));
+  }
+
+  private async fail(message: string): Promise<void> {
+    this.stopping ??= Promise.resolve(this.state);
+    this.clearTimers();
+    await this.handle?.stop();
+    await rm(this.options.dir, { recursive: true, force: true });
+    this.update({ status: 'FAILED', stoppedAt: new Date(), lastError: message });
+  }
+
+  private update(patch: Partial<StreamSession>): void {
+    this.state = { ...this.state, ...patch, updatedAt: new Date() };
+    this.options.onChange(this.state);
+  }
+
+  private clearTimers(): void {
+    clearTimeout(this.retryTimer);
+    clearInterval(this.pollTimer);
+  }
+
+  private async removeSegmentsBefore(first: number): Promise<void> {
+    for (const name of await readdir(this.options.dir).catch(() => [] as string[])) {
+      const match = SEGMENT_PATTERN.exec(name);
+      if (match && Number(match[1]) < first) await unlink(path.join(this.options.dir, name)).catch(() => undefined);
+    }
+  }
+}
+
+/** One past the highest segment number in the folder, so a new attempt never reuses a name a player may hold. */
+export async function nextSegmentNumber(dir: string): Promise<number> {
+  let next = 0;
+  for (const name of await readdir(dir).catch(() => [] as string[])) {
+    const match = SEGMENT_PATTERN.exec(name);
+    if (match) next = Math.max(next, Number(match[1]) + 1);
+  }
+  return next;
+}

@@ -1,0 +1,139 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { AppError } from '../../../lib/errors/app-error';
+import { LinkSigner } from '../../../subgraphs/media/src/hls/link-signer';
+import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
+import { isAlive, LINK_SECRET, probeHls, startMediaHarness, waitFor, waitForStatus, type MediaHarness } from './media-harness';
+
+/** RTSP -> HLS sessions against a real camera, real ffmpeg, MongoDB and RabbitMQ. */
+describe('stream sessions', () => {
+  let harness: MediaHarness;
+  let camera: RtspCamera;
+
+  beforeAll(async () => {
+    [harness, camera] = await Promise.all([startMediaHarness(), startRtspCamera()]);
+    await harness.registerCamera('cam-a', camera.url('a', 'admin:s3cretPa55'));
+    await harness.registerCamera('cam-b', camera.url('b'));
+  });
+  afterAll(async () => {
+    await harness?.close();
+    await camera?.stop();
+  });
+
+  it('goes STARTING -> LIVE and serves a playlist that ffprobe decodes, through signed links', async () => {
+    const started = await harness.manager.start('cam-a');
+    expect(started.status).toBe('STARTING');
+    const live = await waitForStatus(harness.manager, started.id, 'LIVE');
+    expect(live.restarts).toBe(0);
+
+    const probe = await probeHls(harness.playlistUrl(started.id));
+    expect(probe).toMatchObject({ codec: 'h264', width: 640, height: 360 });
+    expect(probe.frames).toBeGreaterThan(0);
+
+    const stored = await harness.mongo.db.collection('media_sessions').findOne({ _id: started.id as never });
+    expect(stored?.status).toBe('LIVE');
+    await waitFor('LIVE published', () => harness.statuses.some((m) => m.sessionId === started.id && m.status === 'LIVE'));
+    expect(harness.statuses.find((m) => m.sessionId === started.id)?.status).toBe('STARTING');
+    expect(harness.manager.current('cam-a')?.id).toBe(started.id);
+  });
+
+  it('answers concurrent starts for one camera with one session and one ffmpeg', async () => {
+    const before = harness.ffmpegPids().length;
+    const sessions = await Promise.all(Array.from({ length: 5 }, () => harness.manager.start('cam-b')));
+    expect(new Set(sessions.map((s) => s.id)).size).toBe(1);
+    const id = sessions[0]!.id;
+    await waitForStatus(harness.manager, id, 'LIVE');
+    expect(harness.ffmpegPids().length).toBe(before + 1);
+    expect((await harness.manager.start('cam-b')).id).toBe(id);
+  });
+
+  it('stopStream kills ffmpeg, removes the files, and frees the camera', async () => {
+    const session = await harness.manager.start('cam-b');
+    const live = await waitForStatus(harness.manager, session.id, 'LIVE');
+    const pid = await waitFor('ffmpeg pid', () => harness.manager.pidOf(live.id));
+    const dir = path.join(harness.hlsDir, live.id);
+    expect(existsSync(dir)).toBe(true);
+
+    const stopped = await harness.manager.stop('cam-b');
+    expect(stopped).toMatchObject({ id: live.id, status: 'STOPPED' });
+    expect(stopped?.stoppedAt).toBeInstanceOf(Date);
+    await waitFor('ffmpeg gone', () => !isAlive(pid), 5000);
+    expect(existsSync(dir)).toBe(false);
+    expect(harness.manager.current('cam-b')).toBeNull();
+    expect(await harness.manager.stop('cam-b')).toBeNull();
+    const response = await fetch(harness.playlistUrl(live.id));
+    expect(response.status).toBe(404);
+  });
+
+  it('refuses unknown and decommissioned cameras and cameras whose stored URL is not RTSP, spawning nothing', async () => {
+    await expect(harness.manager.start('nope')).rejects.toMatchObject({ code: 'NOT_FOUND' });
+    const dangerous = [
+      'file:///etc/passwd',
+      'http://127.0.0.1:9/x',
+      'concat:/etc/passwd|/etc/hosts',
+      'subfile:,start,0,end,0,:/etc/passwd',
+      'rtsp://127.0.0.1/a b',
+      'rtsp://127.0.0.1/a\n-i /etc/passwd',
+      '/etc/passwd',
+      'rtsp:///nohost',
+    ];
+    const pidsBefore = harness.ffmpegPids().sort();
+    for (const [index, url] of dangerous.entries()) {
+      const cameraId = `bad-${index}`;
+      await harness.registerCamera(cameraId, url);
+      const error = await harness.manager.start(cameraId).catch((e: unknown) => e);
+      expect(error).toBeInstanceOf(AppError);
+      expect(error).toMatchObject({ code: 'BAD_USER_INPUT' });
+      expect(harness.manager.current(cameraId)).toBeNull();
+    }
+    await harness.registerCamera('retired', camera.url('r'));
+    await harness.decommissionCamera('retired', 2);
+    await expect(harness.manager.start('retired')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    expect(harness.ffmpegPids().sort()).toEqual(pidsBefore);
+  });
+
+  it('refuses tampered and expired links (403) and any path outside a session folder (404)', async () => {
+    const session = await harness.manager.start('cam-a');
+    await waitForStatus(harness.manager, session.id, 'LIVE');
+    const good = new URL(harness.playlistUrl(session.id));
+    expect((await fetch(good)).status).toBe(200);
+
+    const tampered = new URL(good);
+    tampered.searchParams.set('sig', `${good.searchParams.get('sig')!.slice(0, -2)}xx`);
+    expect((await fetch(tampered)).status).toBe(403);
+    const moved = new URL(good);
+    moved.searchParams.set('exp', String(Number(good.searchParams.get('exp')) + 10));
+    expect((await fetch(moved)).status).toBe(403);
+    const expiredExp = Math.floor(Date.now() / 1000) - 5;
+    const past = new LinkSigner(LINK_SECRET, 1, () => (expiredExp - 1) * 1000).sign(session.id);
+    expect((await fetch(`${harness.baseUrl}/hls/${session.id}/index.m3u8?exp=${past.exp}&sig=${past.sig}`)).status).toBe(403);
+    expect((await fetch(`${harness.baseUrl}/hls/${session.id}/index.m3u8`)).status).toBe(403);
+
+    const query = good.search;
+    for (const bad of [
+      `/hls/${session.id}/..%2F..%2F..%2Fetc%2Fpasswd${query}`,
+      `/hls/${session.id}/%2e%2e${query}`,
+      `/hls/..%2F${session.id}/index.m3u8${query}`,
+      `/hls/${session.id}/index.m3u8.tmp${query}`,
+      `/hls/${session.id}/seg_1.ts%00.m3u8${query}`,
+      `/hls/${session.id}${query}`,
+    ]) {
+      const response = await fetch(`${harness.baseUrl}${bad}`);
+      expect([bad, response.status]).toEqual([bad, 404]);
+    }
+    // A link for one session opens no other.
+    const other = await harness.manager.start('cam-b');
+    const otherUrl = `${harness.baseUrl}/hls/${other.id}/index.m3u8${query}`;
+    expect((await fetch(otherUrl)).status).toBe(403);
+    await harness.manager.stop('cam-b');
+  });
+
+  it('never shows the camera credentials in logs, errors, status messages or API values', async () => {
+    await harness.manager.stop('cam-a');
+    const session = await harness.manager.start('cam-a');
+    await waitForStatus(harness.manager, session.id, 'LIVE');
+    await harness.manager.stop('cam-a');
+    const everything = [harness.logs.join('\n'), JSON.stringify(harness.statuses), JSON.stringify(await harness.manager.list())].join('\n');
+    expect(everything).not.toContain('s3cretPa55');
+  });
+});

@@ -1,0 +1,154 @@
+import { createClient, type Client } from 'graphql-ws';
+import jwt from 'jsonwebtoken';
+import WebSocket from 'ws';
+import { startStack, TEST_JWT_SECRET, type Stack } from '../../support/stack';
+
+// graphql-ws on the gateway's /graphql: authentication in connectionParams, the protocol's
+// timeouts and keep-alive, validation and limits, and cleanup when a subscription completes.
+const PROTOCOL = 'graphql-transport-ws';
+
+describe('gateway over graphql-ws', () => {
+  let stack: Stack;
+  let wsUrl: string;
+  const clients: Client[] = [];
+  beforeAll(async () => {
+    stack = await startStack({ label: 'gwws', services: ['command', 'query', 'media', 'gateway'], env: { WS_CONNECTION_INIT_TIMEOUT_MS: '500', GRAPHQL_MAX_DEPTH: '8' } });
+    wsUrl = stack.gatewayUrl.replace(/^http/, 'ws');
+  });
+  afterAll(async () => {
+    await Promise.all(clients.map((c) => c.dispose()));
+    await stack?.stop();
+  });
+
+  const client = (connectionParams: Record<string, unknown>, onClose?: (code: number, reason: string) => void): Client => {
+    const created = createClient({
+      url: wsUrl,
+      webSocketImpl: WebSocket,
+      connectionParams,
+      retryAttempts: 0,
+      lazy: false,
+      // The close is what these tests look at (on.closed); the default handler would print it.
+      onNonLazyError: () => undefined,
+      on: { closed: (event) => onClose?.((event as { code: number }).code, String((event as { reason?: unknown }).reason ?? '')) },
+    });
+    clients.push(created);
+    return created;
+  };
+
+  const closeCodeOf = (connectionParams: Record<string, unknown>) =>
+    new Promise<{ code: number; reason: string }>((resolve) => {
+      client(connectionParams, (code, reason) => resolve({ code, reason }));
+    });
+
+  /** Opens a raw socket and collects what the server sends, for the protocol-level checks. */
+  const rawSocket = async () => {
+    const socket = new WebSocket(wsUrl, PROTOCOL);
+    const messages: Array<Record<string, unknown>> = [];
+    const closed = new Promise<number>((resolve) => socket.on('close', (code) => resolve(code)));
+    socket.on('message', (data: Buffer) => messages.push(JSON.parse(data.toString()) as Record<string, unknown>));
+    await new Promise((resolve, reject) => {
+      socket.once('open', resolve);
+      socket.once('error', reject);
+    });
+    const nextOf = async (type: string) => {
+      for (let i = 0; i < 100; i++) {
+        const found = messages.find((m) => m.type === type);
+        if (found) return found;
+        await new Promise((resolve) => setTimeout(resolve, 50));
+      }
+      throw new Error(`no ${type} message`);
+    };
+    return { socket, messages, closed, nextOf };
+  };
+
+  const subscribeOnce = (c: Client, query: string) =>
+    new Promise<{ errors?: unknown; data?: unknown }>((resolve) => {
+      const dispose = c.subscribe(
+        { query },
+        {
+          next: (value) => {
+            dispose();
+            resolve(value as { data?: unknown });
+          },
+          error: (errors) => resolve({ errors }),
+          complete: () => undefined,
+        },
+      );
+    });
+
+  const openSubscriptions = async (field: string) => {
+    const text = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    const match = new RegExp(`sightline_gateway_subscriptions_open\\{field="${field}"\\} (\\d+)`).exec(text);
+    return match ? Number(match[1]) : 0;
+  };
+  const waitForOpen = async (field: string, expected: number) => {
+    let open = await openSubscriptions(field);
+    for (let i = 0; i < 50 && open !== expected; i++) {
+      await new Promise((resolve) => setTimeout(resolve, 100));
+      open = await openSubscriptions(field);
+    }
+    return open;
+  };
+
+  it('refuses a connection without a valid token with 4401, and a token without a role with 4403', async () => {
+    expect((await closeCodeOf({})).code).toBe(4401);
+    expect((await closeCodeOf({ authorization: 'Bearer not-a-jwt' })).code).toBe(4401);
+    const roleless = jwt.sign({ roles: ['guest'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'nobody', expiresIn: 60 });
+    expect((await closeCodeOf({ authorization: `Bearer ${roleless}` })).code).toBe(4403);
+  });
+
+  it('closes a socket that never sends connection_init with 4408', async () => {
+    const { closed } = await rawSocket();
+    expect(await closed).toBe(4408);
+  });
+
+  it('answers ping with pong, before and after connection_init', async () => {
+    const raw = await rawSocket();
+    raw.socket.send(JSON.stringify({ type: 'ping' }));
+    await raw.nextOf('pong');
+    raw.socket.send(JSON.stringify({ type: 'connection_init', payload: { authorization: `Bearer ${stack.token('viewer')}` } }));
+    await raw.nextOf('connection_ack');
+    raw.messages.length = 0;
+    raw.socket.send(JSON.stringify({ type: 'ping', payload: { n: 1 } }));
+    expect(await raw.nextOf('pong')).toMatchObject({ type: 'pong' });
+    raw.socket.close(1000);
+  });
+
+  it('closes the connection when the token expires', async () => {
+    const short = jwt.sign({ roles: ['viewer'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'brief', expiresIn: 2 });
+    const closed = await closeCodeOf({ authorization: `Bearer ${short}` });
+    expect(closed).toEqual({ code: 4401, reason: 'token expired' });
+  });
+
+  it('reports validation and depth-limit errors on the subscription', async () => {
+    const c = client({ authorization: `Bearer ${stack.token('viewer')}` });
+    const unknown = await subscribeOnce(c, 'subscription { eventRecorded { noSuchField } }');
+    expect(JSON.stringify(unknown.errors)).toContain('noSuchField');
+    const deep = await subscribeOnce(
+      c,
+      'subscription { streamStatusChanged { camera { liveStream { camera { liveStream { camera { liveStream { camera { liveStream { id } } } } } } } } } }',
+    );
+    expect(JSON.stringify(deep.errors)).toContain('LIMIT_EXCEEDED');
+  });
+
+  it('runs queries over the socket through the same gateway', async () => {
+    const c = client({ authorization: `Bearer ${stack.token('viewer')}` });
+    const result = await subscribeOnce(c, '{ __typename }');
+    expect(result.data).toEqual({ __typename: 'Query' });
+  });
+
+  it('counts a subscription while open and cleans it up on complete and on disconnect', async () => {
+    const before = await openSubscriptions('eventRecorded');
+    const c = client({ authorization: `Bearer ${stack.token('viewer')}` });
+    const dispose = c.subscribe({ query: 'subscription { eventRecorded(filter: { severities: [HIGH] }) { id } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    expect(await waitForOpen('eventRecorded', before + 1)).toBe(before + 1);
+    dispose();
+    expect(await waitForOpen('eventRecorded', before)).toBe(before);
+
+    const other = client({ authorization: `Bearer ${stack.token('viewer')}` });
+    other.subscribe({ query: 'subscription { streamStatusChanged { id status } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    expect(await waitForOpen('streamStatusChanged', 1)).toBe(1);
+    await other.dispose();
+    expect(await waitForOpen('streamStatusChanged', 0)).toBe(0);
+  });
+});

@@ -1,0 +1,63 @@
+import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
+import { checkOperationLimits } from '../../../gateway/src/protection/limits-plugin';
+import { DEFAULT_LIST_SIZE, operationCost } from '../../../gateway/src/protection/query-cost';
+import { operationDepth } from '../../../gateway/src/protection/query-depth';
+import { RateLimiter } from '../../../gateway/src/protection/rate-limiter';
+
+const schema = buildSchema(`
+  type Camera { id: ID! name: String! tags: [String!]! events(first: Int): [Event!]! }
+  type Event { id: ID! camera: Camera! }
+  type Query { cameras(first: Int): [Camera!]! camera(id: ID!): Camera }
+`);
+const op = (query: string) => {
+  const document = parse(query);
+  return { document, operation: document.definitions[0] as OperationDefinitionNode };
+};
+
+describe('operation limits', () => {
+  it('measures depth through fragments and ignores introspection', () => {
+    const { document, operation } = op('{ camera(id: "1") { ...F } } fragment F on Camera { events { camera { id } } }');
+    expect(operationDepth(document, operation)).toBe(4);
+    const intro = op('{ __schema { types { fields { type { ofType { ofType { name } } } } } } }');
+    expect(operationDepth(intro.document, intro.operation)).toBe(0);
+  });
+
+  it('multiplies list selections by their page size, or a default', () => {
+    const a = op('{ cameras(first: 100) { id events(first: 5) { id } } }');
+    expect(operationCost(schema, a.document, a.operation)).toBe(1 + 100 * (1 + 1 + 5 * 1));
+    const b = op('query($n: Int) { cameras(first: $n) { id } }');
+    expect(operationCost(schema, b.document, b.operation, { n: 7 })).toBe(1 + 7);
+    const c = op('{ cameras { id } }');
+    expect(operationCost(schema, c.document, c.operation)).toBe(1 + DEFAULT_LIST_SIZE);
+  });
+
+  it('reports the figures of a refused operation', () => {
+    const { document, operation } = op('{ cameras(first: 100000) { id } }');
+    const [error] = checkOperationLimits({ maxDepth: 10, maxCost: 1000 }, schema, document, operation, {});
+    expect(error?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', cost: 100001, maxCost: 1000 });
+    expect(checkOperationLimits({ maxDepth: 1, maxCost: 1e9 }, schema, document, operation, {})[0]?.extensions).toMatchObject({ depth: 2, maxDepth: 1 });
+  });
+});
+
+describe('per-identity rate limit', () => {
+  it('allows a burst, then refills at the rate, per identity, and says when to retry', () => {
+    let now = 0;
+    const limiter = new RateLimiter(2, 3, () => now);
+    expect([1, 2, 3].map(() => limiter.take('a').allowed)).toEqual([true, true, true]);
+    expect(limiter.take('a')).toEqual({ allowed: false, retryAfterSeconds: 1 });
+    expect(limiter.take('b').allowed).toBe(true);
+    now += 500;
+    expect(limiter.take('a').allowed).toBe(true);
+    expect(limiter.take('a').allowed).toBe(false);
+  });
+
+  it('keeps memory bounded however many identities show up', () => {
+    let now = 0;
+    const limiter = new RateLimiter(10, 10, () => now, 1000);
+    for (let i = 0; i < 50000; i++) {
+      now += 1;
+      limiter.take(`id-${i}`);
+    }
+    expect(limiter.size).toBeLessThanOrEqual(1000);
+  });
+});

@@ -38,6 +38,8 @@ export interface Config {
     maxReconnectAttempts: number;
   };
   readonly readYourWritesTimeoutMs: number;
+  /** The write side (command subgraph): event store recovery, outbox relay, AMQP ingestion. */
+  readonly writeSide: { recoveryTimeoutMs: number; relayLeaseTtlMs: number; ingestPrefetch: number };
   /** The gateway's protection and subscription limits. */
   readonly gateway: {
     supergraphPollMs: number;
@@ -113,6 +115,11 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxReconnectAttempts: read.int('MEDIA_MAX_RECONNECT_ATTEMPTS', 10, 1, 1000),
     },
     readYourWritesTimeoutMs: read.int('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60000),
+    writeSide: {
+      recoveryTimeoutMs: read.int('EVENT_STORE_RECOVERY_TIMEOUT_MS', 5000, 100, 600000),
+      relayLeaseTtlMs: read.int('RELAY_LEASE_TTL_MS', 15000, 1000, 600000),
+      ingestPrefetch: read.int('INGEST_PREFETCH', 1000, 1, 10000),
+    },
     gateway: {
       supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 10000, 100, 3600000),
       maxDepth: read.int('GRAPHQL_MAX_DEPTH', 12, 2, 100),

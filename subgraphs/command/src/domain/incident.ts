@@ -1,0 +1,82 @@
+import { AppError } from '../../../../lib/errors/app-error';
+import type { EventStatus, IncidentEvent, Severity } from '../../../../lib/events/domain-events';
+import { requireActive, type CameraState } from './camera';
+
+/** The event aggregate ("incident"): a recorded fact with its OPEN -> ACKNOWLEDGED -> RESOLVED lifecycle. */
+export interface IncidentState {
+  eventId: string;
+  cameraId: string;
+  status: EventStatus;
+}
+
+export interface RecordEvent {
+  kind: 'RecordEvent';
+  eventId: string;
+  cameraId: string;
+  type: string;
+  severity: Severity;
+  occurredAt: string;
+  source: string;
+  attributes: Record<string, unknown> | null;
+}
+export interface AcknowledgeEvent {
+  kind: 'AcknowledgeEvent';
+  eventId: string;
+  by: string;
+  note: string | null;
+}
+export interface ResolveEvent {
+  kind: 'ResolveEvent';
+  eventId: string;
+  by: string;
+  note: string | null;
+}
+export type IncidentCommand = RecordEvent | AcknowledgeEvent | ResolveEvent;
+
+/** `camera` is only consulted by RecordEvent: no event for an unknown or decommissioned camera. */
+export function decideIncident(command: IncidentCommand, state: IncidentState | null, camera: CameraState | null = null): IncidentEvent {
+  switch (command.kind) {
+    case 'RecordEvent': {
+      if (state) throw new AppError('DUPLICATE_ID', `event ${command.eventId} already exists`, { id: command.eventId });
+      requireActive(camera, command.cameraId);
+      const { kind: _kind, ...data } = command;
+      return { type: 'EventRecorded', data };
+    }
+    case 'AcknowledgeEvent': {
+      const current = requireExisting(state, command.eventId);
+      if (current.status !== 'OPEN') {
+        throw new AppError('BAD_USER_INPUT', `only an OPEN event can be acknowledged; event ${command.eventId} is ${current.status}`, {
+          id: command.eventId,
+          status: current.status,
+        });
+      }
+      return { type: 'EventAcknowledged', data: { eventId: current.eventId, cameraId: current.cameraId, by: command.by, note: command.note } };
+    }
+    case 'ResolveEvent': {
+      const current = requireExisting(state, command.eventId);
+      if (current.status === 'RESOLVED') {
+        throw new AppError('BAD_USER_INPUT', `only an OPEN or ACKNOWLEDGED event can be resolved; event ${command.eventId} is RESOLVED`, {
+          id: command.eventId,
+          status: current.status,
+        });
+      }
+      return { type: 'EventResolved', data: { eventId: current.eventId, cameraId: current.cameraId, by: command.by, note: command.note } };
+    }
+  }
+}
+
+export function evolveIncident(state: IncidentState | null, event: IncidentEvent): IncidentState | null {
+  switch (event.type) {
+    case 'EventRecorded':
+      return { eventId: event.data.eventId, cameraId: event.data.cameraId, status: 'OPEN' };
+    case 'EventAcknowledged':
+      return state ? { ...state, status: 'ACKNOWLEDGED' } : state;
+    case 'EventResolved':
+      return state ? { ...state, status: 'RESOLVED' } : state;
+  }
+}
+
+function requireExisting(state: IncidentState | null, eventId: string): IncidentState {
+  if (!state) throw new AppError('NOT_FOUND', `event ${eventId} does not exist`, { id: eventId });
+  return state;
+}

@@ -1,0 +1,97 @@
+import { AppError } from '../../../../lib/errors/app-error';
+import { SEVERITIES, type Severity } from '../../../../lib/events/domain-events';
+import { parseRtspUrl } from '../../../../lib/security/rtsp-url';
+
+/** Input limits: generous for real use, small enough that one request cannot bloat the store. */
+export const LIMITS = {
+  id: 128,
+  name: 200,
+  site: 200,
+  tags: 50,
+  tag: 64,
+  eventType: 100,
+  note: 2000,
+  attributesBytes: 16 * 1024,
+  batch: 1000,
+} as const;
+
+const ID_PATTERN = /^[A-Za-z0-9][A-Za-z0-9._:-]*$/;
+
+const bad = (field: string, message: string) => new AppError('BAD_USER_INPUT', `${field}: ${message}`, { field });
+
+export function validId(value: unknown, field: string): string {
+  if (typeof value !== 'string' || value.length === 0 || value.length > LIMITS.id || !ID_PATTERN.test(value)) {
+    throw bad(field, `must be 1-${LIMITS.id} characters of letters, digits, '.', '_', ':' or '-'`);
+  }
+  return value;
+}
+
+export function boundedText(value: unknown, field: string, max: number): string {
+  if (typeof value !== 'string') throw bad(field, 'must be a string');
+  const trimmed = value.trim();
+  if (trimmed.length === 0 || trimmed.length > max) throw bad(field, `must be 1-${max} characters`);
+  return trimmed;
+}
+
+export const optionalText = (value: unknown, field: string, max: number): string | null =>
+  value === undefined || value === null ? null : boundedText(value, field, max);
+
+/** The full URL is stored (the media subgraph needs the credentials); only read paths mask it. */
+export function validRtspUrl(value: unknown): string {
+  if (typeof value !== 'string') throw bad('rtspUrl', 'must be a string');
+  return parseRtspUrl(value).toString();
+}
+
+export function validTags(value: unknown): string[] {
+  if (!Array.isArray(value) || value.length > LIMITS.tags) throw bad('tags', `must be a list of at most ${LIMITS.tags} tags`);
+  const tags = value.map((tag) => boundedText(tag, 'tags', LIMITS.tag));
+  return [...new Set(tags)];
+}
+
+export function validSeverity(value: unknown): Severity {
+  if (typeof value !== 'string' || !(SEVERITIES as readonly string[]).includes(value)) throw bad('severity', `must be one of ${SEVERITIES.join(', ')}`);
+  return value as Severity;
+}
+
+export function validDate(value: unknown, field: string): string {
+  const time = typeof value === 'string' ? Date.parse(value) : NaN;
+  if (Number.isNaN(time)) throw bad(field, 'must be an ISO-8601 date-time');
+  return new Date(time).toISOString();
+}
+
+export function validAttributes(value: unknown): Record<string, unknown> | null {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== 'object' || Array.isArray(value)) throw bad('attributes', 'must be a JSON object');
+  const size = Buffer.byteLength(JSON.stringify(value), 'utf8');
+  if (size > LIMITS.attributesBytes) throw bad('attributes', `must be at most ${LIMITS.attributesBytes} bytes of JSON (got ${size})`);
+  return value as Record<string, unknown>;
+}
+
+export function validExpectedVersion(value: unknown): number | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'number' || !Number.isInteger(value) || value < 0) throw bad('expectedVersion', 'must be a non-negative integer');
+  return value;
+}
+
+/** A RecordEventInput (from GraphQL or an ingested message) after validation, before an id is assigned. */
+export interface RecordEventFields {
+  id: string | null;
+  cameraId: string;
+  type: string;
+  severity: Severity;
+  occurredAt: string;
+  attributes: Record<string, unknown> | null;
+}
+
+export function validRecordEventInput(input: unknown): RecordEventFields {
+  if (typeof input !== 'object' || input === null || Array.isArray(input)) throw bad('input', 'must be a JSON object');
+  const raw = input as Record<string, unknown>;
+  return {
+    id: raw.id === undefined || raw.id === null ? null : validId(raw.id, 'id'),
+    cameraId: validId(raw.cameraId, 'cameraId'),
+    type: boundedText(raw.type, 'type', LIMITS.eventType),
+    severity: validSeverity(raw.severity),
+    occurredAt: validDate(raw.occurredAt, 'occurredAt'),
+    attributes: validAttributes(raw.attributes),
+  };
+}

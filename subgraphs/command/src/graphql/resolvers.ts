@@ -1,0 +1,86 @@
+import type { RequestContext } from '../../../../lib/auth/identity';
+import { AppError } from '../../../../lib/errors/app-error';
+import type { CommandContext, CommandResult } from '../application/command-context';
+import { CommandService } from '../application/command-service';
+import { recordEvents, type ItemResult } from '../application/event-recorder';
+import { uuidv7 } from '../application/ids';
+import { LIMITS, boundedText, optionalText, validExpectedVersion, validId, validRtspUrl, validTags } from '../domain/validation';
+
+type Args = Record<string, unknown>;
+type Input = Record<string, unknown>;
+
+const contextOf = (request: RequestContext): CommandContext => ({
+  actor: request.identity.subject,
+  correlationId: request.correlationId,
+  causationId: null,
+});
+
+const wire = (result: CommandResult) => ({ ...result, position: String(result.position) });
+
+/** The first rejection of a single-item call, thrown as the call's error. */
+function single(result: ItemResult | undefined) {
+  if (!result) throw new Error('no result');
+  if (result.status === 'rejected') throw result.error;
+  return wire(result.result);
+}
+
+export function commandResolvers(service: CommandService) {
+  return {
+    Mutation: {
+      async registerCamera(_: unknown, { input }: { input: Input }, request: RequestContext) {
+        const id = input.id === undefined || input.id === null ? uuidv7() : validId(input.id, 'id');
+        const content = {
+          name: boundedText(input.name, 'name', LIMITS.name),
+          site: optionalText(input.site, 'site', LIMITS.site),
+          rtspUrl: validRtspUrl(input.rtspUrl),
+          tags: input.tags === undefined || input.tags === null ? [] : validTags(input.tags),
+        };
+        const event = { type: 'CameraRegistered' as const, data: { cameraId: id, ...content } };
+        return wire(await service.create(service.cameras, id, event, CommandService.hashOf('RegisterCamera', content), contextOf(request)));
+      },
+      async updateCamera(_: unknown, { input }: { input: Input }, request: RequestContext) {
+        const cameraId = validId(input.id, 'id');
+        const command = {
+          kind: 'UpdateCamera' as const,
+          cameraId,
+          ...(input.name === undefined || input.name === null ? {} : { name: boundedText(input.name, 'name', LIMITS.name) }),
+          ...(input.site === undefined ? {} : { site: optionalText(input.site, 'site', LIMITS.site) }),
+          ...(input.rtspUrl === undefined || input.rtspUrl === null ? {} : { rtspUrl: validRtspUrl(input.rtspUrl) }),
+          ...(input.tags === undefined || input.tags === null ? {} : { tags: validTags(input.tags) }),
+        };
+        return wire(await service.changeCamera(command, validExpectedVersion(input.expectedVersion), contextOf(request)));
+      },
+      async decommissionCamera(_: unknown, args: Args, request: RequestContext) {
+        const cameraId = validId(args.id, 'id');
+        return wire(await service.changeCamera({ kind: 'DecommissionCamera', cameraId }, validExpectedVersion(args.expectedVersion), contextOf(request)));
+      },
+      async recordEvent(_: unknown, { input }: { input: Input }, request: RequestContext) {
+        const [result] = await recordEvents(service, [{ input, source: 'graphql', context: contextOf(request) }]);
+        return single(result);
+      },
+      async recordEvents(_: unknown, { inputs }: { inputs: Input[] }, request: RequestContext) {
+        if (inputs.length > LIMITS.batch) throw new AppError('BAD_USER_INPUT', `at most ${LIMITS.batch} inputs per call (got ${inputs.length})`);
+        const context = contextOf(request);
+        const results = await recordEvents(service, inputs.map((input) => ({ input, source: 'graphql', context })));
+        let position = 0;
+        for (const r of results) if (r.status === 'accepted') position = Math.max(position, r.result.position);
+        return {
+          accepted: results.filter((r) => r.status === 'accepted').length,
+          duplicates: results.filter((r) => r.status === 'duplicate').length,
+          position: position > 0 ? String(position) : null,
+          errors: results.flatMap((r) => (r.status === 'rejected' ? [{ index: r.index, code: r.error.code, message: r.error.message }] : [])),
+        };
+      },
+      async acknowledgeEvent(_: unknown, args: Args, request: RequestContext) {
+        return wire(await service.changeIncident(lifecycle('AcknowledgeEvent', args, request), validExpectedVersion(args.expectedVersion), contextOf(request)));
+      },
+      async resolveEvent(_: unknown, args: Args, request: RequestContext) {
+        return wire(await service.changeIncident(lifecycle('ResolveEvent', args, request), validExpectedVersion(args.expectedVersion), contextOf(request)));
+      },
+    },
+  };
+}
+
+function lifecycle<K extends 'AcknowledgeEvent' | 'ResolveEvent'>(kind: K, args: Args, request: RequestContext) {
+  return { kind, eventId: validId(args.id, 'id'), by: request.identity.subject, note: optionalText(args.note, 'note', LIMITS.note) };
+}

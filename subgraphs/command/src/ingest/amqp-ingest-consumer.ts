@@ -1,0 +1,94 @@
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { AmqpConnection } from '../../../../lib/engines/amqp';
+import { assertSharedTopology, type AmqpNames } from '../../../../lib/events/topology';
+import type { Logger } from '../../../../lib/logging/logger';
+import type { Disposition, IngestHandler } from './ingest-handler';
+
+export interface IngestConsumerOptions {
+  prefetch: number;
+  /** Pause before requeueing after an engine failure, so an outage is not a hot loop. */
+  retryDelayMs: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Consumes the ingest queue: deliveries that arrive together are handled as one batch (one
+ * append), and each is acked only after its events were stored or it was dead-lettered (confirmed).
+ * Several processes may consume the same queue: the event ids make their writes idempotent.
+ */
+export async function startIngestConsumer(
+  connection: AmqpConnection,
+  names: AmqpNames,
+  handler: IngestHandler,
+  logger: Logger,
+  options: IngestConsumerOptions,
+): Promise<{ stop(): Promise<void> }> {
+  let stopped = false;
+  let active: Promise<void> = Promise.resolve();
+  let current: { channel: ConfirmChannel; tag: string } | undefined;
+
+  await connection.use(async (model) => {
+    const channel = await model.createConfirmChannel();
+    channel.on('error', (error: Error) => logger.warn({ err: error.message }, 'ingest channel error'));
+    await assertSharedTopology(channel, names);
+    await channel.prefetch(options.prefetch);
+    let buffer: ConsumeMessage[] = [];
+    let scheduled = false;
+    const flush = () => {
+      scheduled = false;
+      const batch = buffer;
+      buffer = [];
+      if (batch.length === 0) return;
+      active = active.then(() => processBatch(channel, batch)).catch((error: unknown) => {
+        logger.warn({ err: (error as Error).message }, 'ingest batch failed; the broker will redeliver');
+      });
+    };
+    const { consumerTag } = await channel.consume(names.ingestQueue, (message) => {
+      if (!message || stopped) return;
+      buffer.push(message);
+      if (buffer.length >= options.prefetch) flush();
+      else if (!scheduled) {
+        scheduled = true;
+        // Everything that arrived by the next turn of the event loop travels together.
+        setImmediate(flush);
+      }
+    });
+    current = { channel, tag: consumerTag };
+  });
+
+  async function processBatch(channel: ConfirmChannel, batch: ConsumeMessage[]): Promise<void> {
+    const dispositions = await handler.handle(
+      batch.map((m) => ({ body: m.content, routingKey: m.fields.routingKey, messageId: m.properties.messageId as string | undefined })),
+    );
+    const retries = dispositions.some((d) => d.action === 'retry');
+    for (const [i, disposition] of dispositions.entries()) {
+      const message = batch[i] as ConsumeMessage;
+      if (disposition.action === 'dead-letter') deadLetter(channel, message, disposition);
+    }
+    if (dispositions.some((d) => d.action === 'dead-letter')) await channel.waitForConfirms();
+    if (retries) await sleep(options.retryDelayMs);
+    for (const [i, disposition] of dispositions.entries()) {
+      const message = batch[i] as ConsumeMessage;
+      if (disposition.action === 'retry') channel.nack(message, false, true);
+      else channel.ack(message);
+    }
+  }
+
+  function deadLetter(channel: ConfirmChannel, message: ConsumeMessage, disposition: Extract<Disposition, { action: 'dead-letter' }>) {
+    channel.sendToQueue(names.ingestDlq, disposition.body, {
+      persistent: true,
+      contentType: 'application/json',
+      ...(message.properties.messageId ? { messageId: message.properties.messageId as string } : {}),
+      headers: { 'x-rejection-reason': disposition.reason, 'x-original-routing-key': message.fields.routingKey },
+    });
+  }
+
+  return {
+    async stop() {
+      stopped = true;
+      if (current) await current.channel.cancel(current.tag).catch(() => undefined);
+      await active;
+    },
+  };
+}

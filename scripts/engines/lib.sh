@@ -69,7 +69,8 @@ live_pid() {
   [[ -r "/proc/$pid/cmdline" ]] || return 1
   pgid="$(ps -o pgid= -p "$pid" 2>/dev/null | tr -d ' ')" || return 1
   [[ "$pgid" == "$pid" ]] || return 1
-  tr '\0' ' ' <"/proc/$pid/cmdline" | grep -qF -- "$pattern" || return 1
+  # (No `| grep -q` anywhere: under pipefail an early grep exit fails the writer with SIGPIPE.)
+  [[ "$(tr '\0' ' ' <"/proc/$pid/cmdline")" == *"$pattern"* ]] || return 1
   printf '%s' "$pid"
 }
 
@@ -79,13 +80,21 @@ live_pid() {
 # fd 9 (the engines.sh lock) is closed so a long-running engine does not hold the lock.
 spawn() {
   local name=$1 logname=$2; shift 2
-  local logfile="$LOG_DIR/$logname.log" pid
+  local logfile="$LOG_DIR/$logname.log" pidfile
+  pidfile="$(pid_file "$name")"
+  rm -f "$pidfile"
   printf '===== %s: starting %s =====\n' "$(date -Is)" "$name" >>"$logfile"
-  # Not an interactive shell, so the background child is not a group leader and setsid
-  # execs in place: $! is the engine's own pid (and its process group id).
-  setsid "$@" </dev/null >>"$logfile" 2>&1 9>&- &
-  pid=$!
-  printf '%s\n' "$pid" >"$(pid_file "$name")"
+  # The new session leader writes its own pid, then execs the engine (same pid). $! is not
+  # trusted: under job control (set -m) setsid forks and $! is a short-lived parent.
+  # shellcheck disable=SC2016 # $$ and $0 belong to the inner shell
+  setsid bash -c 'echo "$$" >"$0.tmp" && mv "$0.tmp" "$0" && exec "$@"' "$pidfile" "$@" \
+    </dev/null >>"$logfile" 2>&1 9>&- &
+  disown $!   # no "Killed" job notices from this shell when a failed start cleans up
+  for _ in {1..50}; do
+    [[ -s "$pidfile" ]] && return 0
+    sleep 0.1
+  done
+  die "$name: no pid file after 5s (see $logfile)"
 }
 
 # Any non-zombie member left in process group $1. Zombies are ignored: on machines whose
@@ -94,10 +103,12 @@ group_alive() {
   ps -e -o pgid=,stat= | awk -v g="$1" '$1 == g && $2 !~ /^Z/ { found = 1 } END { exit !found }'
 }
 
-# stop_group NAME PATTERN [TIMEOUT]: SIGTERM the recorded process group, wait for every
-# member to exit, SIGKILL the group after TIMEOUT seconds, remove the pid file.
+# stop_group NAME PATTERN [TIMEOUT [RESEND]]: SIGTERM the recorded process group, wait for
+# every member to exit, SIGKILL the group after TIMEOUT seconds, remove the pid file. With
+# RESEND=N the SIGTERM is repeated every N seconds, for engines that lose a SIGTERM arriving
+# while they boot (Erlang only handles it once its kernel app runs).
 stop_group() {
-  local name=$1 pattern=$2 timeout=${3:-30} pid waited=0
+  local name=$1 pattern=$2 timeout=${3:-30} resend=${4:-0} pid waited=0
   if ! pid="$(live_pid "$name" "$pattern")"; then
     rm -f "$(pid_file "$name")"
     return 0
@@ -113,6 +124,9 @@ stop_group() {
     fi
     sleep 0.1
     waited=$((waited + 1))
+    if (( resend > 0 && waited % (resend * 10) == 0 )); then
+      kill -TERM -- "-$pid" 2>/dev/null || true
+    fi
   done
   rm -f "$(pid_file "$name")"
 }

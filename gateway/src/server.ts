@@ -68,8 +68,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   });
   let subscriptionSchema: GraphQLSchema | undefined;
   gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
-    subscriptionSchema = subscriptionSchemaOf(apiSchema);
-    logger.info('supergraph loaded; subscription schema rebuilt');
+    try {
+      subscriptionSchema = subscriptionSchemaOf(apiSchema);
+      logger.info('supergraph loaded; subscription schema rebuilt');
+    } catch (error) {
+      // A supergraph that lost a type Subscription needs: keep serving subscriptions on the last good one.
+      logger.error({ err: (error as Error).message }, 'subscription schema not rebuilt');
+    }
   });
 
   const server = new ApolloServer<GatewayContext>({

@@ -1,8 +1,17 @@
 import { loadConfig } from '../../../lib/config/config';
+import { AmqpConnection } from '../../../lib/engines/amqp';
 import { createElasticClient, elasticReady } from '../../../lib/engines/elastic';
+import { connectMongo } from '../../../lib/engines/mongo';
+import { createMongoEventStore } from '../../../lib/event-store/mongo-event-store';
+import { amqpNames } from '../../../lib/events/topology';
 import { startSubgraphServer } from '../../../lib/graphql/subgraph-server';
 import { createLogger } from '../../../lib/logging/logger';
 import { runService } from '../../../lib/service/lifecycle';
+import { queryResolvers } from './graphql/resolvers';
+import { startProjection } from './projection/start-projection';
+import { StatsSource } from './read/stats-source';
+import { ViewReader } from './read/view-reader';
+import { viewNames } from './views/names';
 
 const logger = createLogger('query');
 
@@ -10,13 +19,32 @@ runService('query', logger, async (onClose) => {
   const config = loadConfig();
   const elastic = createElasticClient(config.elasticsearch);
   onClose(() => elastic.close());
+  // The event store is only read here: rebuild replays and the checkpoint's view of positions.
+  const mongo = await connectMongo(config.mongodb);
+  onClose(() => mongo.close());
+  const store = createMongoEventStore(mongo.db);
+  const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-query');
+  amqp.start();
+  onClose(() => amqp.close());
+
+  const names = viewNames(config.namespace);
+  const projection = startProjection({ elastic, store, amqp, amqpNames: amqpNames(config.namespace), names, logger });
+  onClose(() => projection.stop());
+
   const server = await startSubgraphServer({
     name: 'query',
     port: config.ports.query,
     config,
     logger,
-    resolvers: {},
-    readiness: async () => ({ elasticsearch: await elasticReady(elastic) }),
+    resolvers: queryResolvers({
+      reader: new ViewReader(elastic, names),
+      stats: new StatsSource(elastic, names),
+      freshness: projection.runtime.freshness,
+      readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
+      status: projection.status,
+      rebuilder: projection.rebuilder,
+    }),
+    readiness: async () => ({ elasticsearch: await elasticReady(elastic), rabbitmq: amqp.connected, mongodb: await mongo.ping() }),
   });
   onClose(() => server.stop());
 });

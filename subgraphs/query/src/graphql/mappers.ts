@@ -1,0 +1,38 @@
+import type { ViewDoc } from '../projection/merge';
+
+/** View documents as GraphQL objects (bookkeeping fields dropped, positions as strings). */
+export const toCamera = (doc: ViewDoc) => ({
+  __typename: 'Camera' as const,
+  id: doc.id,
+  name: doc.name,
+  site: doc.site ?? null,
+  rtspUrl: doc.rtspUrl,
+  tags: doc.tags ?? [],
+  status: doc.status,
+  version: doc.version,
+  registeredAt: doc.registeredAt,
+});
+
+export const toEvent = (doc: ViewDoc) => ({
+  __typename: 'Event' as const,
+  id: doc.id,
+  cameraId: doc.cameraId as string,
+  type: doc.type,
+  severity: doc.severity,
+  occurredAt: doc.occurredAt,
+  recordedAt: doc.recordedAt,
+  source: doc.source,
+  attributes: doc.attributes ?? null,
+  status: doc.status,
+  version: doc.version,
+  acknowledgedAt: doc.acknowledgedAt ?? null,
+  acknowledgedBy: doc.acknowledgedBy ?? null,
+  acknowledgeNote: doc.acknowledgeNote ?? null,
+  resolvedAt: doc.resolvedAt ?? null,
+  resolvedBy: doc.resolvedBy ?? null,
+  resolveNote: doc.resolveNote ?? null,
+  position: String(doc.position),
+});
+
+export type CameraObject = ReturnType<typeof toCamera>;
+export type EventObject = ReturnType<typeof toEvent>;

@@ -1,0 +1,87 @@
+import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import type { AmqpConnection } from '../../../../lib/engines/amqp';
+import { assertSharedTopology, type AmqpNames } from '../../../../lib/events/topology';
+import type { Logger } from '../../../../lib/logging/logger';
+
+/** One batch of message bodies. `alive()` turns false once the channel that delivered it is gone. */
+export interface Batch {
+  bodies: Buffer[];
+  alive(): boolean;
+}
+
+export interface BatchHandler {
+  /** Resolves when every body is applied or dead-lettered; the batch is then acked. */
+  (batch: Batch, deadLetter: (body: Buffer, reason: string) => void): Promise<void>;
+}
+
+/**
+ * The thin RabbitMQ adapter of the projector: consumes the projector queue in batches (up to
+ * `maxBatch` messages or `lingerMs` after the first), hands each batch to the handler one at a time,
+ * and acks it only once the handler is done. Poison bodies are republished to the dead-letter queue
+ * with `x-rejection-reason` (confirmed) before the ack. A lost channel drops the batch in hand:
+ * RabbitMQ redelivers it, and applying it twice is harmless.
+ */
+export class AmqpBatches {
+  private buffer: ConsumeMessage[] = [];
+  private timer: NodeJS.Timeout | undefined;
+  private running: Promise<void> = Promise.resolve();
+
+  constructor(
+    private readonly amqp: AmqpConnection,
+    private readonly names: AmqpNames,
+    private readonly logger: Logger,
+    private readonly options: { maxBatch: number; lingerMs: number; prefetch: number },
+  ) {}
+
+  async start(handler: BatchHandler): Promise<void> {
+    await this.amqp.use(async (connection) => {
+      const channel = await connection.createConfirmChannel();
+      let alive = true;
+      channel.on('close', () => {
+        alive = false;
+      });
+      channel.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'projector channel error'));
+      await assertSharedTopology(channel, this.names);
+      await channel.prefetch(this.options.prefetch);
+      this.buffer = [];
+      await channel.consume(this.names.projectorQueue, (message) => {
+        if (!message) return;
+        this.buffer.push(message);
+        if (this.buffer.length >= this.options.maxBatch) this.flush(channel, () => alive, handler);
+        else this.timer ??= setTimeout(() => this.flush(channel, () => alive, handler), this.options.lingerMs);
+      });
+    });
+  }
+
+  private flush(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler): void {
+    if (this.timer) clearTimeout(this.timer);
+    this.timer = undefined;
+    const messages = this.buffer;
+    this.buffer = [];
+    if (messages.length === 0) return;
+    this.running = this.running.then(async () => {
+      if (!alive()) return;
+      const dead: Array<{ body: Buffer; reason: string }> = [];
+      await handler({ bodies: messages.map((m) => m.content), alive }, (body, reason) => dead.push({ body, reason }));
+      if (!alive()) return;
+      try {
+        for (const { body, reason } of dead) {
+          channel.sendToQueue(this.names.projectorDlq, body, {
+            persistent: true,
+            headers: { 'x-rejection-reason': reason.slice(0, 1000) },
+          });
+        }
+        if (dead.length > 0) await channel.waitForConfirms();
+        const last = messages[messages.length - 1];
+        if (last) channel.ack(last, true);
+      } catch (error) {
+        this.logger.warn({ err: (error as Error).message }, 'projector ack failed; the batch will be redelivered');
+      }
+    });
+  }
+
+  /** Resolves once the batch in hand (if any) is done. */
+  idle(): Promise<void> {
+    return this.running;
+  }
+}

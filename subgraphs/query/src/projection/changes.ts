@@ -1,0 +1,114 @@
+import type { EventEnvelope } from '../../../../lib/events/envelope';
+import { maskRtspUrl } from '../../../../lib/security/rtsp-url';
+import { parseStreamId } from '../../../../lib/events/domain-events';
+
+/**
+ * What one domain event does to one view document, as groups of fields. Each group is stamped with
+ * the stream version that wrote it, and a group is only overwritten by a higher version: the final
+ * document is therefore the same whatever order (or how many times) the events of a stream are
+ * applied, which is what competing projector processes and redelivery need.
+ */
+export interface Change {
+  view: 'cameras' | 'events';
+  id: string;
+  streamVersion: number;
+  position: number;
+  /** True for the event that creates the aggregate (CameraRegistered, EventRecorded). */
+  creates: boolean;
+  groups: Record<string, Record<string, unknown>>;
+}
+
+export function changeOf(envelope: EventEnvelope): Change {
+  const { id } = parseStreamId(envelope.streamId);
+  const base = { id, streamVersion: envelope.version, position: envelope.position };
+  switch (envelope.type) {
+    case 'CameraRegistered': {
+      const d = envelope.data as { name: string; site: string | null; rtspUrl: string; tags: string[] };
+      return {
+        ...base,
+        view: 'cameras',
+        creates: true,
+        groups: {
+          name: { name: d.name },
+          site: { site: d.site },
+          rtspUrl: { rtspUrl: maskRtspUrl(d.rtspUrl) },
+          tags: { tags: d.tags },
+          status: { status: 'ACTIVE' },
+          registeredAt: { registeredAt: envelope.recordedAt },
+        },
+      };
+    }
+    case 'CameraUpdated': {
+      const d = envelope.data as { name?: string; site?: string | null; rtspUrl?: string; tags?: string[] };
+      const groups: Change['groups'] = {};
+      if (d.name !== undefined) groups.name = { name: d.name };
+      if (d.site !== undefined) groups.site = { site: d.site };
+      if (d.rtspUrl !== undefined) groups.rtspUrl = { rtspUrl: maskRtspUrl(d.rtspUrl) };
+      if (d.tags !== undefined) groups.tags = { tags: d.tags };
+      return { ...base, view: 'cameras', creates: false, groups };
+    }
+    case 'CameraDecommissioned':
+      return { ...base, view: 'cameras', creates: false, groups: { status: { status: 'DECOMMISSIONED' } } };
+    case 'EventRecorded': {
+      const d = envelope.data as {
+        cameraId: string;
+        type: string;
+        severity: string;
+        occurredAt: string;
+        source: string;
+        attributes: Record<string, unknown> | null;
+      };
+      return {
+        ...base,
+        view: 'events',
+        creates: true,
+        groups: {
+          record: {
+            cameraId: d.cameraId,
+            type: d.type,
+            severity: d.severity,
+            occurredAt: d.occurredAt,
+            recordedAt: envelope.recordedAt,
+            source: d.source,
+            attributes: d.attributes,
+            attributesText: d.attributes ? attributesText(d.attributes) : null,
+          },
+          status: { status: 'OPEN' },
+        },
+      };
+    }
+    case 'EventAcknowledged':
+      return lifecycleChange(base, envelope, 'ack', 'ACKNOWLEDGED');
+    case 'EventResolved':
+      return lifecycleChange(base, envelope, 'resolve', 'RESOLVED');
+  }
+}
+
+/** Acknowledge and resolve: who, when (our clock) and the note, plus the status they lead to. */
+function lifecycleChange(
+  base: Pick<Change, 'id' | 'streamVersion' | 'position'>,
+  envelope: EventEnvelope,
+  step: 'ack' | 'resolve',
+  status: 'ACKNOWLEDGED' | 'RESOLVED',
+): Change {
+  const d = envelope.data as { by: string; note: string | null };
+  const values =
+    step === 'ack'
+      ? { acknowledgedAt: envelope.recordedAt, acknowledgedBy: d.by, acknowledgeNote: d.note }
+      : { resolvedAt: envelope.recordedAt, resolvedBy: d.by, resolveNote: d.note };
+  return { ...base, view: 'events', creates: false, groups: { [step]: values, status: { status } } };
+}
+
+/** Attribute values as one searchable string (keys and scalar values), bounded. */
+function attributesText(attributes: Record<string, unknown>): string {
+  const parts: string[] = [];
+  const walk = (value: unknown, key?: string): void => {
+    if (key) parts.push(key);
+    if (value === null || value === undefined) return;
+    if (typeof value === 'object') {
+      for (const [k, v] of Object.entries(value as Record<string, unknown>)) walk(v, k);
+    } else parts.push(String(value));
+  };
+  walk(attributes);
+  return parts.join(' ').slice(0, 4000);
+}

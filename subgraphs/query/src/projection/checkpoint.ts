@@ -1,0 +1,81 @@
+import type { EventEnvelope } from '../../../../lib/events/envelope';
+import type { EventStore } from '../../../../lib/event-store/event-store';
+
+/** What the checkpoint needs: the event store (authority on which positions exist) and the views. */
+export interface CheckpointPorts {
+  store: Pick<EventStore, 'readAll' | 'headPosition'>;
+  /** For envelopes this process did not apply itself: is each one applied in the live views? */
+  appliedInViews(envelopes: EventEnvelope[]): Promise<boolean[]>;
+  /** False for an event the projection dead-letters: it counts as done. */
+  projectable(envelope: EventEnvelope): boolean;
+}
+
+const SCAN_LIMIT = 5000;
+
+/**
+ * The projection position: the highest global position P such that every stored event at or
+ * below P is applied. Positions have gaps (the store leaves some unused) and, with competing
+ * projector processes, this process sees only some of the events; so:
+ * - positions this process applied are remembered locally; a contiguous run advances P at once;
+ * - otherwise the store is read from P (it lists exactly the positions that exist, so gaps skip
+ *   themselves) and each event this process did not apply is looked up in the views, whose
+ *   documents record every stream version applied to them.
+ * P never passes an event that is not applied, so a SIGKILL at any moment loses nothing: the
+ * unacked messages come back and their re-application is a no-op.
+ */
+export class Checkpoint {
+  private readonly local = new Set<number>();
+  private advancing: Promise<void> | undefined;
+  head = 0;
+
+  constructor(
+    private readonly ports: CheckpointPorts,
+    public position = 0,
+  ) {}
+
+  markApplied(positions: Iterable<number>): void {
+    for (const p of positions) if (p > this.position) this.local.add(p);
+  }
+
+  /** Advances as far as the facts allow; concurrent callers share one run. */
+  advance(): Promise<void> {
+    this.advancing ??= this.run().finally(() => {
+      this.advancing = undefined;
+    });
+    return this.advancing;
+  }
+
+  private takeLocalRun(): void {
+    while (this.local.delete(this.position + 1)) this.position += 1;
+  }
+
+  private async run(): Promise<void> {
+    this.takeLocalRun();
+    this.head = Math.max(this.head, await this.ports.store.headPosition());
+    if (this.head <= this.position) {
+      this.local.clear();
+      return;
+    }
+    const to = Math.min(this.head, this.position + SCAN_LIMIT);
+    let reached = this.position;
+    let complete = true;
+    outer: for await (const batch of this.ports.store.readAll(this.position, { batchSize: 500, toPosition: to })) {
+      const foreign = batch.filter((e) => !this.local.has(e.position) && this.ports.projectable(e));
+      const answers = foreign.length > 0 ? await this.ports.appliedInViews(foreign) : [];
+      const appliedElsewhere = new Set(foreign.filter((_, i) => answers[i]).map((e) => e.position));
+      for (const envelope of batch) {
+        if (envelope.position <= reached) continue;
+        const done = this.local.has(envelope.position) || !this.ports.projectable(envelope) || appliedElsewhere.has(envelope.position);
+        if (!done) {
+          complete = false;
+          break outer;
+        }
+        reached = envelope.position;
+      }
+    }
+    // A read that got through to `to` proves the positions after the last event read do not exist.
+    this.position = complete ? Math.max(reached, to) : reached;
+    for (const p of this.local) if (p <= this.position) this.local.delete(p);
+    this.takeLocalRun();
+  }
+}

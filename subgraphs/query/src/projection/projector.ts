@@ -1,0 +1,79 @@
+import type { EventEnvelope } from '../../../../lib/events/envelope';
+import type { Logger } from '../../../../lib/logging/logger';
+import type { Batch } from './amqp-batches';
+import { changeOf, type Change } from './changes';
+import type { Checkpoint } from './checkpoint';
+import { PoisonEvent, parseEnvelope } from './validate-envelope';
+import type { ApplyResult, WriteTarget } from '../views/view-store';
+
+export interface ProjectorPorts {
+  apply(changes: readonly Change[], targetsOf: (view: Change['view']) => WriteTarget[]): Promise<ApplyResult>;
+  targetsOf(view: Change['view']): WriteTarget[];
+  /** Records a dead-lettered event (for the `deadLettered` count); best effort. */
+  recordDeadLetter(reason: string, position: number | undefined, body: Buffer): Promise<void>;
+  /** Event documents changed: their hours' rollups are now stale. */
+  eventDocsChanged(result: ApplyResult): Promise<void>;
+}
+
+export interface ProjectorHealth {
+  lastError: string | undefined;
+  failing: boolean;
+  deadLettered: number;
+  applied: number;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Applies batches of domain events to the views. An Elasticsearch failure is retried with capped
+ * exponential backoff and the batch stays unacked meanwhile, so the queue (and the lag) grows and
+ * nothing is lost; a poison event is dead-lettered with its reason and the batch goes on.
+ */
+export class Projector {
+  readonly health: ProjectorHealth = { lastError: undefined, failing: false, deadLettered: 0, applied: 0 };
+  private stopped = false;
+
+  constructor(
+    private readonly ports: ProjectorPorts,
+    private readonly checkpoint: Checkpoint,
+    private readonly logger: Logger,
+    private readonly onApplied: () => void,
+  ) {}
+
+  stop(): void {
+    this.stopped = true;
+  }
+
+  readonly handle = async (batch: Batch, deadLetter: (body: Buffer, reason: string) => void): Promise<void> => {
+    const envelopes: EventEnvelope[] = [];
+    for (const body of batch.bodies) {
+      try {
+        envelopes.push(parseEnvelope(body));
+      } catch (error) {
+        const reason = error instanceof PoisonEvent ? error.reason : String(error);
+        deadLetter(body, reason);
+        this.health.deadLettered += 1;
+        this.logger.warn({ reason }, 'projector dead-lettered an event');
+        await this.ports.recordDeadLetter(reason, error instanceof PoisonEvent ? error.position : undefined, body).catch(() => undefined);
+      }
+    }
+    const changes = envelopes.map(changeOf);
+    for (let attempt = 0; !this.stopped && batch.alive(); attempt += 1) {
+      try {
+        const result = await this.ports.apply(changes, (view) => this.ports.targetsOf(view));
+        await this.ports.eventDocsChanged(result);
+        this.health.failing = false;
+        this.health.applied += envelopes.length;
+        this.checkpoint.markApplied(envelopes.map((e) => e.position));
+        this.onApplied();
+        return;
+      } catch (error) {
+        const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+        this.health.failing = true;
+        this.health.lastError = (error as Error).message;
+        this.logger.warn({ err: this.health.lastError, retryInMs: delay, events: envelopes.length }, 'projection batch failed; backing off');
+        await sleep(delay);
+      }
+    }
+  };
+}

@@ -1,0 +1,154 @@
+import type { EventStore } from '../../../../lib/event-store/event-store';
+import { AGGREGATE_OF } from '../../../../lib/events/domain-events';
+import type { EventEnvelope } from '../../../../lib/events/envelope';
+import { parseStreamId } from '../../../../lib/events/domain-events';
+import type { Logger } from '../../../../lib/logging/logger';
+import { Freshness } from '../read/freshness';
+import type { IndexAdmin } from '../views/index-admin';
+import { VIEW_NAMES, type ViewName } from '../views/names';
+import type { StateStore } from '../views/state-store';
+import type { ViewStore, WriteTarget } from '../views/view-store';
+import { Checkpoint } from './checkpoint';
+import { isProjectable } from './validate-envelope';
+
+export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;
+
+export interface RuntimeDeps {
+  store: EventStoreReader;
+  admin: IndexAdmin;
+  views: ViewStore;
+  state: StateStore;
+  logger: Logger;
+  /** How often the checkpoint is advanced and made searchable when nothing else triggers it. */
+  tickMs?: number;
+}
+
+/**
+ * The projection's moving parts that are not the consumer: the checkpoint (advanced after every
+ * batch and on a timer), the refresh that makes applied events searchable before the position is
+ * published to readers, the persisted checkpoint, and the write targets (the `-next` alias of a
+ * rebuild, seen by every process within a second).
+ */
+export class ProjectionRuntime {
+  readonly checkpoint: Checkpoint;
+  readonly freshness = new Freshness();
+  lastError: string | undefined;
+  private readonly nextAliases = new Set<ViewName>();
+  private timers: NodeJS.Timeout[] = [];
+  private ticking: Promise<void> | undefined;
+  private again = false;
+  private persisted = 0;
+
+  constructor(private readonly deps: RuntimeDeps) {
+    this.checkpoint = new Checkpoint({
+      store: deps.store,
+      projectable: isProjectable,
+      appliedInViews: (envelopes) => this.appliedInViews(envelopes),
+    });
+  }
+
+  async start(): Promise<void> {
+    await this.deps.admin.ensureViews();
+    const saved = await this.deps.state.loadCheckpoint();
+    this.checkpoint.position = Math.max(this.checkpoint.position, saved);
+    this.persisted = saved;
+    await this.refreshTargets();
+    this.tick();
+    const every = this.deps.tickMs ?? 250;
+    this.timers.push(setInterval(() => this.tick(), every));
+    this.timers.push(setInterval(() => void this.persist(), 1000));
+    this.timers.push(setInterval(() => void this.refreshTargets().catch(() => undefined), 1000));
+  }
+
+  async stop(): Promise<void> {
+    for (const timer of this.timers) clearInterval(timer);
+    this.timers = [];
+    await this.ticking;
+    await this.persist();
+  }
+
+  targetsOf = (view: ViewName): WriteTarget[] => {
+    const targets: WriteTarget[] = [{ alias: this.deps.admin.names.alias(view), optional: false }];
+    if (this.nextAliases.has(view)) targets.push({ alias: this.deps.admin.names.nextAlias(view), optional: true });
+    return targets;
+  };
+
+  /** Starts writing into a rebuild's `-next` alias at once in this process (others follow within 1 s). */
+  addNextTarget(view: ViewName): void {
+    this.nextAliases.add(view);
+  }
+
+  /** Advances the checkpoint, refreshes, then publishes the searchable position. Coalesced. */
+  tick(): void {
+    if (this.ticking) {
+      this.again = true;
+      return;
+    }
+    this.ticking = this.runTick().finally(() => {
+      this.ticking = undefined;
+      if (this.again) {
+        this.again = false;
+        this.tick();
+      }
+    });
+  }
+
+  /** Resolves after one full tick from now. */
+  async settle(): Promise<void> {
+    await this.ticking;
+    this.tick();
+    await this.ticking;
+  }
+
+  private async runTick(): Promise<void> {
+    try {
+      await this.checkpoint.advance();
+      const position = this.checkpoint.position;
+      if (position > this.freshness.searchable) {
+        // Only what readers read: a rebuild's index refreshes once, when it is complete.
+        const indices = VIEW_NAMES.map((view) => this.deps.admin.names.alias(view));
+        await this.deps.admin.refresh(indices);
+        this.freshness.advanced(position);
+      }
+      this.lastError = undefined;
+    } catch (error) {
+      this.lastError = (error as Error).message;
+    }
+  }
+
+  private async persist(): Promise<void> {
+    const position = this.checkpoint.position;
+    if (position <= this.persisted) return;
+    try {
+      await this.deps.state.saveCheckpoint(position);
+      this.persisted = position;
+    } catch (error) {
+      this.deps.logger.debug({ err: (error as Error).message }, 'checkpoint not saved; will retry');
+    }
+  }
+
+  private async refreshTargets(): Promise<void> {
+    for (const view of VIEW_NAMES) {
+      const exists = (await this.deps.admin.concreteIndex(this.deps.admin.names.nextAlias(view))) !== undefined;
+      if (exists) this.nextAliases.add(view);
+      else this.nextAliases.delete(view);
+    }
+  }
+
+  private async appliedInViews(envelopes: EventEnvelope[]): Promise<boolean[]> {
+    const byView = new Map<ViewName, string[]>();
+    for (const envelope of envelopes) {
+      const view: ViewName = AGGREGATE_OF[envelope.type] === 'camera' ? 'cameras' : 'events';
+      byView.set(view, [...(byView.get(view) ?? []), parseStreamId(envelope.streamId).id]);
+    }
+    const applied = new Map<string, number[]>();
+    for (const [view, ids] of byView) {
+      const versions = await this.deps.views.appliedVersions(this.deps.admin.names.alias(view), ids);
+      for (const [id, list] of versions) applied.set(`${view}:${id}`, list);
+    }
+    return envelopes.map((envelope) => {
+      const view = AGGREGATE_OF[envelope.type] === 'camera' ? 'cameras' : 'events';
+      return (applied.get(`${view}:${parseStreamId(envelope.streamId).id}`) ?? []).includes(envelope.version);
+    });
+  }
+}

@@ -1,0 +1,106 @@
+import type { Client } from '@elastic/elasticsearch';
+import type { AmqpConnection } from '../../../../lib/engines/amqp';
+import type { AmqpNames } from '../../../../lib/events/topology';
+import type { Logger } from '../../../../lib/logging/logger';
+import { IndexAdmin } from '../views/index-admin';
+import type { ViewNames } from '../views/names';
+import { Rollups } from '../views/rollups';
+import { StateStore } from '../views/state-store';
+import { ViewStore } from '../views/view-store';
+import { AmqpBatches } from './amqp-batches';
+import { Projector } from './projector';
+import { Rebuilder } from './rebuild';
+import { ProjectionRuntime, type EventStoreReader } from './runtime';
+import { ProjectionStatusReporter } from './status';
+
+export interface Projection {
+  runtime: ProjectionRuntime;
+  projector: Projector;
+  rebuilder: Rebuilder;
+  status: ProjectionStatusReporter;
+  admin: IndexAdmin;
+  rollups: Rollups;
+  /** Resolves once the views exist and the consumer runs (Elasticsearch may be late). */
+  started: Promise<void>;
+  stop(): Promise<void>;
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Assembles the projection of one process: views, checkpoint, consumer, rollup worker, rebuilds. */
+export function startProjection(deps: {
+  elastic: Client;
+  store: EventStoreReader;
+  amqp: AmqpConnection;
+  amqpNames: AmqpNames;
+  names: ViewNames;
+  logger: Logger;
+  /** False for a process that only answers queries. */
+  consume?: boolean;
+  batch?: { maxBatch: number; lingerMs: number; prefetch: number };
+}): Projection {
+  const { elastic, logger } = deps;
+  const admin = new IndexAdmin(elastic, deps.names);
+  const rollups = new Rollups(elastic, deps.names, logger);
+  const views = new ViewStore(elastic, (docs) => rollups.markDirty(docs));
+  const state = new StateStore(elastic, deps.names);
+  const runtime = new ProjectionRuntime({ store: deps.store, admin, views, state, logger });
+  const projector = new Projector(
+    {
+      apply: (changes, targetsOf) => views.apply(changes, targetsOf),
+      targetsOf: runtime.targetsOf,
+      recordDeadLetter: (reason, position, body) => state.recordDeadLetter(reason, position, body),
+      eventDocsChanged: (result) => rollups.markDirty(result.changedEventDocs),
+    },
+    runtime.checkpoint,
+    logger,
+    () => runtime.tick(),
+  );
+  const rebuilder = new Rebuilder({ store: deps.store, admin, views, rollups, runtime, logger });
+  const status = new ProjectionStatusReporter({ runtime, projector, rebuilder, admin, state });
+  const batches = new AmqpBatches(deps.amqp, deps.amqpNames, logger, deps.batch ?? { maxBatch: 2000, lingerMs: 20, prefetch: 4000 });
+
+  let stopped = false;
+  let rollupTimer: NodeJS.Timeout | undefined;
+  let rollupRunning = false;
+  const started = (async () => {
+    for (let attempt = 0; !stopped; attempt += 1) {
+      try {
+        await runtime.start();
+        break;
+      } catch (error) {
+        runtime.lastError = (error as Error).message;
+        logger.warn({ err: runtime.lastError }, 'projection cannot start yet; retrying');
+        await sleep(Math.min(5000, 200 * 2 ** Math.min(attempt, 5)));
+      }
+    }
+    if (stopped) return;
+    if (deps.consume ?? true) await batches.start(projector.handle);
+    rollupTimer = setInterval(() => {
+      if (rollupRunning) return;
+      rollupRunning = true;
+      rollups
+        .recomputeDirty()
+        .catch((error: unknown) => logger.debug({ err: (error as Error).message }, 'rollup recompute failed; will retry'))
+        .finally(() => {
+          rollupRunning = false;
+        });
+    }, 5000);
+  })();
+
+  return {
+    runtime,
+    projector,
+    rebuilder,
+    status,
+    admin,
+    rollups,
+    started,
+    async stop() {
+      stopped = true;
+      projector.stop();
+      if (rollupTimer) clearInterval(rollupTimer);
+      await runtime.stop();
+    },
+  };
+}

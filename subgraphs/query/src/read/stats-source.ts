@@ -1,0 +1,157 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { unavailable } from '../../../../lib/errors/engine-errors';
+import type { ViewNames } from '../views/names';
+import type { EventFilter } from './filters';
+import { emptyPartial, type StatsPartial } from './stats-partial';
+import { INTERVAL_MS, type Interval, type Range } from './stats-plan';
+
+type Query = estypes.QueryDslQueryContainer;
+type Aggs = Record<string, estypes.AggregationsAggregate>;
+
+const FIXED: Record<Interval, string> = { MINUTE: '1m', HOUR: '1h', DAY: '1d' };
+
+async function engine<T>(call: () => Promise<T>): Promise<T> {
+  try {
+    return await call();
+  } catch (error) {
+    throw unavailable('elasticsearch', error);
+  }
+}
+
+const rangeQuery = (field: string, ranges: readonly Range[]): Query => ({
+  bool: { should: ranges.map((r) => ({ range: { [field]: { gte: r.from, lt: r.to, format: 'epoch_millis' } } })), minimum_should_match: 1 },
+});
+
+type TermsAgg = { buckets: Array<{ key: string | number; doc_count: number; n?: { value: number } }> };
+const termsOf = (aggs: Aggs, name: string, sumField?: string): Map<string, number> =>
+  new Map(
+    ((aggs[name] as TermsAgg | undefined)?.buckets ?? []).map((b) => [String(b.key), sumField ? Math.round(b.n?.value ?? 0) : b.doc_count]),
+  );
+const histogramOf = (aggs: Aggs, sum: boolean): Map<number, number> =>
+  new Map(
+    ((aggs.histogram as TermsAgg | undefined)?.buckets ?? [])
+      .map((b): [number, number] => [Number(b.key), sum ? Math.round(b.n?.value ?? 0) : b.doc_count])
+      .filter(([, count]) => count > 0),
+  );
+const valueOf = (aggs: Aggs, name: string): number => (aggs[name] as { value?: number | null } | undefined)?.value ?? 0;
+
+/** Aggregations over the events view (raw) and over the hourly rollups. */
+export class StatsSource {
+  constructor(
+    private readonly client: Client,
+    private readonly names: ViewNames,
+  ) {}
+
+  /** Min and max occurredAt of the matching events, for a histogram without explicit bounds. */
+  async bounds(query: Query): Promise<Range | undefined> {
+    const response = await engine(() =>
+      this.client.search({
+        index: this.names.alias('events'),
+        size: 0,
+        query,
+        aggs: { min: { min: { field: 'occurredAt' } }, max: { max: { field: 'occurredAt' } } },
+      }),
+    );
+    const aggs = (response.aggregations ?? {}) as Aggs;
+    const min = (aggs.min as { value: number | null } | undefined)?.value;
+    const max = (aggs.max as { value: number | null } | undefined)?.value;
+    return min === null || min === undefined || max === null || max === undefined ? undefined : { from: min, to: max + 1 };
+  }
+
+  /** Raw aggregation; `ranges` restricts occurredAt (undefined: no restriction beyond `query`). */
+  async raw(query: Query, ranges: readonly Range[] | undefined, interval: Interval, withHistogram: boolean): Promise<StatsPartial> {
+    if (ranges && ranges.length === 0) return emptyPartial();
+    const filtered: Query = ranges ? { bool: { filter: [query, rangeQuery('occurredAt', ranges)] } } : query;
+    const response = await engine(() =>
+      this.client.search({
+        index: this.names.alias('events'),
+        size: 0,
+        track_total_hits: true,
+        query: filtered,
+        aggs: {
+          byType: { terms: { field: 'type', size: 1000 } },
+          bySeverity: { terms: { field: 'severity', size: 10 } },
+          byStatus: { terms: { field: 'status', size: 10 } },
+          byCamera: { terms: { field: 'cameraId', size: 10000 } },
+          ...(withHistogram ? { histogram: { date_histogram: { field: 'occurredAt', fixed_interval: FIXED[interval], min_doc_count: 1 } } } : {}),
+          ackSum: { sum: { field: 'ackSeconds' } },
+          ackCount: { value_count: { field: 'ackSeconds' } },
+          resolveSum: { sum: { field: 'resolveSeconds' } },
+          resolveCount: { value_count: { field: 'resolveSeconds' } },
+        },
+      }),
+    );
+    const aggs = (response.aggregations ?? {}) as Aggs;
+    const total = response.hits.total;
+    return {
+      total: typeof total === 'number' ? total : (total?.value ?? 0),
+      byType: termsOf(aggs, 'byType'),
+      bySeverity: termsOf(aggs, 'bySeverity'),
+      byStatus: termsOf(aggs, 'byStatus'),
+      byCamera: termsOf(aggs, 'byCamera'),
+      histogram: histogramOf(aggs, false),
+      ackSum: valueOf(aggs, 'ackSum'),
+      ackCount: valueOf(aggs, 'ackCount'),
+      resolveSum: valueOf(aggs, 'resolveSum'),
+      resolveCount: valueOf(aggs, 'resolveCount'),
+    };
+  }
+
+  /** The hourly rollups of whole, clean hours in [from, to) except `skipHours`. */
+  async rollups(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined, range: Range, skipHours: number[], interval: Interval): Promise<StatsPartial> {
+    const must: Query[] = [{ range: { hour: { gte: range.from, lt: range.to, format: 'epoch_millis' } } }];
+    if (filter?.cameraIds) must.push({ terms: { cameraId: filter.cameraIds } });
+    if (cameraIdsOfSites) must.push({ terms: { cameraId: cameraIdsOfSites } });
+    if (filter?.types) must.push({ terms: { type: filter.types } });
+    if (filter?.severities) must.push({ terms: { severity: filter.severities } });
+    if (filter?.statuses) must.push({ terms: { status: filter.statuses } });
+    const n = { sum: { field: 'count' } };
+    const response = await engine(() =>
+      this.client.search({
+        index: this.names.alias('rollups'),
+        size: 0,
+        query: { bool: { filter: must, must_not: skipHours.length > 0 ? [{ terms: { hour: skipHours } }] : [] } },
+        aggs: {
+          total: n,
+          byType: { terms: { field: 'type', size: 1000 }, aggs: { n } },
+          bySeverity: { terms: { field: 'severity', size: 10 }, aggs: { n } },
+          byStatus: { terms: { field: 'status', size: 10 }, aggs: { n } },
+          byCamera: { terms: { field: 'cameraId', size: 10000 }, aggs: { n } },
+          histogram: { date_histogram: { field: 'hour', fixed_interval: FIXED[interval === 'MINUTE' ? 'HOUR' : interval], min_doc_count: 1 }, aggs: { n } },
+          ackSum: { sum: { field: 'ackSum' } },
+          ackCount: { sum: { field: 'ackCount' } },
+          resolveSum: { sum: { field: 'resolveSum' } },
+          resolveCount: { sum: { field: 'resolveCount' } },
+        },
+      }),
+    );
+    const aggs = (response.aggregations ?? {}) as Aggs;
+    return {
+      total: Math.round(valueOf(aggs, 'total')),
+      byType: termsOf(aggs, 'byType', 'n'),
+      bySeverity: termsOf(aggs, 'bySeverity', 'n'),
+      byStatus: termsOf(aggs, 'byStatus', 'n'),
+      byCamera: termsOf(aggs, 'byCamera', 'n'),
+      histogram: histogramOf(aggs, true),
+      ackSum: valueOf(aggs, 'ackSum'),
+      ackCount: Math.round(valueOf(aggs, 'ackCount')),
+      resolveSum: valueOf(aggs, 'resolveSum'),
+      resolveCount: Math.round(valueOf(aggs, 'resolveCount')),
+    };
+  }
+
+  /** Hours in [from, to) marked dirty: their rollups may be stale. */
+  async dirtyHours(range: Range): Promise<number[]> {
+    const response = await engine(() =>
+      this.client.search<{ hour: number }>({
+        index: this.names.dirtyHours,
+        size: 10000,
+        query: { bool: { filter: [{ term: { dirty: true } }, { range: { hour: { gte: range.from, lt: range.to } } }] } },
+        _source: ['hour'],
+      }),
+    );
+    return response.hits.hits.map((hit) => hit._source?.hour).filter((h): h is number => typeof h === 'number');
+  }
+}
+
+export { INTERVAL_MS };

@@ -1,0 +1,114 @@
+import type { Client } from '@elastic/elasticsearch';
+import { unavailable } from '../../../../lib/errors/engine-errors';
+import { INDEX_SETTINGS, MAPPINGS } from './mappings';
+import { VIEW_NAMES, type ViewName, type ViewNames } from './names';
+
+const isNotFound = (error: unknown): boolean => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 404;
+const isAlreadyExists = (error: unknown): boolean =>
+  (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type === 'resource_already_exists_exception';
+
+/** Creates, finds, swaps and drops the versioned indices behind the view aliases. */
+export class IndexAdmin {
+  constructor(
+    private readonly client: Client,
+    readonly names: ViewNames,
+  ) {}
+
+  /** Makes sure every view alias points at an index (first start), and the state indices exist. */
+  async ensureViews(): Promise<void> {
+    try {
+      for (const view of VIEW_NAMES) {
+        if (await this.concreteIndex(this.names.alias(view))) continue;
+        // A fixed first name with the alias created in the same request: two processes starting
+        // together cannot end with two first versions.
+        try {
+          await this.client.indices.create({
+            index: this.names.newIndex(view, 1),
+            settings: INDEX_SETTINGS,
+            mappings: MAPPINGS[view] as never,
+            aliases: { [this.names.alias(view)]: { is_write_index: true } },
+          });
+        } catch (error) {
+          if (!isAlreadyExists(error)) throw error;
+        }
+      }
+      const small = { number_of_shards: 1, number_of_replicas: 0 };
+      const stateMappings = {
+        [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' } } },
+        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' } } },
+      };
+      for (const [index, mappings] of Object.entries(stateMappings)) {
+        try {
+          await this.client.indices.create({ index, settings: small, mappings: mappings as never });
+        } catch (error) {
+          if (!isAlreadyExists(error)) throw error;
+        }
+      }
+    } catch (error) {
+      throw unavailable('elasticsearch', error);
+    }
+  }
+
+  async createIndex(view: ViewName, index: string, refreshInterval: string): Promise<void> {
+    await this.client.indices.create({
+      index,
+      settings: { ...INDEX_SETTINGS, refresh_interval: refreshInterval },
+      mappings: MAPPINGS[view] as never,
+    });
+  }
+
+  /** The concrete index an alias points at, or undefined. */
+  async concreteIndex(alias: string): Promise<string | undefined> {
+    try {
+      const response = await this.client.indices.getAlias({ name: alias });
+      return Object.keys(response)[0];
+    } catch (error) {
+      if (isNotFound(error)) return undefined;
+      throw error;
+    }
+  }
+
+  async setRefreshInterval(index: string, interval: string): Promise<void> {
+    await this.client.indices.putSettings({ index, settings: { refresh_interval: interval } });
+  }
+
+  async refresh(indices: string[]): Promise<void> {
+    await this.client.indices.refresh({ index: indices, ignore_unavailable: true, allow_no_indices: true });
+  }
+
+  /** Starts a rebuild: a fresh index, no refreshes while it fills, behind the `-next` alias. */
+  async createNext(view: ViewName): Promise<string> {
+    const index = this.names.newIndex(view);
+    await this.createIndex(view, index, '-1');
+    await this.client.indices.updateAliases({ actions: [{ add: { index, alias: this.names.nextAlias(view) } }] });
+    return index;
+  }
+
+  /**
+   * One atomic alias change: readers and writers move to the new index together. The `-next`
+   * alias stays on the new index (removed later by `finishSwap`), so a write racing the swap still
+   * reaches the new index through it.
+   */
+  async swap(view: ViewName, oldIndex: string, newIndex: string): Promise<void> {
+    await this.client.indices.updateAliases({
+      actions: [
+        { remove: { index: oldIndex, alias: this.names.alias(view) } },
+        { add: { index: newIndex, alias: this.names.alias(view), is_write_index: true } },
+      ],
+    });
+  }
+
+  async finishSwap(view: ViewName, oldIndex: string): Promise<void> {
+    await this.client.indices.deleteAlias({ index: '_all', name: this.names.nextAlias(view) }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+    await this.client.indices.delete({ index: oldIndex }).catch((error: unknown) => {
+      if (!isNotFound(error)) throw error;
+    });
+  }
+
+  /** Abandons a failed rebuild. */
+  async dropNext(view: ViewName, index: string): Promise<void> {
+    await this.client.indices.delete({ index }).catch(() => undefined);
+  }
+}

@@ -1,0 +1,75 @@
+import type { ViewName } from './names';
+
+/**
+ * Explicit mappings: `dynamic: strict` so a document builder bug fails loudly instead of silently
+ * creating fields. One shard: terms aggregations are then exact, and the data fits one shard.
+ * `fv` (per-field stream versions) and `attributes` are stored, never indexed.
+ */
+const keyword = { type: 'keyword' } as const;
+const date = { type: 'date' } as const;
+const long = { type: 'long' } as const;
+const stored = { type: 'object', enabled: false } as const;
+
+const common = {
+  id: keyword,
+  version: long,
+  position: long,
+  applied: { type: 'integer' },
+  hasRecord: { type: 'boolean' },
+  fv: stored,
+} as const;
+
+export const MAPPINGS: Record<ViewName, Record<string, unknown>> = {
+  cameras: {
+    dynamic: 'strict',
+    properties: {
+      ...common,
+      name: { type: 'text', fields: { raw: keyword } },
+      site: keyword,
+      rtspUrl: { type: 'keyword', index: false },
+      tags: keyword,
+      status: keyword,
+      registeredAt: date,
+    },
+  },
+  events: {
+    dynamic: 'strict',
+    properties: {
+      ...common,
+      cameraId: keyword,
+      type: { type: 'keyword', fields: { text: { type: 'text' } } },
+      severity: keyword,
+      occurredAt: date,
+      recordedAt: date,
+      source: { type: 'keyword', fields: { text: { type: 'text' } } },
+      attributes: stored,
+      attributesText: { type: 'text' },
+      status: keyword,
+      acknowledgedAt: date,
+      acknowledgedBy: keyword,
+      acknowledgeNote: { type: 'text' },
+      resolvedAt: date,
+      resolvedBy: keyword,
+      resolveNote: { type: 'text' },
+      ackSeconds: { type: 'double' },
+      resolveSeconds: { type: 'double' },
+    },
+  },
+  rollups: {
+    dynamic: 'strict',
+    properties: {
+      hour: date,
+      cameraId: keyword,
+      type: keyword,
+      severity: keyword,
+      status: keyword,
+      count: long,
+      ackSum: { type: 'double' },
+      ackCount: long,
+      resolveSum: { type: 'double' },
+      resolveCount: long,
+    },
+  },
+};
+
+export const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s' } as const;

@@ -1,0 +1,167 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import type { Logger } from '../../../../lib/logging/logger';
+import type { ViewDoc } from '../projection/merge';
+import type { ViewNames } from './names';
+
+const HOUR_MS = 3_600_000;
+/** An hour is recomputed once it has been over for this long (late events just mark it dirty again). */
+const SETTLE_MS = 60_000;
+
+export const hourOf = (iso: unknown): number | undefined => {
+  if (typeof iso !== 'string') return undefined;
+  const ms = Date.parse(iso);
+  return Number.isNaN(ms) ? undefined : Math.floor(ms / HOUR_MS) * HOUR_MS;
+};
+
+interface DirtyDoc {
+  hour: number;
+  dirty: boolean;
+}
+
+type CompositeBucket = {
+  key: Record<string, string>;
+  doc_count: number;
+  ackSum: { value: number };
+  ackCount: { value: number };
+  resolveSum: { value: number };
+  resolveCount: { value: number };
+};
+
+/**
+ * Hourly rollups: one document per (hour, camera, type, severity, status) with counts and the
+ * sums behind the means, recomputed from the events view (never incremented: no scripts here).
+ *
+ * An hour's status document says whether its rollups can be trusted. The projector marks an hour
+ * dirty (refreshed, so queries see it) BEFORE writing any event document of that hour, and again
+ * AFTER, so a recompute that raced the write fails its compare-and-set and the hour stays dirty.
+ * Queries read dirty hours raw. Acknowledging an old event therefore dirties its hour until the
+ * worker recomputes it: byStatus and the means stay exact.
+ */
+export class Rollups {
+  constructor(
+    private readonly client: Client,
+    private readonly names: ViewNames,
+    private readonly logger: Logger,
+  ) {}
+
+  async markDirty(docs: readonly ViewDoc[]): Promise<void> {
+    const hours = new Set<number>();
+    for (const doc of docs) {
+      const hour = hourOf(doc.occurredAt);
+      if (hour !== undefined) hours.add(hour);
+    }
+    if (hours.size === 0) return;
+    const operations = [...hours].flatMap((hour) => [{ index: { _index: this.names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]);
+    const response = await this.client.bulk({ operations, refresh: true });
+    if (response.errors) throw new Error('marking rollup hours dirty failed');
+  }
+
+  /** Marks every known hour dirty: queries go raw (exact) while the worker recomputes them all. */
+  async markAllDirty(): Promise<number> {
+    let marked = 0;
+    let after: estypes.SortResults | undefined;
+    for (;;) {
+      const page = await this.client.search<DirtyDoc>({ index: this.names.dirtyHours, size: 5000, sort: [{ hour: 'asc' }], ...(after ? { search_after: after } : {}) });
+      const hits = page.hits.hits;
+      if (hits.length === 0) break;
+      const operations = hits.flatMap((hit) => [{ index: { _index: this.names.dirtyHours, _id: hit._id } }, { hour: hit._source?.hour, dirty: true }]);
+      await this.client.bulk({ operations, refresh: true });
+      marked += hits.length;
+      after = hits[hits.length - 1]?.sort;
+    }
+    return marked;
+  }
+
+  /** Recomputes up to `limit` settled dirty hours; returns how many became clean. */
+  async recomputeDirty(limit = 50, now = Date.now()): Promise<number> {
+    const response = await this.client.search<DirtyDoc>({
+      index: this.names.dirtyHours,
+      size: limit,
+      seq_no_primary_term: true,
+      query: { bool: { filter: [{ term: { dirty: true } }, { range: { hour: { lt: now - HOUR_MS - SETTLE_MS } } }] } },
+      sort: [{ hour: 'asc' }],
+    });
+    let cleaned = 0;
+    for (const hit of response.hits.hits) {
+      const hour = hit._source?.hour;
+      if (hour === undefined || hit._seq_no === undefined || hit._primary_term === undefined) continue;
+      // Read the status again in real time: the search may be a refresh behind.
+      const current = await this.client.get<DirtyDoc>({ index: this.names.dirtyHours, id: String(hour) });
+      if (!current._source?.dirty || current._seq_no === undefined || current._primary_term === undefined) continue;
+      await this.client.indices.refresh({ index: this.names.alias('events') });
+      await this.recomputeHour(hour);
+      try {
+        await this.client.index({
+          index: this.names.dirtyHours,
+          id: String(hour),
+          document: { hour, dirty: false },
+          if_seq_no: current._seq_no,
+          if_primary_term: current._primary_term,
+          refresh: true,
+        });
+        cleaned += 1;
+      } catch (error) {
+        if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw error;
+        this.logger.debug({ hour }, 'hour changed while recomputing; stays dirty');
+      }
+    }
+    return cleaned;
+  }
+
+  private async recomputeHour(hour: number): Promise<void> {
+    const rollups = this.names.alias('rollups');
+    const fresh = new Set<string>();
+    const operations: estypes.BulkRequest['operations'] = [];
+    let after: Record<string, string> | undefined;
+    for (;;) {
+      const response = await this.client.search({
+        index: this.names.alias('events'),
+        size: 0,
+        query: { bool: { filter: [{ term: { hasRecord: true } }, { range: { occurredAt: { gte: hour, lt: hour + HOUR_MS, format: 'epoch_millis' } } }] } },
+        aggs: {
+          combos: {
+            composite: {
+              size: 2000,
+              sources: [{ cameraId: { terms: { field: 'cameraId' } } }, { type: { terms: { field: 'type' } } }, { severity: { terms: { field: 'severity' } } }, { status: { terms: { field: 'status' } } }],
+              ...(after ? { after } : {}),
+            },
+            aggs: {
+              ackSum: { sum: { field: 'ackSeconds' } },
+              ackCount: { value_count: { field: 'ackSeconds' } },
+              resolveSum: { sum: { field: 'resolveSeconds' } },
+              resolveCount: { value_count: { field: 'resolveSeconds' } },
+            },
+          },
+        },
+      });
+      const combos = response.aggregations?.combos as { buckets: CompositeBucket[]; after_key?: Record<string, string> } | undefined;
+      for (const bucket of combos?.buckets ?? []) {
+        const { cameraId, type, severity, status } = bucket.key;
+        const id = `${hour}|${cameraId}|${type}|${severity}|${status}`;
+        fresh.add(id);
+        operations.push({ index: { _index: rollups, _id: id } }, {
+          hour,
+          cameraId,
+          type,
+          severity,
+          status,
+          count: bucket.doc_count,
+          ackSum: bucket.ackSum.value,
+          ackCount: bucket.ackCount.value,
+          resolveSum: bucket.resolveSum.value,
+          resolveCount: bucket.resolveCount.value,
+        });
+      }
+      if (!combos?.after_key || (combos.buckets.length ?? 0) === 0) break;
+      after = combos.after_key;
+    }
+    // Combinations that no longer occur (e.g. all OPEN events of a camera got acknowledged) go away.
+    const existing = await this.client.search({ index: rollups, size: 10000, _source: false, query: { term: { hour } } });
+    for (const hit of existing.hits.hits) {
+      if (hit._id && !fresh.has(hit._id)) operations.push({ delete: { _index: rollups, _id: hit._id } });
+    }
+    if (operations.length === 0) return;
+    const result = await this.client.bulk({ operations, refresh: true });
+    if (result.errors) throw new Error(`rollup write for hour ${new Date(hour).toISOString()} failed`);
+  }
+}

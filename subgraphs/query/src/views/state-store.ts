@@ -1,0 +1,57 @@
+import type { Client } from '@elastic/elasticsearch';
+import { createHash } from 'node:crypto';
+import type { ViewNames } from './names';
+
+const isConflict = (error: unknown): boolean => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
+
+/**
+ * The projector's own state in Elasticsearch: the checkpoint (written with external versioning =
+ * the position, so concurrent processes can only move it forward) and one record per dead-lettered
+ * event (id derived from the event, so a redelivered poison message is counted once).
+ */
+export class StateStore {
+  constructor(
+    private readonly client: Client,
+    private readonly names: ViewNames,
+  ) {}
+
+  async loadCheckpoint(): Promise<number> {
+    const response = await this.client.get<{ position: number }>({ index: this.names.state, id: 'checkpoint' }, { ignore: [404] });
+    return response.found && response._source ? response._source.position : 0;
+  }
+
+  async saveCheckpoint(position: number): Promise<void> {
+    if (position < 1) return;
+    try {
+      await this.client.index({
+        index: this.names.state,
+        id: 'checkpoint',
+        document: { kind: 'checkpoint', position, at: new Date().toISOString() },
+        version: position,
+        version_type: 'external_gte',
+      });
+    } catch (error) {
+      if (!isConflict(error)) throw error;
+    }
+  }
+
+  async recordDeadLetter(reason: string, position: number | undefined, body: Buffer): Promise<void> {
+    const id = `dead-${position ?? createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
+    await this.client.index({ index: this.names.state, id, document: { kind: 'dead', reason, position: position ?? null, at: new Date().toISOString() } });
+  }
+
+  async deadLetters(): Promise<{ count: number; lastReason: string | undefined }> {
+    const response = await this.client.search<{ reason: string }>({
+      index: this.names.state,
+      query: { term: { kind: 'dead' } },
+      sort: [{ at: 'desc' }],
+      size: 1,
+      track_total_hits: true,
+    });
+    const total = response.hits.total;
+    return {
+      count: typeof total === 'number' ? total : (total?.value ?? 0),
+      lastReason: response.hits.hits[0]?._source?.reason,
+    };
+  }
+}

@@ -1,0 +1,131 @@
+import type { Client, estypes } from '@elastic/elasticsearch';
+import { unavailable } from '../../../../lib/errors/engine-errors';
+import type { Change } from '../projection/changes';
+import { mergeChanges, type ViewDoc } from '../projection/merge';
+
+type Versioned = { doc: ViewDoc; seqNo: number; primaryTerm: number } | undefined;
+
+const MAX_CONFLICT_ROUNDS = 20;
+
+/** One alias to write a view's changes into; `optional` for a rebuild's `-next` alias that may vanish. */
+export interface WriteTarget {
+  alias: string;
+  optional: boolean;
+}
+
+export interface ApplyResult {
+  /** Event documents that changed: their occurredAt hours feed the rollups. */
+  changedEventDocs: ViewDoc[];
+  written: number;
+}
+
+const isIndexMissing = (error: unknown): boolean => {
+  const e = error as { meta?: { body?: { error?: { type?: string } } } };
+  return e.meta?.body?.error?.type === 'index_not_found_exception';
+};
+
+/**
+ * The Elasticsearch side of applying changes: read the current documents (realtime mget), merge
+ * in memory, write back with optimistic concurrency (`if_seq_no` / `create`). A conflict means another
+ * projector process wrote the same document in between: read again and merge again. No scripts
+ * needed, and a batch either lands whole or is retried whole (the merge makes retries harmless).
+ */
+export class ViewStore {
+  constructor(
+    private readonly client: Client,
+    /** Runs before event documents are written (rollup hours are marked dirty first). */
+    private readonly beforeEventWrite: (docs: ViewDoc[]) => Promise<void> = async () => undefined,
+  ) {}
+
+  /** `markRollups: false` for a rebuild's replay: it rewrites facts the rollups already reflect. */
+  async apply(changes: readonly Change[], targetsOf: (view: Change['view']) => WriteTarget[], options: { markRollups?: boolean } = {}): Promise<ApplyResult> {
+    const markRollups = options.markRollups ?? true;
+    const result: ApplyResult = { changedEventDocs: [], written: 0 };
+    const byView = new Map<Change['view'], Map<string, Change[]>>();
+    for (const change of changes) {
+      const docs = byView.get(change.view) ?? new Map<string, Change[]>();
+      byView.set(change.view, docs);
+      const list = docs.get(change.id) ?? [];
+      list.push(change);
+      docs.set(change.id, list);
+    }
+    for (const [view, docs] of byView) {
+      for (const target of targetsOf(view)) {
+        await this.applyToTarget(view, markRollups, target, docs, view === 'events' && !target.optional ? result : { changedEventDocs: [], written: 0 });
+      }
+    }
+    return result;
+  }
+
+  private async applyToTarget(view: Change['view'], markRollups: boolean, target: WriteTarget, docs: Map<string, Change[]>, result: ApplyResult): Promise<void> {
+    let pending = [...docs.keys()];
+    for (let round = 0; pending.length > 0; round += 1) {
+      if (round >= MAX_CONFLICT_ROUNDS) throw new Error(`${target.alias}: still conflicting after ${round} rounds`);
+      let current: Map<string, Versioned>;
+      try {
+        current = await this.read(target.alias, pending);
+      } catch (error) {
+        if (target.optional && isIndexMissing(error)) return;
+        throw unavailable('elasticsearch', error);
+      }
+      const operations: estypes.BulkRequest['operations'] = [];
+      const merged: ViewDoc[] = [];
+      for (const id of pending) {
+        const existing = current.get(id);
+        const next = mergeChanges(existing?.doc, docs.get(id) ?? []);
+        if (!next) continue;
+        operations.push(
+          existing
+            ? { index: { _index: target.alias, _id: id, if_seq_no: existing.seqNo, if_primary_term: existing.primaryTerm } }
+            : { create: { _index: target.alias, _id: id } },
+          next,
+        );
+        merged.push(next);
+      }
+      if (merged.length === 0) return;
+      if (view === 'events' && markRollups) {
+        await this.beforeEventWrite(merged).catch((error: unknown) => {
+          throw unavailable('elasticsearch', error);
+        });
+      }
+      let response: estypes.BulkResponse;
+      try {
+        response = await this.client.bulk({ operations, require_alias: true, refresh: false });
+      } catch (error) {
+        throw unavailable('elasticsearch', error);
+      }
+      const conflicts: string[] = [];
+      response.items.forEach((item, i) => {
+        const outcome = item.index ?? item.create;
+        const doc = merged[i];
+        if (!outcome || !doc) return;
+        if (outcome.status === 409) conflicts.push(doc.id);
+        else if (outcome.error) {
+          if (target.optional && outcome.error.type === 'index_not_found_exception') return;
+          throw unavailable('elasticsearch', new Error(`${outcome.error.type}: ${outcome.error.reason ?? ''}`));
+        } else {
+          result.written += 1;
+          result.changedEventDocs.push(doc);
+        }
+      });
+      pending = conflicts;
+    }
+  }
+
+  private async read(alias: string, ids: string[]): Promise<Map<string, Versioned>> {
+    const response = await this.client.mget<ViewDoc>({ index: alias, ids, realtime: true });
+    const found = new Map<string, Versioned>();
+    for (const doc of response.docs) {
+      if ('found' in doc && doc.found && doc._source && doc._seq_no !== undefined && doc._primary_term !== undefined) {
+        found.set(doc._id, { doc: doc._source, seqNo: doc._seq_no, primaryTerm: doc._primary_term });
+      }
+    }
+    return found;
+  }
+
+  /** Which (streamVersion) of each document id is applied: the checkpoint's view of other processes' work. */
+  async appliedVersions(alias: string, ids: string[]): Promise<Map<string, number[]>> {
+    const docs = await this.read(alias, [...new Set(ids)]);
+    return new Map([...docs].map(([id, v]) => [id, v?.doc.applied ?? []]));
+  }
+}

@@ -23,7 +23,7 @@ const SHORT_STREAM = 8;
  * reloads and decides once more.
  */
 export class AggregateRepository<S, E extends DomainEvent> {
-  private readonly cache = new Map<string, Loaded<S>>();
+  private readonly cache = new Map<string, { loaded: Loaded<S>; checkedAt: number }>();
 
   constructor(
     private readonly store: EventStore & SnapshotStore,
@@ -31,9 +31,15 @@ export class AggregateRepository<S, E extends DomainEvent> {
     private readonly options: { cacheSize: number; snapshotEvery: number },
   ) {}
 
-  async load(streamId: string): Promise<Loaded<S>> {
+  /**
+   * The aggregate, from the cache when it was checked against the store less than `maxAgeMs` ago.
+   * Deciding on a stale state is safe when the decision appends to the same stream (the taken
+   * version refuses it); a rule that only READS another aggregate passes a small `maxAgeMs`.
+   */
+  async load(streamId: string, maxAgeMs = 0): Promise<Loaded<S>> {
     const cached = this.cache.get(streamId);
-    let loaded = cached ?? (await this.loadBase(streamId));
+    if (cached && Date.now() - cached.checkedAt < maxAgeMs) return cached.loaded;
+    let loaded = cached?.loaded ?? (await this.loadBase(streamId));
     // Catch up with anything appended elsewhere (another process) since.
     for (;;) {
       const next = await this.store.readEvent(streamId, loaded.version + 1);
@@ -82,7 +88,7 @@ export class AggregateRepository<S, E extends DomainEvent> {
 
   private remember(streamId: string, loaded: Loaded<S>): void {
     this.cache.delete(streamId);
-    this.cache.set(streamId, loaded);
+    this.cache.set(streamId, { loaded, checkedAt: Date.now() });
     if (this.cache.size > this.options.cacheSize) {
       const oldest = this.cache.keys().next();
       if (!oldest.done) this.cache.delete(oldest.value);

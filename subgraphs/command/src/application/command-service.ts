@@ -89,7 +89,12 @@ export class CommandService {
   ): Promise<CommandResult> {
     let loaded: Loaded<S> | undefined;
     for (let attempt = 0; attempt < 2; attempt += 1) {
-      loaded = await repository.load(streamId);
+      // The cached state first (a stale one is refused by the store and decided again); a version
+      // mismatch is confirmed against the store before it is reported.
+      loaded = await repository.load(streamId, attempt === 0 ? Infinity : 0);
+      if (expectedVersion !== undefined && loaded.version !== expectedVersion && attempt === 0) {
+        loaded = await repository.load(streamId);
+      }
       if (expectedVersion !== undefined && loaded.version !== expectedVersion) throw conflict(streamId, loaded.version, expectedVersion);
       const event = decide(loaded.state);
       if (!event) return { id, version: loaded.version, position: loaded.position };

@@ -118,12 +118,19 @@ function rejected(index: number, error: unknown): ItemResult {
   return { index, status: 'rejected', error };
 }
 
+/**
+ * How stale a camera may be when checking "exists and ACTIVE" for a new event: the check reads the
+ * camera without writing to its stream, so only this bound limits how late a decommission is seen
+ * by another process. Within it, recording costs no camera lookup at all.
+ */
+const CAMERA_FRESH_MS = 2000;
+
 async function loadCameras(service: CommandService, ids: string[]): Promise<Map<string, Loaded<CameraState>>> {
   const loaded = new Map<string, Loaded<CameraState>>();
   // A few at a time: each is one or two `_id` lookups, and the engine serialises them anyway.
   for (let i = 0; i < ids.length; i += 8) {
     const slice = ids.slice(i, i + 8);
-    const states = await Promise.all(slice.map((id) => service.cameras.load(streamIdOf('camera', id))));
+    const states = await Promise.all(slice.map((id) => service.cameras.load(streamIdOf('camera', id), CAMERA_FRESH_MS)));
     slice.forEach((id, j) => loaded.set(id, states[j] as Loaded<CameraState>));
   }
   return loaded;

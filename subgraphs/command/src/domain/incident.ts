@@ -1,5 +1,5 @@
 import { AppError } from '../../../../lib/errors/app-error';
-import type { EventStatus, IncidentEvent, Severity } from '../../../../lib/events/domain-events';
+import type { EventRecorded, EventStatus, IncidentEvent } from '../../../../lib/events/domain-events';
 import { requireActive, type CameraState } from './camera';
 
 /** The event aggregate ("incident"): a recorded fact with its OPEN -> ACKNOWLEDGED -> RESOLVED lifecycle. */
@@ -9,16 +9,8 @@ export interface IncidentState {
   status: EventStatus;
 }
 
-export interface RecordEvent {
-  kind: 'RecordEvent';
-  eventId: string;
-  cameraId: string;
-  type: string;
-  severity: Severity;
-  occurredAt: string;
-  source: string;
-  attributes: Record<string, unknown> | null;
-}
+/** Recording carries exactly the fields of the EventRecorded it produces. */
+export type RecordEvent = { kind: 'RecordEvent' } & EventRecorded['data'];
 export interface AcknowledgeEvent {
   kind: 'AcknowledgeEvent';
   eventId: string;

@@ -44,16 +44,24 @@ export class Rollups {
     private readonly logger: Logger,
   ) {}
 
-  async markDirty(docs: readonly ViewDoc[]): Promise<void> {
+  /** Hours this process marked dirty that no worker may clean yet (they have not settled). */
+  private readonly unsettledMarked = new Set<number>();
+
+  async markDirty(docs: readonly ViewDoc[], now = Date.now()): Promise<void> {
     const hours = new Set<number>();
     for (const doc of docs) {
       const hour = hourOf(doc.occurredAt);
-      if (hour !== undefined) hours.add(hour);
+      // An hour that has not settled cannot be cleaned, so one mark of it is enough; a margin
+      // covers clocks of other processes that are a little ahead.
+      if (hour === undefined || (this.unsettledMarked.has(hour) && now < hour + HOUR_MS + SETTLE_MS / 2)) continue;
+      hours.add(hour);
     }
+    for (const hour of this.unsettledMarked) if (now >= hour + HOUR_MS + SETTLE_MS / 2) this.unsettledMarked.delete(hour);
     if (hours.size === 0) return;
     const operations = [...hours].flatMap((hour) => [{ index: { _index: this.names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]);
     const response = await this.client.bulk({ operations, refresh: true });
     if (response.errors) throw new Error('marking rollup hours dirty failed');
+    for (const hour of hours) if (now < hour + HOUR_MS + SETTLE_MS / 2) this.unsettledMarked.add(hour);
   }
 
   /** Marks every known hour dirty: queries go raw (exact) while the worker recomputes them all. */

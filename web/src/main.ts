@@ -23,7 +23,7 @@ function dashboardView(info: TokenInfo): HTMLElement {
   cameras.onCameras = (list) => stats.setCameras(list);
 
   const link = h('span', { class: 'link-state', id: 'link-state', role: 'status', 'data-state': 'connecting' }, 'Connecting…');
-  onLinkState((state) => {
+  const stopLinkState = onLinkState((state) => {
     link.dataset.state = state;
     link.textContent = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Live updates paused: reconnecting';
   });
@@ -33,6 +33,7 @@ function dashboardView(info: TokenInfo): HTMLElement {
   for (const view of views) view.start();
   stopDashboard = () => {
     for (const view of views) view.stop();
+    stopLinkState();
     disconnect();
   };
 
@@ -60,3 +61,7 @@ function render(info: TokenInfo | undefined, reason?: string): void {
 const fragmentError = session.restore();
 session.onChange(render);
 render(session.info, fragmentError);
+window.addEventListener('hashchange', () => {
+  const { found, error } = session.signInFromFragment();
+  if (found && error) render(undefined, error);
+});

@@ -16,10 +16,13 @@ const AUTH_CLOSE_CODES = new Set([4401, 4403]);
 
 function getClient(): Client {
   if (client) return client;
+  // Bound to the token of its session: a socket of an ended session must neither authenticate
+  // with the next user's token nor end the next user's session when the server refuses it.
+  const token = session.info?.token ?? '';
   const url = `${location.protocol === 'https:' ? 'wss' : 'ws'}://${location.host}/graphql`;
   client = createClient({
     url,
-    connectionParams: () => ({ authorization: `Bearer ${session.info?.token ?? ''}` }),
+    connectionParams: { authorization: `Bearer ${token}` },
     lazy: true,
     keepAlive: 10000,
     retryAttempts: Number.MAX_SAFE_INTEGER,
@@ -28,9 +31,10 @@ function getClient(): Client {
     },
     shouldRetry: (event) => !(event instanceof CloseEvent && AUTH_CLOSE_CODES.has(event.code)),
     on: {
-      connecting: () => notify('connecting'),
-      connected: () => notify('live'),
+      connecting: () => session.info?.token === token && notify('connecting'),
+      connected: () => session.info?.token === token && notify('live'),
       closed: (event) => {
+        if (session.info?.token !== token) return;
         notify('down');
         if (event instanceof CloseEvent && AUTH_CLOSE_CODES.has(event.code)) {
           session.end('The live connection refused your token (expired or invalid). Sign in again.');
@@ -41,8 +45,10 @@ function getClient(): Client {
   return client;
 }
 
-export function onLinkState(listener: (state: LinkState) => void): void {
+/** Listens to the live link's state; returns the function that stops listening. */
+export function onLinkState(listener: (state: LinkState) => void): () => void {
   stateListeners.add(listener);
+  return () => stateListeners.delete(listener);
 }
 
 /** Subscribes through graphql-ws; returns the function that ends the subscription. */
@@ -78,7 +84,8 @@ export function subscribe<T>(
 
 /** Drops the socket (on sign-out) so the next subscription authenticates with the new token. */
 export function disconnect(): void {
-  void client?.dispose();
+  // dispose() waits for a pending connection and rejects when that attempt failed: nothing to do then.
+  if (client) Promise.resolve(client.dispose()).catch(() => undefined);
   client = undefined;
   notify('down');
 }

@@ -17,18 +17,27 @@ class Session {
     return this.current;
   }
 
+  /**
+   * Signs in with a `#token=` fragment, if the address has one (on load, or pasted into an open tab).
+   * Returns whether there was one, and the reason when its token was refused.
+   */
+  signInFromFragment(): { found: boolean; error?: string } {
+    const fragment = new URLSearchParams(location.hash.slice(1)).get('token');
+    if (fragment === null) return { found: false };
+    history.replaceState(null, '', location.pathname + location.search);
+    try {
+      this.signIn(fragment);
+      return { found: true };
+    } catch (error) {
+      this.end();
+      return { found: true, error: error instanceof Error ? error.message : String(error) };
+    }
+  }
+
   /** Restores a session from the URL fragment or storage; returns an error message for a bad fragment token. */
   restore(): string | undefined {
-    const fragment = new URLSearchParams(location.hash.slice(1)).get('token');
-    if (fragment !== null) {
-      history.replaceState(null, '', location.pathname + location.search);
-      try {
-        this.signIn(fragment);
-        return undefined;
-      } catch (error) {
-        return error instanceof Error ? error.message : String(error);
-      }
-    }
+    const fragment = this.signInFromFragment();
+    if (fragment.found) return fragment.error;
     const stored = sessionStorage.getItem(STORAGE_KEY);
     if (stored) {
       try {

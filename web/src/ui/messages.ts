@@ -29,3 +29,12 @@ export function setStatus(element: HTMLElement, text: string, kind: 'info' | 'er
   element.dataset.kind = kind;
   element.hidden = text === '';
 }
+
+/** A panel's status line, saying "Loading…" until its first answer arrives. */
+export function statusLine(): HTMLElement {
+  const element = document.createElement('p');
+  element.className = 'status';
+  element.setAttribute('role', 'status');
+  setStatus(element, 'Loading…', 'empty');
+  return element;
+}

@@ -2,7 +2,7 @@ import { ApiError, codeOf, execute, request } from '../api/graphql';
 import { CAMERAS, type Camera, START_STREAM, STOP_STREAM, STREAM_STATUS_CHANGED, type StreamSession } from '../api/operations';
 import { subscribe } from '../api/subscriptions';
 import { fill, h, panel } from '../ui/dom';
-import { describeError, setStatus } from '../ui/messages';
+import { describeError, setStatus, statusLine } from '../ui/messages';
 import { attachHls } from './video-player';
 
 const STATUS_TEXT: Record<string, string> = {
@@ -36,7 +36,7 @@ export class CamerasView {
   onCameras: (cameras: Camera[]) => void = () => undefined;
 
   constructor(private readonly canOperate: boolean) {
-    this.status = h('p', { class: 'status', role: 'status' });
+    this.status = statusLine();
     this.grid = h('div', { class: 'tiles', id: 'camera-tiles' });
     this.root = panel('cameras', 'Cameras', () => void this.load(), this.status, this.grid);
   }

@@ -51,9 +51,13 @@ export class StatChart {
     caption.textContent = title;
     const box = document.createElement('div');
     box.className = 'chart-box';
-    box.append(this.canvas);
+    const empty = document.createElement('p');
+    empty.className = 'chart-empty';
+    empty.textContent = 'No events in this range.';
+    box.append(this.canvas, empty);
     this.root = document.createElement('figure');
     this.root.className = 'chart';
+    this.root.dataset.empty = 'true';
     this.root.append(caption, box);
   }
 
@@ -62,6 +66,7 @@ export class StatChart {
     this.canvas.dataset.total = String(total);
     const summary = series.labels.length === 0 ? 'no data' : series.labels.map((label, i) => `${label}: ${series.values[i]}`).join(', ');
     this.canvas.setAttribute('aria-label', `${this.title}. ${summary}`);
+    this.root.dataset.empty = String(total === 0);
     const colours = this.options.colourBySeverity ? series.labels.map((l) => SEVERITY_COLOURS[l] ?? ACCENT) : ACCENT;
     if (!this.chart) {
       this.chart = new Chart(this.canvas, {

@@ -2,7 +2,7 @@ import { ApiError, execute, request } from '../api/graphql';
 import { ACKNOWLEDGE, EVENT, EVENT_RECORDED, EVENTS, type FeedEvent, RESOLVE } from '../api/operations';
 import { subscribe } from '../api/subscriptions';
 import { fill, formatTime, h, panel } from '../ui/dom';
-import { describeError, setStatus } from '../ui/messages';
+import { describeError, setStatus, statusLine } from '../ui/messages';
 
 const FEED_SIZE = 50;
 
@@ -22,7 +22,7 @@ export class EventFeedView {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
 
   constructor(private readonly canOperate: boolean) {
-    this.status = h('p', { class: 'status', role: 'status' });
+    this.status = statusLine();
     this.list = h('ol', { class: 'feed', id: 'event-feed', 'aria-live': 'polite', 'aria-relevant': 'additions' });
     this.root = panel('events', 'Live events', () => void this.load(), this.status, this.list);
   }

@@ -1,7 +1,7 @@
 import { ApiError, codeOf, execute, request } from '../api/graphql';
 import { PROJECTIONS, type ProjectionStatus, REBUILD } from '../api/operations';
 import { fill, h, panel } from '../ui/dom';
-import { describeError, setStatus } from '../ui/messages';
+import { describeError, setStatus, statusLine } from '../ui/messages';
 
 const FAST_POLL_MS = 1000;
 const SLOW_POLL_MS = 5000;
@@ -16,7 +16,7 @@ export class ProjectionsView {
   private readonly notes = new Map<string, string>();
 
   constructor(private readonly canRebuild: boolean) {
-    this.status = h('p', { class: 'status', role: 'status' });
+    this.status = statusLine();
     this.body = h('tbody');
     this.root = panel(
       'projections',

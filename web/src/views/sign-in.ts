@@ -15,6 +15,13 @@ export function signInView(reason: string | undefined): HTMLElement {
     spellcheck: 'false',
     autocomplete: 'off',
     'aria-describedby': 'token-help sign-in-error',
+    // A token never holds a line break: Enter signs in, as in a one-line field.
+    onkeydown: (event: Event) => {
+      if (event instanceof KeyboardEvent && event.key === 'Enter' && !event.shiftKey) {
+        event.preventDefault();
+        form.requestSubmit();
+      }
+    },
   });
   const form = h(
     'form',

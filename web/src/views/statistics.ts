@@ -2,7 +2,7 @@ import { ApiError, codeOf, request } from '../api/graphql';
 import { EVENT_STATS, EVENT_STATS_UPDATED, type EventFilter, type EventStats, type Interval, SEVERITIES, type Severity } from '../api/operations';
 import { subscribe } from '../api/subscriptions';
 import { fill, formatDuration, h, panel } from '../ui/dom';
-import { describeError, setStatus } from '../ui/messages';
+import { describeError, setStatus, statusLine } from '../ui/messages';
 import { StatChart } from './charts';
 
 interface Range {
@@ -12,10 +12,10 @@ interface Range {
 }
 
 const RANGES: Record<string, Range> = {
-  '1h': { label: 'Last hour (by minute)', ms: 3600e3, interval: 'MINUTE' },
-  '24h': { label: 'Last 24 hours (by hour)', ms: 24 * 3600e3, interval: 'HOUR' },
-  '7d': { label: 'Last 7 days (by day)', ms: 7 * 24 * 3600e3, interval: 'DAY' },
-  '30d': { label: 'Last 30 days (by day)', ms: 30 * 24 * 3600e3, interval: 'DAY' },
+  '1h': { label: 'Last hour, per minute', ms: 3600e3, interval: 'MINUTE' },
+  '24h': { label: 'Last 24 h, per hour', ms: 24 * 3600e3, interval: 'HOUR' },
+  '7d': { label: 'Last 7 days, per day', ms: 7 * 24 * 3600e3, interval: 'DAY' },
+  '30d': { label: 'Last 30 days, per day', ms: 30 * 24 * 3600e3, interval: 'DAY' },
 };
 
 function bucketLabel(iso: string, interval: Interval): string {
@@ -46,7 +46,7 @@ export class StatisticsView {
   private last: EventStats | undefined;
 
   constructor() {
-    this.status = h('p', { class: 'status', role: 'status' });
+    this.status = statusLine();
     this.figures = h('dl', { class: 'figures', id: 'stat-figures' });
     this.range = h('select', { id: 'stats-range', onchange: () => this.restart() }, ...Object.entries(RANGES).map(([value, r]) => h('option', { value }, r.label)));
     this.range.value = '24h';

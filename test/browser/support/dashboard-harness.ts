@@ -1,0 +1,74 @@
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import type { Page } from 'playwright-core';
+import { signDevelopmentToken } from '../../../lib/auth/development-token';
+import type { Role } from '../../../lib/auth/roles';
+import { repoRoot } from '../../../lib/paths';
+import { type Stack, startStack, TEST_JWT_SECRET } from '../../support/stack';
+import type { BrowserGlobals } from './browser-globals';
+import { type Browser, launchChromium } from './chromium';
+import { ensureWebBuild } from './web-build';
+
+export const ARTIFACTS = path.join(repoRoot, 'test-artifacts', 'browser');
+export const LAPTOP = { width: 1280, height: 900 };
+export const PHONE = { width: 390, height: 844 };
+
+export interface Harness {
+  stack: Stack;
+  browser: Browser;
+  page: Page;
+  /** Uncaught errors in the page: a test ends by expecting none. */
+  pageErrors: string[];
+  tokenFor(role: Role, subject: string, expiresInSeconds?: number): string;
+  /** Opens the dashboard signed in through `/#token=`, waiting until the signed-in header shows. */
+  openAs(role: Role, subject: string, expiresInSeconds?: number): Promise<void>;
+  /** Waits until no panel still says "Loading…" (answers or error states are shown). */
+  settled(): Promise<void>;
+  shot(name: string): Promise<void>;
+  /** The page's width in CSS pixels including anything that overflows sideways. */
+  scrollWidth(): Promise<number>;
+  close(): Promise<void>;
+}
+
+/** A built page (web/dist), a real stack serving it, and Chromium with one page open. */
+export async function startHarness(label: string): Promise<Harness> {
+  mkdirSync(ARTIFACTS, { recursive: true });
+  ensureWebBuild();
+  const stack = await startStack({ label });
+  let browser: Browser;
+  try {
+    browser = await launchChromium();
+  } catch (error) {
+    await stack.stop();
+    throw error;
+  }
+  const page = await browser.context.newPage();
+  await page.setViewportSize(LAPTOP);
+  const pageErrors: string[] = [];
+  page.on('pageerror', (error) => pageErrors.push(error.message));
+  // The rebuild button asks for confirmation.
+  page.on('dialog', (dialog) => void dialog.accept());
+  const tokenFor = (role: Role, subject: string, expiresInSeconds = 3600) => signDevelopmentToken(TEST_JWT_SECRET, { subject, role, expiresInSeconds });
+  return {
+    stack,
+    browser,
+    page,
+    pageErrors,
+    tokenFor,
+    openAs: async (role, subject, expiresInSeconds) => {
+      await page.goto(`${stack.baseUrl}/#token=${tokenFor(role, subject, expiresInSeconds)}`);
+      await page.locator('#who').filter({ hasText: subject }).waitFor();
+    },
+    settled: async () => {
+      await page.waitForFunction(() => ![...(globalThis as unknown as BrowserGlobals).document.querySelectorAll('.status')].some((e) => !e.hidden && e.textContent === 'Loading…'));
+    },
+    shot: async (name) => {
+      await page.screenshot({ path: path.join(ARTIFACTS, `${label}-${name}.png`), fullPage: true });
+    },
+    scrollWidth: () => page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth),
+    close: async () => {
+      await browser.close();
+      await stack.stop();
+    },
+  };
+}

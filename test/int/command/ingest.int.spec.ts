@@ -51,7 +51,7 @@ describe('AMQP ingestion', () => {
   it('stores valid messages once, dead-letters invalid ones with a reason, and never blocks on a poison message', async () => {
     const before = (await allEvents()).length;
     publish('acme.motion', Buffer.from('{not json'), 'poison-1');
-    const ids = Array.from({ length: 300 }, () => randomUUID());
+    const ids: string[] = Array.from({ length: 300 }, () => randomUUID());
     for (const id of ids) publish('acme.motion', item(), id);
     // The same messages again (a redelivering producer): stored once.
     for (const id of ids.slice(0, 50)) publish('acme.motion', item(), id);

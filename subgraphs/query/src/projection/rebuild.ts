@@ -27,6 +27,8 @@ const PROPAGATION_MS = 2500;
  */
 export class Rebuilder {
   readonly running = new Map<ViewName, RebuildState>();
+  /** The error of each view's last rebuild, if it failed; cleared by the next one. */
+  readonly failures = new Map<ViewName, string>();
 
   constructor(
     private readonly deps: {
@@ -45,9 +47,11 @@ export class Rebuilder {
     if (this.running.has(view)) throw new AppError('BAD_USER_INPUT', `a rebuild of ${view} is already running`);
     const state: RebuildState = { view, index: '', progress: 0 };
     this.running.set(view, state);
+    this.failures.delete(view);
     const done = (view === 'rollups' ? this.rebuildRollups(state) : this.rebuildView(state, view))
       .catch((error: unknown) => {
         state.error = (error as Error).message;
+        this.failures.set(view, state.error);
         this.deps.logger.error({ view, err: state.error }, 'rebuild failed');
         throw error;
       })

@@ -53,7 +53,7 @@ export class ProjectionStatusReporter {
         index: this.indexCache.get(name) ?? '',
         rebuildProgress: rebuild ? rebuild.progress : null,
         deadLettered,
-        lastError: (failing ? projector?.health.lastError : undefined) ?? runtime.lastError ?? rebuild?.error ?? null,
+        lastError: (failing ? projector?.health.lastError : undefined) ?? runtime.lastError ?? rebuild?.error ?? rebuilder.failures.get(name) ?? null,
       };
     });
   }

@@ -22,6 +22,8 @@ const BINDINGS = (names: AmqpNames): Record<FeedName, { exchange: string; patter
 export class AmqpFeed implements MessageFeed {
   private readonly handlers = new Map<FeedName, FeedHandler>();
   private readonly holds = new Map<FeedName, number>();
+  /** The last (un)bind of each feed: a new hold waits for it to be in place. */
+  private readonly binding = new Map<FeedName, Promise<void>>();
   private readonly bindings: Record<FeedName, { exchange: string; pattern: string }>;
   private readonly names: AmqpNames;
   private channel: Channel | undefined;
@@ -44,17 +46,20 @@ export class AmqpFeed implements MessageFeed {
     this.handlers.set(feed, handler);
   }
 
-  retain(feed: FeedName): () => void {
+  retain(feed: FeedName): { bound: Promise<void>; release: () => void } {
     const holds = (this.holds.get(feed) ?? 0) + 1;
     this.holds.set(feed, holds);
-    if (holds === 1) void this.bind(feed, true);
+    if (holds === 1) this.binding.set(feed, this.bind(feed, true));
     let released = false;
-    return () => {
-      if (released) return;
-      released = true;
-      const left = (this.holds.get(feed) ?? 1) - 1;
-      this.holds.set(feed, left);
-      if (left === 0) void this.bind(feed, false);
+    return {
+      bound: this.binding.get(feed) ?? Promise.resolve(),
+      release: () => {
+        if (released) return;
+        released = true;
+        const left = (this.holds.get(feed) ?? 1) - 1;
+        this.holds.set(feed, left);
+        if (left === 0) this.binding.set(feed, this.bind(feed, false));
+      },
     };
   }
 
@@ -77,6 +82,7 @@ export class AmqpFeed implements MessageFeed {
   }
 
   private async bind(feed: FeedName, on: boolean): Promise<void> {
+    await this.binding.get(feed);
     const { channel, queue } = this;
     if (!channel || !queue) return; // bound on (re)connect
     const { exchange, pattern } = this.bindings[feed];

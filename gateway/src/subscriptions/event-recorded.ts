@@ -27,7 +27,7 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
     this.fanout = new Fanout(FIELD, executor, feed, 'events', hooks, queueMax);
   }
 
-  subscribe(request: SubscriptionRequest, context: RequestContext): AsyncIterableIterator<ExecutionResult> {
+  async subscribe(request: SubscriptionRequest, context: RequestContext): Promise<AsyncIterableIterator<ExecutionResult>> {
     const filter = (request.arguments.filter ?? null) as EventFilter | null;
     const withSite = needsSite(filter);
     const query = buildInnerQuery(
@@ -35,7 +35,7 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
       { field: 'event', arguments: { id: 'ID!', minPosition: 'String' } },
       withSite ? `${SITE_PROBE}: camera { site }` : '',
     );
-    const subscriber = this.fanout.open({
+    const subscriber = await this.fanout.open({
       query,
       identity: context.identity,
       ...(withSite

@@ -34,7 +34,7 @@ interface StatsGroup {
 export class EventStatsSubscriptions implements SubscriptionKind {
   private readonly groups = new Map<string, StatsGroup>();
   private timer: NodeJS.Timeout | undefined;
-  private release: (() => void) | undefined;
+  private hold: { bound: Promise<void>; release: () => void } | undefined;
   private headPosition: string | undefined;
 
   constructor(
@@ -45,7 +45,7 @@ export class EventStatsSubscriptions implements SubscriptionKind {
     private readonly now: () => number = () => Date.now(),
   ) {}
 
-  subscribe(request: SubscriptionRequest, context: RequestContext): AsyncIterableIterator<ExecutionResult> {
+  async subscribe(request: SubscriptionRequest, context: RequestContext): Promise<AsyncIterableIterator<ExecutionResult>> {
     const query = buildInnerQuery(request, {
       field: 'eventStats',
       arguments: { filter: 'EventFilter', interval: 'Interval!', minPosition: 'String' },
@@ -68,8 +68,9 @@ export class EventStatsSubscriptions implements SubscriptionKind {
     group.queues.add(queue);
     if (group.lastResult) this.hooks.onPush(FIELD, queue.push(group.lastResult));
     this.hooks.onOpen(FIELD, 1);
-    this.release ??= this.feed.retain('events');
-    this.timer ??= setInterval(() => this.tick(), TICK_MS);
+    this.hold ??= this.feed.retain('events');
+    this.timer ??= setInterval(() => void this.tick(), TICK_MS);
+    await this.hold.bound;
     return queue;
   }
 
@@ -125,8 +126,8 @@ export class EventStatsSubscriptions implements SubscriptionKind {
   private stop(): void {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    this.release?.();
-    this.release = undefined;
+    this.hold?.release();
+    this.hold = undefined;
   }
 
   close(): void {

@@ -24,6 +24,9 @@ export interface Subscriber {
   shape?: (payload: Record<string, unknown>) => Record<string, unknown> | undefined;
 }
 
+const STALE_READ_ATTEMPTS = 3;
+const isStale = (result: ExecutionResult): boolean => (result.errors ?? []).some((e) => e.extensions?.code === 'STALE_READ');
+
 const unavailable = (error: unknown): ExecutionResult => ({
   errors: [{ message: `could not resolve the payload: ${(error as Error).message}`, extensions: { code: 'UNAVAILABLE' } }],
 });
@@ -36,7 +39,7 @@ const unavailable = (error: unknown): ExecutionResult => ({
 export class Fanout {
   private readonly subscribers = new Set<Subscriber>();
   private tail: Promise<void> = Promise.resolve();
-  private release: (() => void) | undefined;
+  private hold: { bound: Promise<void>; release: () => void } | undefined;
   private readonly onPush: (kept: boolean) => void;
 
   constructor(
@@ -58,21 +61,23 @@ export class Fanout {
    * Opens a subscriber's queue; the feed is retained while anyone listens. Closing the queue
    * (complete, disconnect) removes the subscriber and, for the last one, releases the feed.
    */
-  open(parts: Omit<Subscriber, 'queue'>): Subscriber {
+  async open(parts: Omit<Subscriber, 'queue'>): Promise<Subscriber> {
     const subscriber: Subscriber = {
       ...parts,
       queue: new PushQueue<ExecutionResult>(this.queueMax, () => {
         this.subscribers.delete(subscriber);
         this.hooks.onOpen(this.field, -1);
         if (this.subscribers.size === 0) {
-          this.release?.();
-          this.release = undefined;
+          this.hold?.release();
+          this.hold = undefined;
         }
       }),
     };
     this.subscribers.add(subscriber);
     this.hooks.onOpen(this.field, 1);
-    this.release ??= this.feed.retain(this.feedName);
+    this.hold ??= this.feed.retain(this.feedName);
+    // Subscribed means "will see every event from now on": wait until the broker binding exists.
+    await this.hold.bound;
     return subscriber;
   }
 
@@ -90,9 +95,10 @@ export class Fanout {
     const results = Promise.all(
       [...groups.values()].map(async (group) => {
         const [first] = group as [Subscriber, ...Subscriber[]];
-        const result = await this.executor(first.query.text, { ...first.query.variables, ...variables }, { identity: first.identity, correlationId }).catch(
-          unavailable,
-        );
+        const run = () => this.executor(first.query.text, { ...first.query.variables, ...variables }, { identity: first.identity, correlationId }).catch(unavailable);
+        let result = await run();
+        // The read model is further behind than one bounded wait: wait again rather than push an error.
+        for (let attempt = 1; attempt < STALE_READ_ATTEMPTS && isStale(result); attempt++) result = await run();
         return { group, result };
       }),
     );

@@ -15,6 +15,9 @@ export type FeedHandler = (message: FeedMessage) => Promise<void>;
 export interface MessageFeed {
   /** Registers the one handler of a feed; the feed acknowledges a message once it resolves. */
   on(feed: FeedName, handler: FeedHandler): void;
-  /** Starts the feed if it is not running; the returned function releases this hold. */
-  retain(feed: FeedName): () => void;
+  /**
+   * Starts the feed if it is not running. `bound` resolves once messages published from now on
+   * will arrive (the broker binding exists); `release` gives this hold back.
+   */
+  retain(feed: FeedName): { bound: Promise<void>; release: () => void };
 }

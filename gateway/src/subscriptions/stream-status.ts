@@ -20,10 +20,10 @@ export class StreamStatusSubscriptions implements SubscriptionKind {
     this.fanout = new Fanout(FIELD, executor, feed, 'streams', hooks, queueMax);
   }
 
-  subscribe(request: SubscriptionRequest, context: RequestContext): AsyncIterableIterator<ExecutionResult> {
+  async subscribe(request: SubscriptionRequest, context: RequestContext): Promise<AsyncIterableIterator<ExecutionResult>> {
     const cameraId = typeof request.arguments.cameraId === 'string' ? request.arguments.cameraId : null;
     const query = buildInnerQuery(request, { field: 'streamSession', arguments: { id: 'ID!' } });
-    const subscriber = this.fanout.open({ query, identity: context.identity });
+    const subscriber = await this.fanout.open({ query, identity: context.identity });
     this.cameras.set(subscriber, cameraId);
     return subscriber.queue;
   }

@@ -4,7 +4,8 @@ import type { SubscriptionRequest } from './inner-query';
 
 /** One root field of the Subscription type: turns a request into a stream of results. */
 export interface SubscriptionKind {
-  subscribe(request: SubscriptionRequest, context: RequestContext): AsyncIterableIterator<ExecutionResult>;
+  /** Resolves once the subscription will see every message published from then on. */
+  subscribe(request: SubscriptionRequest, context: RequestContext): Promise<AsyncIterableIterator<ExecutionResult>>;
 }
 
 export interface SubscriptionHooks {

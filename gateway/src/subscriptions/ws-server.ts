@@ -130,14 +130,14 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName ?? null, variableValues: variables, contextValue };
         return args;
       },
-      subscribe: (args) => {
+      subscribe: async (args) => {
         const context = args.contextValue as RequestContext;
         try {
           const request = readSubscriptionRequest(args.schema, args.document, args.operationName, args.variableValues);
           const kind = options.kinds[request.field.name.value];
           if (!kind) throw new AppError('BAD_USER_INPUT', `unknown subscription ${request.field.name.value}`);
           // Formatted results: onNext below sends them as they are.
-          return kind.subscribe(request, context) as unknown as AsyncIterableIterator<never>;
+          return (await kind.subscribe(request, context)) as unknown as AsyncIterableIterator<never>;
         } catch (error) {
           return { errors: errorsOf(error) };
         }

@@ -1,4 +1,4 @@
-import type { Channel } from 'amqplib';
+import type { ConfirmChannel } from 'amqplib';
 import { AmqpFeed } from '../../../gateway/src/subscriptions/amqp-feed';
 import type { FeedMessage } from '../../../gateway/src/subscriptions/message-feed';
 import { AmqpConnection } from '../../../lib/engines/amqp';
@@ -16,7 +16,7 @@ describe('AmqpFeed on RabbitMQ', () => {
   let connection: AmqpConnection;
   let feed: AmqpFeed;
   let publisher: AmqpConnection;
-  let channel: Channel;
+  let channel: ConfirmChannel;
   const received: Record<string, FeedMessage[]> = { events: [], streams: [] };
 
   beforeAll(async () => {
@@ -30,7 +30,7 @@ describe('AmqpFeed on RabbitMQ', () => {
     publisher = new AmqpConnection(url, logger, 'gateway-feed-test-publisher');
     publisher.start();
     await publisher.waitConnected(10000);
-    channel = await (publisher.current() as NonNullable<ReturnType<AmqpConnection['current']>>).createChannel();
+    channel = await (publisher.current() as NonNullable<ReturnType<AmqpConnection['current']>>).createConfirmChannel();
   });
   afterAll(async () => {
     await channel?.close().catch(() => undefined);
@@ -52,10 +52,11 @@ describe('AmqpFeed on RabbitMQ', () => {
 
   it('delivers event and stream messages only while retained', async () => {
     publish(names.eventsExchange, 'event.EventRecorded', { n: 'before' });
-    const releaseEvents = feed.retain('events');
-    const releaseStreams = feed.retain('streams');
-    // bind is asynchronous: wait until a marker goes through
-    for (let i = 0; i < 20 && !(await settle('events', names.eventsExchange, 'event.EventRecorded')); i++);
+    // Confirmed by the broker before the bind starts, so it cannot overtake it.
+    await channel.waitForConfirms();
+    const events = feed.retain('events');
+    const streams = feed.retain('streams');
+    await Promise.all([events.bound, streams.bound]);
     publish(names.eventsExchange, 'event.EventRecorded', { n: 1 });
     publish(names.eventsExchange, 'camera.CameraRegistered', { n: 'camera events are not bound' });
     publish(names.streamStatusExchange, 'stream.cam-1', { sessionId: 's1', cameraId: 'cam-1' });
@@ -63,12 +64,12 @@ describe('AmqpFeed on RabbitMQ', () => {
     expect(await waitFor(() => received.streams?.some((m) => m.routingKey === 'stream.cam-1') ?? false)).toBe(true);
     expect(received.events?.some((m) => (m.body as { n?: string }).n === 'before')).toBe(false);
 
-    releaseEvents();
+    events.release();
     await new Promise((resolve) => setTimeout(resolve, 300));
     const count = received.events?.length ?? 0;
     publish(names.eventsExchange, 'event.EventRecorded', { n: 'after release' });
     expect(await settle('streams', names.streamStatusExchange, 'stream.cam-2')).toBe(true);
     expect(received.events?.length).toBe(count);
-    releaseStreams();
+    streams.release();
   });
 });

@@ -35,8 +35,8 @@ describe('eventStatsUpdated', () => {
   const pending = (iterator: AsyncIterableIterator<FormattedExecutionResult>) => (iterator as unknown as { pending: number }).pending;
 
   it('pushes the current answer first, then at most once a second, only after events and only on change', async () => {
-    const a = subscribe('subscription { eventStatsUpdated(interval: HOUR) { total } }');
-    const b = subscribe('subscription { eventStatsUpdated(interval: HOUR) { total } }');
+    const a = await subscribe('subscription { eventStatsUpdated(interval: HOUR) { total } }');
+    const b = await subscribe('subscription { eventStatsUpdated(interval: HOUR) { total } }');
     await hub.tick();
     expect(calls).toHaveLength(1);
     expect(pending(a)).toBe(1);
@@ -72,7 +72,7 @@ describe('eventStatsUpdated', () => {
       return { data: { eventStatsUpdated: { total: 3 } } };
     };
     const same = new EventStatsSubscriptions(executorSame, new FakeFeed(), noHooks, 10, () => now);
-    const a = same.subscribe(readSubscriptionRequest(schema, parse('subscription { eventStatsUpdated(interval: DAY) { total } }'), undefined, {}), context);
+    const a = await same.subscribe(readSubscriptionRequest(schema, parse('subscription { eventStatsUpdated(interval: DAY) { total } }'), undefined, {}), context);
     await same.tick();
     await same.handle(message(1));
     now += 1000;
@@ -83,11 +83,11 @@ describe('eventStatsUpdated', () => {
   });
 
   it('keeps different filters apart and gives a late subscriber the last answer at once', async () => {
-    subscribe('subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["a"] }) { total } }');
-    subscribe('subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["b"] }) { total } }');
+    await subscribe('subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["a"] }) { total } }');
+    await subscribe('subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["b"] }) { total } }');
     await hub.tick();
     expect(calls).toHaveLength(2);
-    const late = subscribe('subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["a"] }) { total } }');
+    const late = await subscribe('subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["a"] }) { total } }');
     expect(pending(late)).toBe(1);
     await hub.tick();
     expect(calls).toHaveLength(2);

@@ -9,12 +9,15 @@ export class FakeFeed implements MessageFeed {
     this.handlers.set(feed, handler);
   }
 
-  retain(feed: FeedName): () => void {
+  retain(feed: FeedName): { bound: Promise<void>; release: () => void } {
     this.holds[feed] += 1;
     let released = false;
-    return () => {
-      if (!released) this.holds[feed] -= 1;
-      released = true;
+    return {
+      bound: Promise.resolve(),
+      release: () => {
+        if (!released) this.holds[feed] -= 1;
+        released = true;
+      },
     };
   }
 }

@@ -51,7 +51,7 @@ describe('eventRecorded fan-out', () => {
     const { executor, calls } = fakeGateway();
     const feed = new FakeFeed();
     const hub = new EventRecordedSubscriptions(executor, feed, noHooks, 100);
-    const iterators = Array.from({ length: 1000 }, () => subscribe(hub, 'subscription { eventRecorded { id camera { name } } }'));
+    const iterators = await Promise.all(Array.from({ length: 1000 }, () => subscribe(hub, 'subscription { eventRecorded { id camera { name } } }')));
     await hub.handle(envelope('e1', 7));
     expect(calls).toHaveLength(1);
     expect(calls[0]?.variables).toMatchObject({ sightlineId: 'e1', sightlineMinPosition: '7' });
@@ -61,7 +61,7 @@ describe('eventRecorded fan-out', () => {
   it('delivers in envelope order even when later payloads resolve first', async () => {
     const { executor } = fakeGateway((id) => (id === 'e1' ? 50 : 0));
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100);
-    const iterator = subscribe(hub, 'subscription { eventRecorded { id } }');
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id } }');
     await Promise.all([hub.handle(envelope('e1', 1)), hub.handle(envelope('e2', 2)), hub.handle(envelope('e3', 3))]);
     const ids = (await drain(iterator, 3)).map((r) => (r.data?.eventRecorded as { id: string }).id);
     expect(ids).toEqual(['e1', 'e2', 'e3']);
@@ -70,9 +70,9 @@ describe('eventRecorded fan-out', () => {
   it('applies filters on the server, sites on the resolved camera, and strips the probe', async () => {
     const { executor, calls } = fakeGateway();
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100);
-    const high = subscribe(hub, 'subscription { eventRecorded(filter: { severities: [HIGH], types: ["motion"] }) { id } }');
-    const low = subscribe(hub, 'subscription { eventRecorded(filter: { severities: [LOW] }) { id } }');
-    const north = subscribe(hub, 'subscription { eventRecorded(filter: { sites: ["north"] }) { id } }');
+    const high = await subscribe(hub, 'subscription { eventRecorded(filter: { severities: [HIGH], types: ["motion"] }) { id } }');
+    const low = await subscribe(hub, 'subscription { eventRecorded(filter: { severities: [LOW] }) { id } }');
+    const north = await subscribe(hub, 'subscription { eventRecorded(filter: { sites: ["north"] }) { id } }');
     await hub.handle(envelope('e1a', 1));
     await hub.handle(envelope('e2b', 2));
     await hub.handle(envelope('e3', 3, { severity: 'LOW' }));
@@ -88,8 +88,8 @@ describe('eventRecorded fan-out', () => {
     const feed = new FakeFeed();
     const opened: number[] = [];
     const hub = new EventRecordedSubscriptions(executor, feed, { onOpen: (_f, d) => opened.push(d), onPush: () => undefined }, 10);
-    const slow = subscribe(hub, 'subscription { eventRecorded { id } }');
-    const other = subscribe(hub, 'subscription { eventRecorded { type } }');
+    const slow = await subscribe(hub, 'subscription { eventRecorded { id } }');
+    const other = await subscribe(hub, 'subscription { eventRecorded { type } }');
     expect(feed.holds.events).toBe(1);
     for (let i = 1; i <= 200; i++) await hub.handle(envelope(`e${i}`, i));
     expect((await slow.next()).value).toMatchObject({ data: { eventRecorded: { id: 'e191' } } });
@@ -103,7 +103,7 @@ describe('eventRecorded fan-out', () => {
   it('passes payload errors (e.g. STALE_READ) to the subscriber instead of hiding them', async () => {
     const executor: GatewayExecutor = async () => ({ data: { eventRecorded: null }, errors: [{ message: 'stale', extensions: { code: 'STALE_READ' } }] });
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 10);
-    const iterator = subscribe(hub, 'subscription { eventRecorded { id } }');
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id } }');
     await hub.handle(envelope('e1', 1));
     expect((await iterator.next()).value).toEqual({ data: null, errors: [{ message: 'stale', extensions: { code: 'STALE_READ' } }] });
   });

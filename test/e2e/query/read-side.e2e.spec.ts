@@ -1,4 +1,8 @@
-import { startStack, type Stack } from '../../support/stack';
+import { execFile } from 'node:child_process';
+import path from 'node:path';
+import { promisify } from 'node:util';
+import { repoRoot } from '../../../lib/paths';
+import { TEST_JWT_SECRET, startStack, type Stack } from '../../support/stack';
 
 type Data = Record<string, unknown>;
 
@@ -141,5 +145,19 @@ describe('read side through the gateway', () => {
     }
     const after = await ok<{ camera: Data }>(`query { camera(id: "${cameraId}") { name } }`, undefined, 'viewer');
     expect(after.camera).toEqual({ name: 'Dock' });
+  }, 60000);
+
+  it('rebuilds from the command line with a progress report, the data unchanged', async () => {
+    const before = await ok<{ projections: Array<{ name: string; index: string }> }>(`query { projections { name index } }`);
+    const { stderr } = await promisify(execFile)(process.execPath, [path.join(repoRoot, 'dist/scripts/rebuild.js'), 'events', '--url', stack.gatewayUrl], {
+      env: { ...process.env, JWT_SECRET: TEST_JWT_SECRET },
+      timeout: 60000,
+    });
+    expect(stderr).toContain('100%');
+    const after = await ok<{ projections: Array<{ name: string; index: string }>; eventStats: { total: number } }>(
+      `query { projections { name index } eventStats(interval: DAY, filter: { cameraIds: ["${cameraId}"] }) { total } }`,
+    );
+    expect(after.projections[1]!.index).not.toBe(before.projections[1]!.index);
+    expect(after.eventStats.total).toBe(26);
   }, 60000);
 });

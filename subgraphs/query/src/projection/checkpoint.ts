@@ -67,6 +67,8 @@ export class Checkpoint {
         if (envelope.position <= reached) continue;
         const done = this.local.has(envelope.position) || !this.ports.projectable(envelope) || appliedElsewhere.has(envelope.position);
         if (!done) {
+          // The positions between the last one reached and this one do not exist.
+          reached = envelope.position - 1;
           complete = false;
           break outer;
         }

@@ -16,6 +16,7 @@ export interface BrowserGlobals {
     querySelector(selector: string): BrowserElement | null;
     querySelectorAll(selector: string): Iterable<BrowserElement>;
     documentElement: { scrollWidth: number };
+    body: { scrollWidth: number };
   };
   location: { href: string };
 }

@@ -31,10 +31,10 @@ export interface Harness {
 }
 
 /** A built page (web/dist), a real stack serving it, and Chromium with one page open. */
-export async function startHarness(label: string): Promise<Harness> {
+export async function startHarness(label: string, env: Record<string, string> = {}): Promise<Harness> {
   mkdirSync(ARTIFACTS, { recursive: true });
   ensureWebBuild();
-  const stack = await startStack({ label });
+  const stack = await startStack({ label, env });
   let browser: Browser;
   try {
     browser = await launchChromium();
@@ -65,7 +65,11 @@ export async function startHarness(label: string): Promise<Harness> {
     shot: async (name) => {
       await page.screenshot({ path: path.join(ARTIFACTS, `${label}-${name}.png`), fullPage: true });
     },
-    scrollWidth: () => page.evaluate(() => (globalThis as unknown as BrowserGlobals).document.documentElement.scrollWidth),
+    scrollWidth: () =>
+      page.evaluate(() => {
+        const { document } = globalThis as unknown as BrowserGlobals;
+        return Math.max(document.documentElement.scrollWidth, document.body.scrollWidth);
+      }),
     close: async () => {
       await browser.close();
       await stack.stop();

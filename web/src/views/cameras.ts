@@ -71,7 +71,9 @@ export class CamerasView {
         throw new ApiError(first?.message ?? 'The gateway returned no cameras.', first ? codeOf(first) : 'INTERNAL_SERVER_ERROR');
       }
       const cameras = data.cameras.edges.map((edge) => edge.node);
-      const mediaDown = errors.some((e) => e.path?.includes('liveStream'));
+      // The cameras came (query subgraph), so an error beside them is the media part: the gateway's
+      // fetch errors carry no path, so the shape of the answer is the reliable sign.
+      const mediaDown = errors.length > 0;
       setStatus(
         this.status,
         cameras.length === 0
@@ -81,7 +83,7 @@ export class CamerasView {
             : '',
         cameras.length === 0 ? 'empty' : mediaDown ? 'error' : 'info',
       );
-      this.render(cameras);
+      this.render(cameras, mediaDown);
       this.onCameras(cameras);
       // STARTING streams become LIVE within seconds; poll as well as listen, in case the live link is down.
       const pending = cameras.some((c) => c.liveStream && c.liveStream.status !== 'LIVE' && c.liveStream.status !== 'STOPPED');
@@ -92,7 +94,7 @@ export class CamerasView {
     }
   }
 
-  private render(cameras: Camera[]): void {
+  private render(cameras: Camera[], mediaDown: boolean): void {
     const seen = new Set<string>();
     for (const camera of cameras) {
       seen.add(camera.id);
@@ -102,7 +104,8 @@ export class CamerasView {
         this.tiles.set(camera.id, tile);
       }
       tile.camera = camera;
-      this.applyStream(tile, camera.liveStream);
+      if (mediaDown) this.showUnknown(tile);
+      else this.applyStream(tile, camera.liveStream);
     }
     for (const [id, tile] of this.tiles) {
       if (!seen.has(id)) {
@@ -130,6 +133,15 @@ export class CamerasView {
     );
     if (tile.button) tile.root.append(tile.button);
     return tile;
+  }
+
+  /** The video service did not answer: say so, rather than guess "stopped" and offer a start. */
+  private showUnknown(tile: Tile): void {
+    tile.badge.textContent = 'Video unavailable';
+    tile.badge.dataset.status = 'UNKNOWN';
+    tile.root.dataset.status = 'UNKNOWN';
+    tile.note.textContent = 'The video service is not answering; the stream state is unknown.';
+    if (tile.button) tile.button.disabled = true;
   }
 
   private applyStream(tile: Tile, stream: StreamSession | null): void {

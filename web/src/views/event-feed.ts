@@ -5,9 +5,12 @@ import { fill, formatTime, h, panel } from '../ui/dom';
 import { describeError, setStatus, statusLine } from '../ui/messages';
 
 const FEED_SIZE = 50;
+const REFETCH_ATTEMPTS = 10;
+const REFETCH_DELAY_MS = 200;
 
 const STATUS_TEXT: Record<FeedEvent['status'], string> = { OPEN: 'Open', ACKNOWLEDGED: 'Acknowledged', RESOLVED: 'Resolved' };
 const PAST_TENSE = { acknowledge: 'acknowledged', resolve: 'resolved' } as const;
+const NOUN = { acknowledge: 'acknowledgement', resolve: 'resolution' } as const;
 
 type Action = keyof typeof PAST_TENSE;
 
@@ -123,22 +126,33 @@ export class EventFeedView {
     this.render();
   }
 
+  private async refetch(id: string, isFresh: (event: FeedEvent) => boolean): Promise<FeedEvent | null> {
+    let latest: FeedEvent | null = null;
+    for (let attempt = 0; attempt < REFETCH_ATTEMPTS; attempt += 1) {
+      if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, REFETCH_DELAY_MS));
+      try {
+        const { data } = await request<{ event: FeedEvent | null }>(EVENT, { id });
+        latest = data?.event ?? latest;
+      } catch {
+        return latest; // the explanation still holds without the refreshed state
+      }
+      if (latest && isFresh(latest)) break;
+    }
+    return latest;
+  }
+
   /** Explains a refused action in words; on a conflict, refreshes the event so the page shows what won. */
   private async explain(event: FeedEvent, action: Action, error: unknown): Promise<string> {
     const refusedByState = error instanceof ApiError && (error.code === 'CONCURRENCY_CONFLICT' || error.code === 'BAD_USER_INPUT' || error.code === 'FAILED_PRECONDITION');
     if (!refusedByState) return describeError(error, `${action === 'acknowledge' ? 'acknowledging' : 'resolving'} this event`);
-    let latest: FeedEvent | null = null;
-    try {
-      const { data } = await request<{ event: FeedEvent | null }>(EVENT, { id: event.id });
-      latest = data?.event ?? null;
-    } catch {
-      // the explanation below still holds without the refreshed state
-    }
+    // The other operator's change may not be in the read model yet: wait (briefly) until it is.
+    const actualVersion = error instanceof ApiError && typeof error.extensions.actualVersion === 'number' ? error.extensions.actualVersion : event.version + 1;
+    const latest = await this.refetch(event.id, (e) => e.version >= actualVersion || e.status !== event.status);
     if (latest) this.events.set(event.id, latest);
     const now = latest?.status;
     if (now && now !== event.status) {
       const who = now === 'ACKNOWLEDGED' ? latest?.acknowledgedBy : latest?.resolvedBy;
-      return `Someone else got there first: this event was already ${now.toLowerCase()}${who ? ` by ${who}` : ''}. Your ${action} was not applied; the event now shows its current state.`;
+      return `Someone else got there first: this event was already ${now.toLowerCase()}${who ? ` by ${who}` : ''}. Your ${NOUN[action]} was not applied; the event now shows its current state.`;
     }
     if (error instanceof ApiError && error.code === 'CONCURRENCY_CONFLICT') {
       return `This event changed while you were looking at it (another operator updated it). Nothing was changed by you; check it and try again.`;

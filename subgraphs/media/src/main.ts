@@ -15,6 +15,7 @@ import { killOrphanFfmpeg } from './ffmpeg/orphan-reaper';
 import { mediaResolvers } from './graphql/resolvers';
 import { hlsRouter } from './hls/hls-routes';
 import { LinkSigner } from './hls/link-signer';
+import { reactToCameraChanges } from './sessions/camera-reactions';
 import { SessionManager } from './sessions/session-manager';
 
 const logger = createLogger('media');
@@ -51,9 +52,7 @@ runService('media', logger, async (onClose) => {
     spawn: spawnHlsFfmpeg,
     logger,
   });
-  cameras.onChange((camera) => {
-    if (camera.status !== 'ACTIVE') void sessions.stop(camera.id, 'camera decommissioned');
-  });
+  reactToCameraChanges(cameras, sessions);
   await sessions.resume();
   sessions.runIdleSweep();
   onClose(() => sessions.shutdown());

@@ -20,6 +20,7 @@ import { configureFfmpeg, spawnHlsFfmpeg } from '../../../subgraphs/media/src/ff
 import { findOrphanFfmpeg } from '../../../subgraphs/media/src/ffmpeg/orphan-reaper';
 import { hlsRouter } from '../../../subgraphs/media/src/hls/hls-routes';
 import { LinkSigner } from '../../../subgraphs/media/src/hls/link-signer';
+import { reactToCameraChanges } from '../../../subgraphs/media/src/sessions/camera-reactions';
 import { SessionManager, type SessionManagerOptions } from '../../../subgraphs/media/src/sessions/session-manager';
 import type { StreamSession } from '../../../subgraphs/media/src/sessions/session';
 import { testNamespace } from '../../support/namespace';
@@ -47,6 +48,7 @@ export interface MediaHarness {
   newManager(overrides?: Partial<SessionManagerOptions>): SessionManager;
   registerCamera(cameraId: string, rtspUrl: string, version?: number): Promise<void>;
   decommissionCamera(cameraId: string, version: number): Promise<void>;
+  changeCameraUrl(cameraId: string, rtspUrl: string, version: number): Promise<void>;
   playlistUrl(sessionId: string): string;
   ffmpegPids(): number[];
   close(): Promise<void>;
@@ -107,6 +109,7 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
     return created;
   };
   const manager = newManager();
+  reactToCameraChanges(cameras, manager);
   await manager.resume();
   manager.runIdleSweep(250);
 
@@ -135,6 +138,9 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
     },
     decommissionCamera: async (cameraId, version) => {
       await cameras.apply(cameraEnvelope('CameraDecommissioned', version, { cameraId }));
+    },
+    changeCameraUrl: async (cameraId, rtspUrl, version) => {
+      await cameras.apply(cameraEnvelope('CameraUpdated', version, { cameraId, rtspUrl }));
     },
     playlistUrl: (sessionId) => `${baseUrl}/hls/${sessionId}/index.m3u8?${signer.query(sessionId)}`,
     ffmpegPids: () => findOrphanFfmpeg(hlsDir),

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { freePort } from '../../support/ports';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
@@ -37,6 +37,22 @@ describe('stream session lifecycle', () => {
     const published = harness.statuses.filter((m) => m.sessionId === session.id).map((m) => m.status);
     expect(published).toEqual(expect.arrayContaining(['STARTING', 'LIVE', 'RECONNECTING']));
     await harness.manager.stop('flaky');
+  });
+
+  it('reconnects to a camera\'s new URL at once, in the same session', async () => {
+    await harness.registerCamera('moved', camera.url('moved-old'));
+    const session = await harness.manager.start('moved');
+    await waitForStatus(harness.manager, session.id, 'LIVE');
+    const oldPid = await waitFor('pid', () => harness.manager.pidOf(session.id));
+    await harness.changeCameraUrl('moved', camera.url('moved-new'), 2);
+    const newPid = await waitFor('new ffmpeg', () => {
+      const pid = harness.manager.pidOf(session.id);
+      return pid !== undefined && pid !== oldPid ? pid : undefined;
+    });
+    expect(readFileSync(`/proc/${newPid}/cmdline`, 'utf8')).toContain('/moved-new');
+    expect(isAlive(oldPid)).toBe(false);
+    expect((await waitForStatus(harness.manager, session.id, 'LIVE')).id).toBe(session.id);
+    await harness.manager.stop('moved');
   });
 
   it('recovers from a camera that stalls with its connection open (SIGSTOP)', async () => {
@@ -78,11 +94,13 @@ describe('stream session lifecycle', () => {
     await harness.registerCamera('watched', camera.url('watched'));
     const unwatched = await idle.start('idle');
     const watched = await idle.start('watched');
-    await waitForStatus(idle, watched.id, 'LIVE');
-    const stopAt = Date.now() + 5000;
-    while (Date.now() < stopAt) {
-      idle.touch(watched.id);
-      await new Promise((resolve) => setTimeout(resolve, 500));
+    // A player polls the playlist about once a segment, from the moment it has the link.
+    const watching = setInterval(() => idle.touch(watched.id), 300);
+    try {
+      await waitForStatus(idle, watched.id, 'LIVE');
+      await new Promise((resolve) => setTimeout(resolve, 4000));
+    } finally {
+      clearInterval(watching);
     }
     const stopped = await waitForStatus(idle, unwatched.id, 'STOPPED', 10000);
     expect(stopped.lastError).toMatch(/nobody watched/);

@@ -16,7 +16,7 @@ export interface CameraRepository {
  */
 export class CameraStore implements CameraDirectory {
   private readonly cameras = new Map<string, MediaCamera>();
-  private readonly listeners: Array<(camera: MediaCamera) => void> = [];
+  private readonly listeners: Array<(camera: MediaCamera, previous: MediaCamera | undefined) => void> = [];
 
   constructor(private readonly repository: CameraRepository) {}
 
@@ -28,7 +28,7 @@ export class CameraStore implements CameraDirectory {
     return this.cameras.get(cameraId);
   }
 
-  onChange(listener: (camera: MediaCamera) => void): void {
+  onChange(listener: (camera: MediaCamera, previous: MediaCamera | undefined) => void): void {
     this.listeners.push(listener);
   }
 
@@ -40,7 +40,7 @@ export class CameraStore implements CameraDirectory {
     if (!next || next === current) return false;
     await this.repository.save(next);
     this.cameras.set(cameraId, next);
-    for (const listener of this.listeners) listener(next);
+    for (const listener of this.listeners) listener(next, current);
     return true;
   }
 }

@@ -62,6 +62,12 @@ export class SessionManager {
     return this.retireFinished(cameraId);
   }
 
+  /** The camera's URL changed: its running ffmpeg, if any, reconnects with the new one now. */
+  cameraUrlChanged(cameraId: string): void {
+    const id = this.byCamera.get(cameraId);
+    if (id) this.runners.get(id)?.respawn();
+  }
+
   /** A playlist request: somebody watches this session. */
   touch(sessionId: string): void {
     if (this.runners.has(sessionId)) this.lastWatched.set(sessionId, Date.now());

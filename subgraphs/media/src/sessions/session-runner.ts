@@ -37,7 +37,8 @@ export class SessionRunner {
   private handle: FfmpegHandle | undefined;
   private failures = 0;
   private transcode = false;
-  private switchingCodec = false;
+  /** The current ffmpeg is being replaced on purpose (codec switch, new URL): its exit is no failure. */
+  private respawnNow = false;
   private stopping: Promise<StreamSession> | undefined;
   private retryTimer: NodeJS.Timeout | undefined;
   private pollTimer: NodeJS.Timeout | undefined;
@@ -80,6 +81,13 @@ export class SessionRunner {
     return this.stopping;
   }
 
+  /** Replaces the running ffmpeg at once (the camera's URL changed); a waiting retry is not hurried. */
+  respawn(): void {
+    if (this.stopping || !this.handle) return;
+    this.respawnNow = true;
+    void this.handle.stop();
+  }
+
   /** Ends ffmpeg but leaves status and files alone: the process is shutting down and will resume it. */
   async halt(): Promise<void> {
     this.stopping ??= Promise.resolve(this.state);
@@ -108,7 +116,7 @@ export class SessionRunner {
           if (transcode || /^h264\b/.test(codec)) return;
           this.options.logger.info({ sessionId: this.state.id, codec }, 'source is not H.264: transcoding');
           this.transcode = true;
-          this.switchingCodec = true;
+          this.respawnNow = true;
           void handle.stop();
         },
       },
@@ -148,8 +156,8 @@ export class SessionRunner {
     clearInterval(this.pollTimer);
     this.handle = undefined;
     if (this.stopping) return;
-    if (this.switchingCodec) {
-      this.switchingCodec = false;
+    if (this.respawnNow) {
+      this.respawnNow = false;
       await this.attempt();
       return;
     }

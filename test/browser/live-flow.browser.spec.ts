@@ -138,6 +138,35 @@ describe('dashboard live flow (browser)', () => {
     expect(h.pageErrors).toEqual([]);
   });
 
+  it('narrows the statistics to a chosen severity', async () => {
+    const { page } = h;
+    await page.getByLabel('Severity', { exact: true }).selectOption('CRITICAL');
+    // One CRITICAL event was recorded above; the other severities drop out of the charts.
+    await page.locator('#stat-figures[data-total="1"]').waitFor();
+    expect(await chartTotal('by-severity')).toBe(1);
+    await page.getByLabel('Severity', { exact: true }).selectOption('');
+    await page.locator('#stat-figures[data-total="3"]').waitFor();
+  });
+
+  it('offers a viewer the live page without operator controls', async () => {
+    await h.openAs('viewer', 'victor');
+    await h.page.locator(`article[data-camera-id="${cameraId}"] .badge[data-status="LIVE"]`).waitFor();
+    await h.page.locator('#event-feed li').first().waitFor();
+    expect(await h.page.getByRole('button', { name: /^(Start|Stop|Acknowledge|Resolve|Rebuild)/ }).count()).toBe(0);
+  });
+
+  it('lets an admin rebuild a projection and shows it running again on a new index', async () => {
+    const { page } = h;
+    await h.openAs('admin', 'ada');
+    const row = page.locator('tr[data-projection="events"]');
+    await row.waitFor();
+    const indexBefore = await row.locator('.cell-sub').textContent();
+    await page.getByRole('button', { name: 'Rebuild events' }).click();
+    await h.waitUntil(async () => (await row.getAttribute('data-state')) === 'RUNNING' && (await row.locator('.cell-sub').textContent()) !== indexBefore);
+    expect(await row.locator('.cell-note').count()).toBe(0);
+    await h.shot('laptop-admin-rebuilt');
+  });
+
   it('keeps showing cameras, with a clear message, when the video service is down', async () => {
     h.stack.processes.get('media')?.kill('SIGKILL');
     await h.page.getByRole('button', { name: 'Refresh cameras' }).click();

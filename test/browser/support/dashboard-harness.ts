@@ -25,6 +25,8 @@ export interface Harness {
   /** Waits until no panel still says "Loading…" (answers or error states are shown). */
   settled(): Promise<void>;
   shot(name: string): Promise<void>;
+  /** Polls `condition` (bounded: every 100 ms up to `timeoutMs`) until it holds. */
+  waitUntil(condition: () => Promise<boolean>, timeoutMs?: number): Promise<void>;
   /** The page's width in CSS pixels including anything that overflows sideways. */
   scrollWidth(): Promise<number>;
   close(): Promise<void>;
@@ -64,6 +66,12 @@ export async function startHarness(label: string, env: Record<string, string> = 
     },
     shot: async (name) => {
       await page.screenshot({ path: path.join(ARTIFACTS, `${label}-${name}.png`), fullPage: true });
+    },
+    waitUntil: async (condition, timeoutMs = 30000) => {
+      for (let waited = 0; !(await condition()); waited += 100) {
+        if (waited >= timeoutMs) throw new Error(`condition not met within ${timeoutMs} ms`);
+        await page.waitForTimeout(100);
+      }
     },
     scrollWidth: () =>
       page.evaluate(() => {

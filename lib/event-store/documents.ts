@@ -13,10 +13,13 @@ export interface StreamDoc {
   e: string;
 }
 
-/** `commits`: the intent of one append (`_id` = its first position), or a gap marker claiming a slot. */
+/**
+ * `commits`: the intent of one append, or a gap marker. `_id` = the commit's sequence number: the
+ * unique insert of this document IS the allocation of its slot in the global log.
+ */
 export interface CommitDoc {
   _id: string;
-  first: number;
+  seq: number;
   count: number;
   /** Every candidate with its position (JSON envelopes); absent for gaps. */
   events?: string[];
@@ -24,11 +27,10 @@ export interface CommitDoc {
   createdAt: Date;
 }
 
-/** `outcomes`: the decided commit: only the events that won, in position order. */
+/** `outcomes`: the decided commit (`_id` = its sequence number): only the events that won, in position order. */
 export interface OutcomeDoc {
   _id: string;
-  first: number;
-  count: number;
+  seq: number;
   events: string[];
 }
 
@@ -39,14 +41,22 @@ export interface SnapshotDoc {
   createdAt: Date;
 }
 
-/** `counters`: `_id: 'position'` holds the last allocated global position. */
+/**
+ * `counters`: `_id: 'head'` holds a hint of the highest claimed commit sequence. Only a hint: the
+ * engine's read-modify-write updates are not atomic under concurrency (FerretDB), so it may lag.
+ */
 export interface CounterDoc {
   _id: string;
   value: number;
 }
 
 export const streamKey = (streamId: string, version: number): string => `${streamId}:${version}`;
-export const positionKey = (position: number): string => String(position);
+export const seqKey = (seq: number): string => String(seq);
+
+/** Events per commit at most; an event's global position is `seq * COMMIT_SPAN + index`. */
+export const COMMIT_SPAN = 1000;
+export const positionOf = (seq: number, index: number): number => seq * COMMIT_SPAN + index;
+export const seqOf = (position: number): number => Math.floor(position / COMMIT_SPAN);
 export const snapshotKey = (streamId: string, version: number): string => `${streamId}@${version}`;
 
 export const encodeEnvelope = (envelope: EventEnvelope): string => JSON.stringify(envelope);

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '../events/envelope';
-import { decodeEnvelope, positionKey, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
+import { decodeEnvelope, seqKey, seqOf, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
 import type { ReadAllOptions } from './event-store';
 import { engine, insertIfAbsent, insertManyReportingTaken, type StoreCollections } from './mongo-collections';
 import type { RecentOutcomes } from './recent-outcomes';
@@ -7,20 +7,17 @@ import { upcast } from './upcasters';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
-/** The most events one append may carry: bounds the backward search in `resumeSlot`. */
-export const MAX_COMMIT = 1000;
-
 /**
- * Follows the global log slot by slot. A slot is decided by its outcome doc; an undecided slot
- * below the head is an append in flight (or one whose writer died): the reader waits for it, and
- * past the recovery timeout finishes it itself (or claims a never-written slot with a gap marker).
- * So it never passes a position that could still receive an event.
+ * Follows the global log commit by commit (sequence 1, 2, 3...). A slot is decided by its outcome
+ * doc; an undecided slot at or below the head is an append in flight (or one whose writer died):
+ * the reader waits for it, and past the recovery timeout finishes it itself, or closes a slot
+ * nobody wrote with a gap marker. So it never passes a slot that could still receive an event.
  */
 export class LogReader {
   /** When this reader first found each undecided slot: the recovery clock is the reader's own. */
   private readonly firstSeen = new Map<number, number>();
-  /** Last delivered position -> the slot after its commit, so a caller resuming where it stopped costs nothing. */
-  private readonly nextSlotAfter = new Map<number, number>();
+  private lastProbe = 0;
+  private knownHead = 0;
 
   constructor(
     private readonly collections: StoreCollections,
@@ -28,22 +25,36 @@ export class LogReader {
     private readonly recoveryTimeoutMs: number,
   ) {}
 
-  async *readAll(fromPosition: number, options: ReadAllOptions, headPosition: () => Promise<number>): AsyncIterable<EventEnvelope[]> {
+  /**
+   * The highest claimed slot: the hint, and (at most once per recovery timeout, as each probe is a
+   * lookup) the slots just past it, which a writer that died before raising the hint left behind.
+   */
+  async headSeq(): Promise<number> {
+    const hint = (await engine(() => this.collections.counters.findOne({ _id: 'head' })))?.value ?? 0;
+    let head = Math.max(hint, this.knownHead);
+    if (Date.now() - this.lastProbe >= this.recoveryTimeoutMs) {
+      this.lastProbe = Date.now();
+      while (this.recent.get(head + 1) || (await engine(() => this.collections.commits(head + 1).findOne({ _id: seqKey(head + 1) }, { projection: { _id: 1 } })))) {
+        head += 1;
+      }
+    }
+    this.knownHead = head;
+    return head;
+  }
+
+  async *readAll(fromPosition: number, options: ReadAllOptions): AsyncIterable<EventEnvelope[]> {
     const batchSize = Math.max(1, options.batchSize ?? 500);
-    const head = options.toPosition ?? (await headPosition());
+    const head = options.toPosition === undefined ? await this.headSeq() : seqOf(options.toPosition);
+    const lastPosition = options.toPosition ?? Number.MAX_SAFE_INTEGER;
     let batch: EventEnvelope[] = [];
-    let slot = await this.resumeSlot(fromPosition);
-    while (slot <= head) {
-      const outcome = await this.decided(slot);
+    // The commit holding `fromPosition` is read again and filtered: resuming mid-commit is exact.
+    for (let seq = fromPosition <= 0 ? 1 : seqOf(fromPosition); seq <= head; seq += 1) {
+      const outcome = await this.decided(seq);
       for (const text of outcome.events) {
         const envelope = upcast(decodeEnvelope(text));
-        // A commit may straddle `fromPosition` when a caller resumes mid-commit.
-        if (envelope.position > fromPosition && envelope.position <= head) batch.push(envelope);
+        if (envelope.position > fromPosition && envelope.position <= lastPosition) batch.push(envelope);
       }
-      slot = outcome.first + outcome.count;
-      const last = batch.at(-1);
-      if (last) this.rememberNextSlot(last.position, slot);
-      // Batches end on commit boundaries, so a caller's last position always resumes cleanly.
+      // Batches end on commit boundaries.
       if (batch.length >= batchSize) {
         yield batch;
         batch = [];
@@ -52,54 +63,30 @@ export class LogReader {
     if (batch.length > 0) yield batch;
   }
 
-  /**
-   * The slot to read after `fromPosition`, which is 0 or a position this log delivered. Inside a
-   * multi-event commit the next position is not a slot of its own: find the commit that holds
-   * `fromPosition` (at most MAX_COMMIT `_id` probes back, usually one) and re-read it from its start.
-   */
-  private async resumeSlot(fromPosition: number): Promise<number> {
-    if (fromPosition <= 0) return 1;
-    const known = this.nextSlotAfter.get(fromPosition);
-    if (known !== undefined) return known;
-    for (let start = fromPosition; start > Math.max(0, fromPosition - MAX_COMMIT); start -= 1) {
-      const commit = this.recent.get(start) ?? (await engine(() => this.collections.commits.findOne({ _id: positionKey(start) })));
-      if (commit) return start + commit.count > fromPosition + 1 ? start : fromPosition + 1;
-    }
-    return fromPosition + 1;
-  }
-
-  private rememberNextSlot(position: number, slot: number): void {
-    this.nextSlotAfter.set(position, slot);
-    if (this.nextSlotAfter.size > 10000) {
-      const oldest = this.nextSlotAfter.keys().next();
-      if (!oldest.done) this.nextSlotAfter.delete(oldest.value);
-    }
-  }
-
-  /** The decided outcome of the commit starting at `slot`, waiting for or recovering it if needed. */
-  private async decided(slot: number): Promise<Pick<OutcomeDoc, 'first' | 'count' | 'events'>> {
+  /** The decided outcome of slot `seq`, waiting for or recovering it if needed. */
+  private async decided(seq: number): Promise<Pick<OutcomeDoc, 'events'>> {
     for (let attempt = 0; ; attempt += 1) {
-      const cached = this.recent.get(slot);
+      const cached = this.recent.get(seq);
       if (cached) return cached;
-      const outcome = await engine(() => this.collections.outcomes.findOne({ _id: positionKey(slot) }));
-      if (outcome) return this.settled(slot, outcome);
-      const commit = await engine(() => this.collections.commits.findOne({ _id: positionKey(slot) }));
-      if (commit?.gap) return this.settled(slot, { first: slot, count: commit.count, events: [] });
+      const outcome = await engine(() => this.collections.outcomes(seq).findOne({ _id: seqKey(seq) }));
+      if (outcome) return this.settled(seq, outcome);
+      const commit = await engine(() => this.collections.commits(seq).findOne({ _id: seqKey(seq) }));
+      if (commit?.gap) return this.settled(seq, { events: [] });
       const now = Date.now();
-      const seen = this.firstSeen.get(slot) ?? now;
-      this.firstSeen.set(slot, seen);
+      const seen = this.firstSeen.get(seq) ?? now;
+      this.firstSeen.set(seq, seen);
       if (now - seen >= this.recoveryTimeoutMs) {
-        if (commit) return this.settled(slot, await this.recover(commit));
-        const gap: CommitDoc = { _id: positionKey(slot), first: slot, count: 1, gap: true, createdAt: new Date() };
-        // Lost the race to the writer's own commit doc: read again, it is in flight after all.
-        if (await insertIfAbsent(this.collections.commits, gap)) return this.settled(slot, { first: slot, count: 1, events: [] });
+        if (commit) return this.settled(seq, await this.recover(commit));
+        const gap: CommitDoc = { _id: seqKey(seq), seq, count: 0, gap: true, createdAt: new Date() };
+        // Lost the race to the writer's own intent: read again, it is in flight after all.
+        if (await insertIfAbsent(this.collections.commits(seq), gap)) return this.settled(seq, { events: [] });
       }
       await sleep(Math.min(200, 5 * 2 ** Math.min(attempt, 6)));
     }
   }
 
-  private settled<T>(slot: number, value: T): T {
-    this.firstSeen.delete(slot);
+  private settled<T>(seq: number, value: T): T {
+    this.firstSeen.delete(seq);
     return value;
   }
 
@@ -110,12 +97,10 @@ export class LogReader {
    */
   private async recover(commit: CommitDoc): Promise<OutcomeDoc> {
     const texts = commit.events ?? [];
-    const envelopes = texts.map(decodeEnvelope);
-    const docs: StreamDoc[] = envelopes.map((envelope, index) => ({
-      _id: streamKey(envelope.streamId, envelope.version),
-      position: envelope.position,
-      e: texts[index] as string,
-    }));
+    const docs: StreamDoc[] = texts.map((text) => {
+      const envelope = decodeEnvelope(text);
+      return { _id: streamKey(envelope.streamId, envelope.version), position: envelope.position, e: text };
+    });
     const taken = await insertManyReportingTaken(this.collections.streams, docs);
     const won: string[] = [];
     for (const [index, doc] of docs.entries()) {
@@ -125,9 +110,9 @@ export class LogReader {
       }
       won.push(doc.e);
     }
-    const outcome: OutcomeDoc = { _id: commit._id, first: commit.first, count: commit.count, events: won };
-    if (await insertIfAbsent(this.collections.outcomes, outcome)) return outcome;
-    const theirs = await engine(() => this.collections.outcomes.findOne({ _id: commit._id }));
+    const outcome: OutcomeDoc = { _id: commit._id, seq: commit.seq, events: won };
+    if (await insertIfAbsent(this.collections.outcomes(commit.seq), outcome)) return outcome;
+    const theirs = await engine(() => this.collections.outcomes(commit.seq).findOne({ _id: commit._id }));
     return theirs ?? outcome;
   }
 }

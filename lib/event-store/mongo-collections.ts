@@ -6,16 +6,20 @@ import type { CommitDoc, CounterDoc, OutcomeDoc, SnapshotDoc, StreamDoc } from '
 /** The adapter's collections; each hot path on them is an insert or an `_id` lookup. */
 export interface StoreCollections {
   streams: Collection<StreamDoc>;
-  commits: Collection<CommitDoc>;
-  outcomes: Collection<OutcomeDoc>;
+  /** The log, in buckets of LOG_BUCKET slots (see README: FerretDB's `_id` lookups scan their table). */
+  commits(seq: number): Collection<CommitDoc>;
+  outcomes(seq: number): Collection<OutcomeDoc>;
   counters: Collection<CounterDoc>;
   snapshots: Collection<SnapshotDoc>;
 }
 
+export const LOG_BUCKET = 1024;
+const bucketOf = (seq: number) => Math.floor(seq / LOG_BUCKET);
+
 export const storeCollections = (db: Db): StoreCollections => ({
   streams: db.collection<StreamDoc>('streams'),
-  commits: db.collection<CommitDoc>('commits'),
-  outcomes: db.collection<OutcomeDoc>('outcomes'),
+  commits: (seq) => db.collection<CommitDoc>(`commits_${bucketOf(seq)}`),
+  outcomes: (seq) => db.collection<OutcomeDoc>(`outcomes_${bucketOf(seq)}`),
   counters: db.collection<CounterDoc>('counters'),
   snapshots: db.collection<SnapshotDoc>('snapshots'),
 });

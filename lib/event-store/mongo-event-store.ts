@@ -1,9 +1,9 @@
 import type { Db } from 'mongodb';
 import { CURRENT_SCHEMA_VERSION } from '../events/domain-events';
 import type { EventEnvelope } from '../events/envelope';
-import { decodeEnvelope, encodeEnvelope, positionKey, snapshotKey, streamKey, type CommitDoc, type StreamDoc } from './documents';
+import { COMMIT_SPAN, decodeEnvelope, encodeEnvelope, positionOf, seqKey, snapshotKey, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
 import type { AppendCandidate, AppendOutcome, AppendResult, EventStore, ReadAllOptions, SnapshotStore } from './event-store';
-import { LogReader, MAX_COMMIT } from './log-reader';
+import { LogReader } from './log-reader';
 import { engine, insertIfAbsent, insertManyReportingTaken, storeCollections, type StoreCollections } from './mongo-collections';
 import { RecentOutcomes } from './recent-outcomes';
 import { upcast } from './upcasters';
@@ -25,10 +25,12 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
   const recent = new RecentOutcomes(20000);
   const listeners = new Set<(position: number) => void>();
   const reader = new LogReader(collections, recent, options.recoveryTimeoutMs ?? 5000);
+  const allocator = new SeqAllocator(collections);
 
+  // The last position the newest known commit can hold: every committed event is at or below it.
   const headPosition = async (): Promise<number> => {
-    const doc = await engine(() => collections.counters.findOne({ _id: 'position' }));
-    return doc?.value ?? 0;
+    const seq = await reader.headSeq();
+    return seq === 0 ? 0 : positionOf(seq, COMMIT_SPAN - 1);
   };
 
   const readEvent = async (streamId: string, version: number): Promise<EventEnvelope | null> => {
@@ -37,7 +39,7 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
   };
 
   return {
-    append: (candidates) => append(collections, recent, candidates, listeners),
+    append: (candidates) => append(collections, allocator, recent, candidates, listeners),
     readEvent,
     async readStream(streamId, fromVersion = 1) {
       const events: EventEnvelope[] = [];
@@ -48,7 +50,7 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
       }
     },
     streamVersion: (streamId) => findStreamVersion(collections, streamId),
-    readAll: (fromPosition: number, readOptions: ReadAllOptions = {}) => reader.readAll(fromPosition, readOptions, headPosition),
+    readAll: (fromPosition: number, readOptions: ReadAllOptions = {}) => reader.readAll(fromPosition, readOptions),
     headPosition,
     onAppended(listener) {
       listeners.add(listener);
@@ -86,8 +88,44 @@ async function findStreamVersion(collections: StoreCollections, streamId: string
   return low;
 }
 
+/**
+ * Hands out commit sequence numbers in this process. A number is only a candidate: the unique
+ * insert of the commit document decides who gets it; a taken one moves the counter past it.
+ */
+class SeqAllocator {
+  private next = 0;
+
+  constructor(private readonly collections: StoreCollections) {}
+
+  async candidate(): Promise<number> {
+    if (this.next === 0) this.next = (await readHeadHint(this.collections)) + 1;
+    const seq = this.next;
+    this.next += 1;
+    return seq;
+  }
+
+  async taken(seq: number): Promise<void> {
+    this.next = Math.max(this.next, seq + 1, (await readHeadHint(this.collections)) + 1);
+  }
+}
+
+export async function readHeadHint(collections: StoreCollections): Promise<number> {
+  const doc = await engine(() => collections.counters.findOne({ _id: 'head' }));
+  return doc?.value ?? 0;
+}
+
+/** Raises the head hint (never needed for correctness: readers also probe one slot past it). */
+async function raiseHeadHint(collections: StoreCollections, seq: number): Promise<void> {
+  try {
+    await collections.counters.updateOne({ _id: 'head', value: { $lt: seq } }, { $set: { value: seq } }, { upsert: true });
+  } catch {
+    // A duplicate key means the hint is already higher; any other failure only delays readers.
+  }
+}
+
 async function append(
   collections: StoreCollections,
+  allocator: SeqAllocator,
   recent: RecentOutcomes,
   candidates: readonly AppendCandidate[],
   listeners: Set<(position: number) => void>,
@@ -95,22 +133,20 @@ async function append(
   if (candidates.length === 0) return { outcomes: [] };
   const streams = new Set(candidates.map((c) => c.streamId));
   if (streams.size !== candidates.length) throw new Error('append takes at most one event per stream');
-  if (candidates.length > MAX_COMMIT) throw new Error(`append takes at most ${MAX_COMMIT} events`);
-  const count = candidates.length;
+  if (candidates.length > COMMIT_SPAN) throw new Error(`append takes at most ${COMMIT_SPAN} events`);
 
+  // (1) claim a slot of the global log: the unique insert of the intent (all candidates with positions).
+  let seq: number;
+  let envelopes: EventEnvelope[];
+  let texts: string[];
   for (;;) {
-    // (1) allocate positions: a 1-document counter, so this update stays cheap forever.
-    const counter = await engine(() =>
-      collections.counters.findOneAndUpdate({ _id: 'position' }, { $inc: { value: count } }, { upsert: true, returnDocument: 'after' }),
-    );
-    if (!counter) throw new Error('position counter did not answer');
-    const first = counter.value - count + 1;
+    seq = await allocator.candidate();
     const recordedAt = new Date().toISOString();
-    const envelopes: EventEnvelope[] = candidates.map((candidate, index) => ({
+    envelopes = candidates.map((candidate, index) => ({
       eventId: candidate.eventId,
       streamId: candidate.streamId,
       version: candidate.version,
-      position: first + index,
+      position: positionOf(seq, index),
       type: candidate.event.type,
       schemaVersion: CURRENT_SCHEMA_VERSION[candidate.event.type],
       occurredAt: candidate.occurredAt,
@@ -118,69 +154,49 @@ async function append(
       data: candidate.event.data,
       metadata: candidate.metadata,
     }));
-    const texts = envelopes.map(encodeEnvelope);
-
-    // (2) the intent. A reader that gave up on slot `first` claimed it with a gap marker first:
-    // then nothing of ours is written yet; release the rest of our slots and start over.
+    texts = envelopes.map(encodeEnvelope);
     let claimed: boolean;
     try {
-      claimed = await insertIfAbsent<CommitDoc>(collections.commits, {
-        _id: positionKey(first),
-        first,
-        count,
-        events: texts,
-        createdAt: new Date(),
-      });
+      claimed = await insertIfAbsent<CommitDoc>(collections.commits(seq), { _id: seqKey(seq), seq, count: candidates.length, events: texts, createdAt: new Date() });
     } catch (error) {
-      await releaseSlots(collections, first, first + count - 1).catch(() => undefined);
+      // Unknown whether it landed: a gap marker either closes the slot at once or finds our intent there.
+      await insertIfAbsent<CommitDoc>(collections.commits(seq), { _id: seqKey(seq), seq, count: 0, gap: true, createdAt: new Date() }).catch(() => undefined);
       throw error;
     }
-    if (!claimed) {
-      await releaseSlots(collections, first + 1, first + count - 1);
+    if (claimed) break;
+    await allocator.taken(seq);
+  }
+  const hint = raiseHeadHint(collections, seq);
+
+  // (2) each stream doc is the commit point of its event; a taken `_id` is someone else's
+  // event (conflict) unless it carries our position (a reader completed our intent for us).
+  const docs: StreamDoc[] = envelopes.map((envelope, index) => ({
+    _id: streamKey(envelope.streamId, envelope.version),
+    position: envelope.position,
+    e: texts[index] as string,
+  }));
+  const taken = await insertManyReportingTaken(collections.streams, docs);
+  const outcomes: AppendOutcome[] = [];
+  for (const [index, envelope] of envelopes.entries()) {
+    if (!taken.has(index)) {
+      outcomes.push({ status: 'written', envelope });
       continue;
     }
-
-    // (3) each stream doc is the commit point of its event; a taken `_id` is someone else's
-    // event (conflict) unless it carries our position (a reader completed our intent for us).
-    const docs: StreamDoc[] = envelopes.map((envelope, index) => ({
-      _id: streamKey(envelope.streamId, envelope.version),
-      position: envelope.position,
-      e: texts[index] as string,
-    }));
-    const taken = await insertManyReportingTaken(collections.streams, docs);
-    const outcomes: AppendOutcome[] = [];
-    for (const [index, envelope] of envelopes.entries()) {
-      if (!taken.has(index)) {
-        outcomes.push({ status: 'written', envelope });
-        continue;
-      }
-      const existing = await engine(() => collections.streams.findOne({ _id: streamKey(envelope.streamId, envelope.version) }));
-      if (!existing) throw new Error(`stream doc ${envelope.streamId}:${envelope.version} vanished`);
-      outcomes.push(
-        existing.position === envelope.position
-          ? { status: 'written', envelope }
-          : { status: 'conflict', existing: upcast(decodeEnvelope(existing.e)) },
-      );
-    }
-
-    // (4) the decision. Stream docs never change, so a reader that decided first decided the same.
-    const won = outcomes.flatMap((outcome, index) => (outcome.status === 'written' ? [texts[index] as string] : []));
-    const outcomeDoc = { _id: positionKey(first), first, count, events: won };
-    await insertIfAbsent(collections.outcomes, outcomeDoc);
-    recent.remember(outcomeDoc);
-    if (won.length > 0) for (const listener of listeners) listener(first + count - 1);
-    return { outcomes };
+    const existing = await engine(() => collections.streams.findOne({ _id: streamKey(envelope.streamId, envelope.version) }));
+    if (!existing) throw new Error(`stream doc ${envelope.streamId}:${envelope.version} vanished`);
+    outcomes.push(
+      existing.position === envelope.position
+        ? { status: 'written', envelope }
+        : { status: 'conflict', existing: upcast(decodeEnvelope(existing.e)) },
+    );
   }
-}
 
-/** Claims allocated slots [from, to] with gap markers so readers need not wait for them. */
-export async function releaseSlots(collections: StoreCollections, from: number, to: number): Promise<void> {
-  let slot = from;
-  while (slot <= to) {
-    const gap: CommitDoc = { _id: positionKey(slot), first: slot, count: to - slot + 1, gap: true, createdAt: new Date() };
-    if (await insertIfAbsent(collections.commits, gap)) return;
-    // A reader claimed this slot alone (count 1) before us: continue after it.
-    const existing = await engine(() => collections.commits.findOne({ _id: positionKey(slot) }));
-    slot += existing?.count ?? 1;
-  }
+  // (3) the decision. Stream docs never change, so a reader that decided first decided the same.
+  const won = outcomes.flatMap((outcome, index) => (outcome.status === 'written' ? [texts[index] as string] : []));
+  const outcomeDoc: OutcomeDoc = { _id: seqKey(seq), seq, events: won };
+  await insertIfAbsent(collections.outcomes(seq), outcomeDoc);
+  await hint;
+  recent.remember(outcomeDoc);
+  if (won.length > 0) for (const listener of listeners) listener(positionOf(seq, candidates.length - 1));
+  return { outcomes };
 }

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { createMongoEventStore, type MongoEventStore } from '../../../lib/event-store/mongo-event-store';
-import { positionKey } from '../../../lib/event-store/documents';
+import { seqKey } from '../../../lib/event-store/documents';
 import { testNamespace } from '../../support/namespace';
 import { cameraCandidate, collect, eventStoreContract } from './event-store-contract';
 
@@ -21,36 +21,51 @@ describe('MongoDB event store: the port contract', () => {
   eventStoreContract({ store: () => store });
 });
 
+const counters = () => mongo.db.collection<{ _id: string; value: number }>('counters');
+const headSeq = async () => (await counters().findOne({ _id: 'head' }))?.value ?? 0;
+
 describe('MongoDB event store: late commits and dead writers', () => {
-  it('waits for an allocated slot and claims it with a gap marker when no writer shows up', async () => {
+  it('waits for a slot a writer took but never wrote, then closes it with a gap marker', async () => {
     const before = await store.headPosition();
-    // A writer allocates and dies before writing its intent.
-    await mongo.db.collection<{ _id: string; value: number }>('counters').updateOne({ _id: 'position' }, { $inc: { value: 1 } });
+    const seq = await headSeq();
+    // A writer reserved slot seq+1 and died; a later writer (a fresh process) commits at seq+2.
+    await counters().updateOne({ _id: 'head' }, { $set: { value: seq + 1 } });
     const id = randomUUID();
-    await store.append([cameraCandidate(id, 1)]);
+    await createMongoEventStore(mongo.db).append([cameraCandidate(id, 1)]);
     const events = await collect(store.readAll(before));
     expect(events.map((e) => e.streamId)).toEqual([`camera-${id}`]);
-    const gap = await mongo.db.collection<{ _id: string }>('commits').findOne({ _id: positionKey(before + 1) });
-    expect(gap).toMatchObject({ gap: true, count: 1 });
+    const gap = await mongo.db.collection<{ _id: string }>(`commits_${Math.floor((seq + 1) / 1024)}`).findOne({ _id: seqKey(seq + 1) });
+    expect(gap).toMatchObject({ gap: true });
   });
 
   it('finishes an intent whose writer died before writing stream docs, and the event is then in its stream', async () => {
     const before = await store.headPosition();
-    const id = randomUUID();
-    const candidate = cameraCandidate(id, 1);
-    const position = before + 1;
-    await mongo.db.collection<{ _id: string; value: number }>('counters').updateOne({ _id: 'position' }, { $inc: { value: 1 } });
+    const seq = (await headSeq()) + 1;
+    const candidate = cameraCandidate(randomUUID(), 1);
+    const position = seq * 1000;
     const envelope = {
       eventId: candidate.eventId, streamId: candidate.streamId, version: 1, position, type: candidate.event.type, schemaVersion: 1,
       occurredAt: candidate.occurredAt, recordedAt: new Date().toISOString(), data: candidate.event.data, metadata: candidate.metadata,
     };
-    await mongo.db.collection('commits').insertOne({ _id: positionKey(position) as never, first: position, count: 1, events: [JSON.stringify(envelope)], createdAt: new Date() });
+    await mongo.db.collection(`commits_${Math.floor(seq / 1024)}`).insertOne({ _id: seqKey(seq) as never, seq, count: 1, events: [JSON.stringify(envelope)], createdAt: new Date() });
+    await counters().updateOne({ _id: 'head' }, { $set: { value: seq } });
     const fresh = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
     const events = await collect(fresh.readAll(before));
     expect(events.map((e) => e.eventId)).toEqual([candidate.eventId]);
     expect((await fresh.readStream(candidate.streamId)).map((e) => e.position)).toEqual([position]);
-    // The late writer now finds its version taken by its own position: it won, not a conflict.
+    // A late writer of that intent would now find its version taken by its own position: won.
     expect(await fresh.streamVersion(candidate.streamId)).toBe(1);
+  });
+
+  it('never hands out one position twice, even to many concurrent appends from two processes', async () => {
+    const other = createMongoEventStore(mongo.db);
+    const results = await Promise.all(
+      Array.from({ length: 100 }, (_, i) => (i % 2 ? store : other).append([cameraCandidate(randomUUID(), 1), cameraCandidate(randomUUID(), 1)])),
+    );
+    const positions = results.flatMap((r) => r.outcomes.map((o) => (o.status === 'written' ? o.envelope.position : -1)));
+    expect(new Set(positions).size).toBe(200);
+    const all = await collect(store.readAll(0));
+    for (const p of positions) expect(all.some((e) => e.position === p)).toBe(true);
   });
 
   it('upcasts a stored v1 EventRecorded (no source) on read', async () => {

@@ -102,7 +102,8 @@ describe('dashboard live flow (browser)', () => {
   it('acknowledges an event from the page', async () => {
     const recorded = await recordEvent('person', 'MEDIUM');
     const item = h.page.locator(`li[data-event-id="${recorded.id}"]`);
-    await item.getByRole('button', { name: /^Acknowledge/ }).click();
+    // By keyboard: the button takes focus and Enter presses it.
+    await item.getByRole('button', { name: /^Acknowledge/ }).press('Enter');
     await h.page.locator(`li[data-event-id="${recorded.id}"][data-status="ACKNOWLEDGED"]`).waitFor();
     // The page showed the command's answer; the read model follows within its bounded lag.
     let stored: { status: string; acknowledgedBy: string | null } | undefined;

@@ -48,6 +48,9 @@ describe('dashboard sign-in (browser)', () => {
   it('keeps the session on reload and ends it on sign-out', async () => {
     await h.page.reload();
     await h.page.locator('#who').filter({ hasText: 'victor' }).waitFor();
+    // Keyboard users meet the skip link first.
+    await h.page.keyboard.press('Tab');
+    expect(await h.page.locator(':focus').textContent()).toBe('Skip to content');
     await h.page.getByRole('button', { name: 'Sign out' }).click();
     await h.page.reload();
     await h.page.getByLabel('Access token').waitFor();

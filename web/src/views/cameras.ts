@@ -22,7 +22,10 @@ interface Tile {
   button: HTMLButtonElement | undefined;
   playingUrl: string | undefined;
   detach: (() => void) | undefined;
+  lastAutoRetry: number;
 }
+
+const AUTO_RETRY_GAP_MS = 30000;
 
 /** Camera tiles: status, live video (hls.js) and start/stop for operators. */
 export class CamerasView {
@@ -121,7 +124,7 @@ export class CamerasView {
     const video = h('video', { muted: true, playsinline: true, 'aria-labelledby': titleId, 'data-camera-id': camera.id });
     const badge = h('span', { class: 'badge' });
     const note = h('p', { class: 'tile-note', role: 'status' });
-    const tile: Tile = { camera, root: h('article', { class: 'tile', 'aria-labelledby': titleId, 'data-camera-id': camera.id }), video, badge, note, button: undefined, playingUrl: undefined, detach: undefined };
+    const tile: Tile = { camera, root: h('article', { class: 'tile', 'aria-labelledby': titleId, 'data-camera-id': camera.id }), video, badge, note, button: undefined, playingUrl: undefined, detach: undefined, lastAutoRetry: 0 };
     if (this.canOperate) {
       tile.button = h('button', { type: 'button', onclick: () => void this.toggle(tile) });
     }
@@ -182,9 +185,16 @@ export class CamerasView {
       onPlaying: () => {
         tile.note.textContent = '';
       },
-      onFailed: (message) => {
+      onFailed: (message, linkRefused) => {
         tile.playingUrl = undefined;
         tile.detach = undefined;
+        // An expired link is routine (links are short-lived): fetch a fresh one once, unasked.
+        if (linkRefused && Date.now() - tile.lastAutoRetry > AUTO_RETRY_GAP_MS) {
+          tile.lastAutoRetry = Date.now();
+          tile.note.textContent = 'Renewing the video link…';
+          void this.load();
+          return;
+        }
         fill(tile.note, message, ' ', h('button', { type: 'button', class: 'quiet', onclick: () => void this.load() }, 'Retry'));
       },
     });

@@ -18,6 +18,8 @@ const RANGES: Record<string, Range> = {
   '30d': { label: 'Last 30 days, per day', ms: 30 * 24 * 3600e3, interval: 'DAY' },
 };
 
+const SLIDE_MS: Record<Interval, number> = { MINUTE: 60e3, HOUR: 600e3, DAY: 3600e3 };
+
 function bucketLabel(iso: string, interval: Interval): string {
   const date = new Date(iso);
   if (interval === 'DAY') return date.toLocaleDateString(undefined, { month: 'short', day: 'numeric' });
@@ -43,6 +45,7 @@ export class StatisticsView {
   private stopLive: (() => void) | undefined;
   private generation = 0;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
+  private slideTimer: ReturnType<typeof setTimeout> | undefined;
   private last: EventStats | undefined;
 
   constructor() {
@@ -79,6 +82,7 @@ export class StatisticsView {
   stop(): void {
     this.stopLive?.();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.slideTimer);
     for (const chart of Object.values(this.charts)) chart.destroy();
   }
 
@@ -104,8 +108,11 @@ export class StatisticsView {
   private restart(): void {
     this.stopLive?.();
     clearTimeout(this.retryTimer);
+    clearTimeout(this.slideTimer);
     const generation = ++this.generation;
     const variables = this.filter();
+    // The range's start is fixed per subscription: move the window on by one bucket now and then.
+    this.slideTimer = setTimeout(() => this.restart(), SLIDE_MS[variables.interval]);
     void this.load(generation, variables);
     this.stopLive = subscribe<{ eventStatsUpdated: EventStats }>(
       EVENT_STATS_UPDATED,

@@ -3,7 +3,8 @@ import Hls from 'hls.js/light';
 
 export interface PlayerCallbacks {
   onPlaying(): void;
-  onFailed(message: string): void;
+  /** `linkRefused`: the signed link expired or was refused, so a fresh link may well play. */
+  onFailed(message: string, linkRefused: boolean): void;
 }
 
 const MAX_NETWORK_RETRIES = 6;
@@ -22,7 +23,7 @@ export function attachHls(video: HTMLVideoElement, url: string, callbacks: Playe
   if (!Hls.isSupported()) {
     if (video.canPlayType('application/vnd.apple.mpegurl')) {
       video.src = url;
-      const onError = () => callbacks.onFailed('The browser could not play this stream.');
+      const onError = () => callbacks.onFailed('The browser could not play this stream.', false);
       video.addEventListener('error', onError);
       return () => {
         video.removeEventListener('playing', onPlaying);
@@ -31,7 +32,7 @@ export function attachHls(video: HTMLVideoElement, url: string, callbacks: Playe
         video.load();
       };
     }
-    callbacks.onFailed('This browser cannot play HLS video.');
+    callbacks.onFailed('This browser cannot play HLS video.', false);
     return () => video.removeEventListener('playing', onPlaying);
   }
 
@@ -56,11 +57,8 @@ export function attachHls(video: HTMLVideoElement, url: string, callbacks: Playe
       return;
     }
     const status = data.response?.code;
-    callbacks.onFailed(
-      status === 403 || status === 401
-        ? 'The video link has expired or was refused. Press Retry for a fresh link.'
-        : `The video stream failed (${data.details}).`,
-    );
+    const linkRefused = status === 403 || status === 401;
+    callbacks.onFailed(linkRefused ? 'The video link has expired or was refused.' : `The video stream failed (${data.details}).`, linkRefused);
     hls.destroy();
   });
   hls.loadSource(url);

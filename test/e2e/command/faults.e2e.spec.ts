@@ -156,13 +156,6 @@ describe('write side under faults', () => {
     const stream = await store.readStream(`camera-${cameraId}`);
     expect(stream.map((e) => e.version)).toEqual(stream.map((_, i) => i + 1));
     const inLog = new Set(logged.map((e) => e.eventId));
-    if (process.env.DEBUG_FAULTS) {
-      for (const e of stream.filter((x) => !inLog.has(x.eventId))) {
-        console.log('TAIL', JSON.stringify(logged.slice(-4).map((x) => [x.position, x.streamId, x.version, x.eventId])), new Set(logged.map((x) => x.eventId)).size);
-        console.log('MISSING', e.position, e.version, JSON.stringify(await mongo.db.collection('commits').findOne({ _id: String(e.position) as never })).slice(0, 300),
-          JSON.stringify(await mongo.db.collection('outcomes').findOne({ _id: String(e.position) as never }))?.slice(0, 300), logged.length, logged.at(-1)?.position, await store.headPosition());
-      }
-    }
     expect(stream.every((e) => inLog.has(e.eventId))).toBe(true);
     await expectAllPublishedInOrder();
   });

@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../lib/errors/app-error';
 import { LinkSigner } from '../../../subgraphs/media/src/hls/link-signer';
@@ -127,6 +127,27 @@ describe('stream sessions', () => {
     const otherUrl = `${harness.baseUrl}/hls/${other.id}/index.m3u8${query}`;
     expect((await fetch(otherUrl)).status).toBe(403);
     await harness.manager.stop('cam-b');
+  });
+
+  it('transcodes to H.264 only when the camera sends another codec', async () => {
+    const vp8 = await startRtspCamera({ script: path.join(__dirname, 'vp8-camera.py') });
+    try {
+      await harness.registerCamera('vp8', vp8.url('v'));
+      const session = await harness.manager.start('vp8');
+      const live = await waitForStatus(harness.manager, session.id, 'LIVE', 30000);
+      expect(live.restarts).toBe(0);
+      const pid = await waitFor('ffmpeg', () => harness.manager.pidOf(session.id));
+      expect(readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['-c:v', 'libx264']));
+      expect(await probeHls(harness.playlistUrl(session.id))).toMatchObject({ codec: 'h264', width: 320, height: 240 });
+      await harness.manager.stop('vp8');
+    } finally {
+      await vp8.stop();
+    }
+    // The H.264 camera's session copies.
+    const copy = await harness.manager.start('cam-a');
+    await waitForStatus(harness.manager, copy.id, 'LIVE');
+    const copyPid = await waitFor('ffmpeg', () => harness.manager.pidOf(copy.id));
+    expect(readFileSync(`/proc/${copyPid}/cmdline`, 'utf8').split('\0')).toEqual(expect.arrayContaining(['-c:v', 'copy']));
   });
 
   it('never shows the camera credentials in logs, errors, status messages or API values', async () => {

@@ -54,11 +54,11 @@ export class StatChart {
     const empty = document.createElement('p');
     empty.className = 'chart-empty';
     empty.textContent = 'No events in this range.';
-    box.append(this.canvas, empty);
+    box.append(this.canvas);
     this.root = document.createElement('figure');
     this.root.className = 'chart';
     this.root.dataset.empty = 'true';
-    this.root.append(caption, box);
+    this.root.append(caption, box, empty);
   }
 
   update(series: Series): void {

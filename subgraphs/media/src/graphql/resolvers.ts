@@ -3,7 +3,7 @@ import type { RequestContext } from '../../../../lib/auth/identity';
 import { AppError } from '../../../../lib/errors/app-error';
 import type { LinkSigner } from '../hls/link-signer';
 import type { SessionManager } from '../sessions/session-manager';
-import { STREAM_STATUSES, type StreamSession, type StreamStatus } from '../sessions/session';
+import type { StreamSession, StreamStatus } from '../sessions/session';
 
 export interface MediaResolverDeps {
   sessions: SessionManager;
@@ -37,7 +37,6 @@ export function mediaResolvers({ sessions, signer, publicBaseUrl }: MediaResolve
       __resolveReference: (reference: { id: string }) => sessions.get(reference.id),
       camera: (session: StreamSession) => ({ id: session.cameraId }),
       hlsUrl: (session: StreamSession) => `${base}/hls/${session.id}/index.m3u8?${signer.query(session.id)}`,
-      status: (session: StreamSession) => (STREAM_STATUSES.includes(session.status) ? session.status : 'FAILED'),
     },
   };
 }

@@ -178,4 +178,12 @@ describe('dashboard live flow (browser)', () => {
     expect(await tile.getByRole('button', { name: new RegExp(`^(Start|Stop) ${cameraName}$`) }).isDisabled()).toBe(true);
     await h.shot('laptop-media-down');
   });
+
+  it('says in words that a service is down when the read side stops answering', async () => {
+    h.stack.processes.get('query')?.kill('SIGKILL');
+    await h.page.getByRole('button', { name: 'Refresh live events' }).click();
+    await h.page.getByRole('region', { name: 'Live events' }).getByRole('status').filter({ hasText: 'A Sightline service is not answering' }).waitFor();
+    await h.shot('laptop-query-down');
+    expect(h.pageErrors).toEqual([]);
+  });
 });

@@ -1,8 +1,14 @@
 import { ApiError } from '../api/graphql';
 
+const UNREACHABLE = /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|request to \S+ failed/i;
+
 /** Turns an error into a sentence a person can act on. `what` names the thing that failed ("the cameras"). */
 export function describeError(error: unknown, what: string): string {
   if (!(error instanceof ApiError)) return `Could not load ${what}: ${error instanceof Error ? error.message : String(error)}`;
+  // The gateway reports a subgraph it cannot reach as a failed fetch; say that, not the internal URL.
+  if (UNREACHABLE.test(error.message)) {
+    return `A Sightline service is not answering, so ${what} cannot be shown right now. Retrying; nothing was lost.`;
+  }
   switch (error.code) {
     case 'NETWORK':
       return `Cannot reach the Sightline gateway to load ${what}. Check the connection; retrying.`;

@@ -6,6 +6,7 @@
 import { randomUUID } from 'node:crypto';
 import type { BrowserGlobals } from './support/browser-globals';
 import { startTestCamera, type TestCamera } from './support/camera';
+import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
 import { freePort } from '../support/ports';
 import { type Harness, LAPTOP, PHONE, startHarness } from './support/dashboard-harness';
 
@@ -17,6 +18,7 @@ const LIVE_WITHIN_MS = 2000;
 describe('dashboard live flow (browser)', () => {
   let h: Harness;
   let camera: TestCamera;
+  let elastic: FaultProxy;
   const cameraId = `cam-${randomUUID().slice(0, 8)}`;
   const cameraName = `Gate ${cameraId.slice(4)}`;
   const deadCameraId = `${cameraId}-dead`;
@@ -55,7 +57,9 @@ describe('dashboard live flow (browser)', () => {
   beforeAll(async () => {
     camera = await startTestCamera();
     // One failed attempt fails a session, so the dead camera below shows FAILED at once.
-    h = await startHarness('live-flow', { MEDIA_MAX_RECONNECT_ATTEMPTS: '1' });
+    // Elasticsearch through a proxy the last test cuts: the page's "engine down" state, for real.
+    elastic = await startFaultProxy(Number(new URL(process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200').port || 9200));
+    h = await startHarness('live-flow', { MEDIA_MAX_RECONNECT_ATTEMPTS: '1', ELASTICSEARCH_URL: `http://127.0.0.1:${elastic.port}` });
     await registerCamera(cameraId, cameraName, camera.url(cameraId));
     // Nothing listens on this port: the camera is down.
     await registerCamera(deadCameraId, deadCameraName, `rtsp://127.0.0.1:${await freePort()}/${deadCameraId}`);
@@ -64,6 +68,7 @@ describe('dashboard live flow (browser)', () => {
   afterAll(async () => {
     await h?.close();
     await camera?.stop();
+    await elastic?.close();
   });
 
   it('starts a camera from its tile and plays its live video (the video time advances)', async () => {
@@ -166,6 +171,20 @@ describe('dashboard live flow (browser)', () => {
     await h.waitUntil(async () => (await row.getAttribute('data-state')) === 'RUNNING' && (await row.locator('.cell-sub').textContent()) !== indexBefore);
     expect(await row.locator('.cell-note').count()).toBe(0);
     await h.shot('laptop-admin-rebuilt');
+  });
+
+  it('says the storage engine is down, keeping what it showed, when Elasticsearch is cut off', async () => {
+    elastic.cut();
+    try {
+      await h.page.getByRole('button', { name: 'Refresh live events' }).click();
+      await h.page.getByRole('region', { name: 'Live events' }).getByRole('status').filter({ hasText: 'storage engine behind Sightline is down' }).waitFor();
+      expect(await h.page.locator('#event-feed li').count()).toBeGreaterThan(0);
+      await h.shot('laptop-engine-down');
+    } finally {
+      elastic.restore();
+    }
+    // Back by itself once the engine answers again (the panel retries).
+    await h.page.getByRole('region', { name: 'Live events' }).getByRole('status').filter({ hasText: 'storage engine' }).waitFor({ state: 'hidden' });
   });
 
   it('keeps showing cameras, with a clear message, when the video service is down', async () => {

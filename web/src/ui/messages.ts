@@ -6,7 +6,7 @@ const UNREACHABLE = /ECONNREFUSED|ECONNRESET|socket hang up|fetch failed|request
 export function describeError(error: unknown, what: string): string {
   if (!(error instanceof ApiError)) return `Could not load ${what}: ${error instanceof Error ? error.message : String(error)}`;
   // The gateway reports a subgraph it cannot reach as a failed fetch; say that, not the internal URL.
-  if (UNREACHABLE.test(error.message)) {
+  if (error.code !== 'UNAVAILABLE' && UNREACHABLE.test(error.message)) {
     return `A Sightline service is not answering, so ${what} cannot be shown right now. Retrying; nothing was lost.`;
   }
   switch (error.code) {

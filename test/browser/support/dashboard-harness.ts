@@ -48,6 +48,11 @@ export async function startHarness(label: string, env: Record<string, string> = 
   await page.setViewportSize(LAPTOP);
   const pageErrors: string[] = [];
   page.on('pageerror', (error) => pageErrors.push(error.message));
+  // A Content-Security-Policy refusal shows only on the console: count it as a page error.
+  page.on('console', (message) => {
+    if (message.type() === 'error' && /Content Security Policy/i.test(message.text())) pageErrors.push(message.text());
+    if (process.env.DASHBOARD_CONSOLE) console.log(`[page ${message.type()}] ${message.text()}`);
+  });
   // The rebuild button asks for confirmation.
   page.on('dialog', (dialog) => void dialog.accept());
   const tokenFor = (role: Role, subject: string, expiresInSeconds = 3600) => signDevelopmentToken(TEST_JWT_SECRET, { subject, role, expiresInSeconds });

@@ -173,6 +173,18 @@ describe('dashboard live flow (browser)', () => {
     await h.shot('laptop-admin-rebuilt');
   });
 
+  it('stops a camera from its tile', async () => {
+    await h.page.getByRole('button', { name: `Stop ${cameraName}` }).click();
+    const tile = h.page.locator(`article[data-camera-id="${cameraId}"][data-status="STOPPED"]`);
+    await tile.waitFor();
+    await tile.getByRole('button', { name: `Start ${cameraName}` }).waitFor();
+    // The server agrees: the camera has no live session any more.
+    await h.waitUntil(async () => {
+      const answer = await h.stack.graphql<{ camera: { liveStream: { status: string } | null } }>('query ($id: ID!) { camera(id: $id) { liveStream { status } } }', { id: cameraId }, 'viewer');
+      return answer.data?.camera.liveStream === null;
+    });
+  });
+
   it('says the storage engine is down, keeping what it showed, when Elasticsearch is cut off', async () => {
     elastic.cut();
     try {

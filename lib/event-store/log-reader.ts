@@ -23,6 +23,8 @@ export class LogReader {
     private readonly collections: StoreCollections,
     private readonly recent: RecentOutcomes,
     private readonly recoveryTimeoutMs: number,
+    /** The highest slot claimed by this process's own writer (ahead of the shared hint). */
+    private readonly claimedHere: () => number = () => 0,
   ) {}
 
   /**
@@ -31,7 +33,7 @@ export class LogReader {
    */
   async headSeq(): Promise<number> {
     const hint = (await engine(() => this.collections.counters.findOne({ _id: 'head' })))?.value ?? 0;
-    let head = Math.max(hint, this.knownHead);
+    let head = Math.max(hint, this.knownHead, this.claimedHere());
     if (Date.now() - this.lastProbe >= this.recoveryTimeoutMs) {
       this.lastProbe = Date.now();
       while (this.recent.get(head + 1) || (await engine(() => this.collections.commits(head + 1).findOne({ _id: seqKey(head + 1) }, { projection: { _id: 1 } })))) {

@@ -3,6 +3,7 @@ import { CURRENT_SCHEMA_VERSION } from '../events/domain-events';
 import type { EventEnvelope } from '../events/envelope';
 import { COMMIT_SPAN, decodeEnvelope, encodeEnvelope, positionOf, seqKey, snapshotKey, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
 import type { AppendCandidate, AppendOutcome, AppendResult, EventStore, ReadAllOptions, SnapshotStore } from './event-store';
+import { GroupAppender } from './group-appender';
 import { LogReader } from './log-reader';
 import { engine, insertIfAbsent, insertManyReportingTaken, storeCollections, type StoreCollections } from './mongo-collections';
 import { RecentOutcomes } from './recent-outcomes';
@@ -24,8 +25,8 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
   const collections = storeCollections(db);
   const recent = new RecentOutcomes(20000);
   const listeners = new Set<(position: number) => void>();
-  const reader = new LogReader(collections, recent, options.recoveryTimeoutMs ?? 5000);
   const allocator = new SeqAllocator(collections);
+  const reader = new LogReader(collections, recent, options.recoveryTimeoutMs ?? 5000, () => allocator.highestClaimed);
 
   // The last position the newest known commit can hold: every committed event is at or below it.
   const headPosition = async (): Promise<number> => {
@@ -38,8 +39,15 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
     return doc ? upcast(decodeEnvelope(doc.e)) : null;
   };
 
+  const group = new GroupAppender((candidates) => append(collections, allocator, recent, candidates, listeners), COMMIT_SPAN);
+
   return {
-    append: (candidates) => append(collections, allocator, recent, candidates, listeners),
+    append(candidates) {
+      const streams = new Set(candidates.map((c) => c.streamId));
+      if (streams.size !== candidates.length) return Promise.reject(new Error('append takes at most one event per stream'));
+      if (candidates.length > COMMIT_SPAN) return Promise.reject(new Error(`append takes at most ${COMMIT_SPAN} events`));
+      return candidates.length === 0 ? Promise.resolve({ outcomes: [] }) : group.append(candidates);
+    },
     readEvent,
     async readStream(streamId, fromVersion = 1) {
       const events: EventEnvelope[] = [];
@@ -107,6 +115,27 @@ class SeqAllocator {
   async taken(seq: number): Promise<void> {
     this.next = Math.max(this.next, seq + 1, (await readHeadHint(this.collections)) + 1);
   }
+
+  /** The highest slot this process claimed: in-process readers see it before the hint does. */
+  highestClaimed = 0;
+  private raising: Promise<void> | undefined;
+
+  /**
+   * Raises the shared hint after a claim, at most one write in flight: claims made meanwhile are
+   * covered by the next write. A lagging hint only delays readers in other processes.
+   */
+  claimed(seq: number): void {
+    this.highestClaimed = Math.max(this.highestClaimed, seq);
+    if (this.raising) return;
+    this.raising = (async () => {
+      for (let raised = 0; raised < this.highestClaimed; ) {
+        raised = this.highestClaimed;
+        await raiseHeadHint(this.collections, raised);
+      }
+    })().finally(() => {
+      this.raising = undefined;
+    });
+  }
 }
 
 export async function readHeadHint(collections: StoreCollections): Promise<number> {
@@ -166,7 +195,7 @@ async function append(
     if (claimed) break;
     await allocator.taken(seq);
   }
-  const hint = raiseHeadHint(collections, seq);
+  allocator.claimed(seq);
 
   // (2) each stream doc is the commit point of its event; a taken `_id` is someone else's
   // event (conflict) unless it carries our position (a reader completed our intent for us).
@@ -195,7 +224,6 @@ async function append(
   const won = outcomes.flatMap((outcome, index) => (outcome.status === 'written' ? [texts[index] as string] : []));
   const outcomeDoc: OutcomeDoc = { _id: seqKey(seq), seq, events: won };
   await insertIfAbsent(collections.outcomes(seq), outcomeDoc);
-  await hint;
   recent.remember(outcomeDoc);
   if (won.length > 0) for (const listener of listeners) listener(positionOf(seq, candidates.length - 1));
   return { outcomes };

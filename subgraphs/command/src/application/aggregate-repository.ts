@@ -24,6 +24,8 @@ const SHORT_STREAM = 8;
  */
 export class AggregateRepository<S, E extends DomainEvent> {
   private readonly cache = new Map<string, { loaded: Loaded<S>; checkedAt: number }>();
+  /** Loads in flight by stream: concurrent callers share one (single flight). */
+  private readonly loading = new Map<string, Promise<Loaded<S>>>();
 
   constructor(
     private readonly store: EventStore & SnapshotStore,
@@ -39,6 +41,27 @@ export class AggregateRepository<S, E extends DomainEvent> {
   async load(streamId: string, maxAgeMs = 0): Promise<Loaded<S>> {
     const cached = this.cache.get(streamId);
     if (cached && Date.now() - cached.checkedAt < maxAgeMs) return cached.loaded;
+    const running = this.loading.get(streamId);
+    if (running) return running;
+    const load = this.loadFresh(streamId).finally(() => this.loading.delete(streamId));
+    this.loading.set(streamId, load);
+    return load;
+  }
+
+  /**
+   * For a rule that only reads this aggregate: the cached state at once, re-checked in the
+   * background once it is older than `maxAgeMs` (so a slow engine lookup never sits on the request
+   * path); a state not cached yet is loaded.
+   */
+  async peek(streamId: string, maxAgeMs: number): Promise<Loaded<S>> {
+    const cached = this.cache.get(streamId);
+    if (!cached) return this.load(streamId);
+    if (Date.now() - cached.checkedAt >= maxAgeMs) void this.load(streamId).catch(() => undefined);
+    return cached.loaded;
+  }
+
+  private async loadFresh(streamId: string): Promise<Loaded<S>> {
+    const cached = this.cache.get(streamId);
     let loaded = cached?.loaded ?? (await this.loadBase(streamId));
     // Catch up with anything appended elsewhere (another process) since.
     for (;;) {

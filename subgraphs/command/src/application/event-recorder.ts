@@ -119,9 +119,9 @@ function rejected(index: number, error: unknown): ItemResult {
 }
 
 /**
- * How stale a camera may be when checking "exists and ACTIVE" for a new event: the check reads the
- * camera without writing to its stream, so only this bound limits how late a decommission is seen
- * by another process. Within it, recording costs no camera lookup at all.
+ * How often a camera is re-checked when checking "exists and ACTIVE" for a new event: the check
+ * reads the camera without writing to its stream, so this (plus one lookup) bounds how late another
+ * process's decommission is seen. Recording itself never waits for a camera lookup once cached.
  */
 const CAMERA_FRESH_MS = 2000;
 
@@ -130,7 +130,7 @@ async function loadCameras(service: CommandService, ids: string[]): Promise<Map<
   // A few at a time: each is one or two `_id` lookups, and the engine serialises them anyway.
   for (let i = 0; i < ids.length; i += 8) {
     const slice = ids.slice(i, i + 8);
-    const states = await Promise.all(slice.map((id) => service.cameras.load(streamIdOf('camera', id), CAMERA_FRESH_MS)));
+    const states = await Promise.all(slice.map((id) => service.cameras.peek(streamIdOf('camera', id), CAMERA_FRESH_MS)));
     slice.forEach((id, j) => loaded.set(id, states[j] as Loaded<CameraState>));
   }
   return loaded;

@@ -33,25 +33,28 @@ export async function startIngestConsumer(
     channel.on('error', (error: Error) => logger.warn({ err: error.message }, 'ingest channel error'));
     await assertSharedTopology(channel, names);
     await channel.prefetch(options.prefetch);
-    let buffer: ConsumeMessage[] = [];
-    let scheduled = false;
-    const flush = () => {
-      scheduled = false;
-      const batch = buffer;
-      buffer = [];
-      if (batch.length === 0) return;
-      active = active.then(() => processBatch(channel, batch)).catch((error: unknown) => {
-        logger.warn({ err: (error as Error).message }, 'ingest batch failed; the broker will redeliver');
-      });
+    const buffer: ConsumeMessage[] = [];
+    let working = false;
+    // One batch at a time per channel; whatever arrived meanwhile (up to the prefetch) is the next batch.
+    const work = async () => {
+      working = true;
+      while (buffer.length > 0) {
+        const batch = buffer.splice(0, options.prefetch);
+        await processBatch(channel, batch).catch((error: unknown) => {
+          logger.warn({ err: (error as Error).message }, 'ingest batch failed; the broker will redeliver');
+        });
+      }
+      working = false;
     };
     const { consumerTag } = await channel.consume(names.ingestQueue, (message) => {
       if (!message || stopped) return;
       buffer.push(message);
-      if (buffer.length >= options.prefetch) flush();
-      else if (!scheduled) {
-        scheduled = true;
-        // Everything that arrived by the next turn of the event loop travels together.
-        setImmediate(flush);
+      if (!working) {
+        working = true;
+        // Everything that arrives by the next turn of the event loop travels together.
+        setImmediate(() => {
+          active = work();
+        });
       }
     });
     current = { channel, tag: consumerTag };

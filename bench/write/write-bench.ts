@@ -1,0 +1,196 @@
+/**
+ * Write-side benchmark: the raw engine limits and the write path's figures, measured in ONE run on
+ * the same machine, printed side by side. See bench/write/README.md.
+ *
+ *   node dist/bench/write/write-bench.js [--events 20000] [--latency-seconds 15] [--rate 200]
+ */
+import { randomUUID } from 'node:crypto';
+import { parseArgs } from 'node:util';
+import amqp from 'amqplib';
+import { MongoClient } from 'mongodb';
+import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-token';
+import { amqpNames } from '../../lib/events/topology';
+import { startStack, type Stack } from '../../test/support/stack';
+import { hardwareLine, percentile } from '../hardware';
+
+const MONGODB_URL = process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
+const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+/** The development default of INTERNAL_SECRET (the stack does not override it). */
+const INTERNAL_SECRET = process.env.INTERNAL_SECRET ?? 'sightline-development-internal-secret';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+const { values } = parseArgs({
+  options: {
+    events: { type: 'string', default: '20000' },
+    'latency-seconds': { type: 'string', default: '15' },
+    rate: { type: 'string', default: '200' },
+  },
+});
+const EVENTS = Number(values.events);
+const LATENCY_SECONDS = Number(values['latency-seconds']);
+const RATE = Number(values.rate);
+
+/** A stored event's document size, so the raw figure is for the same bytes. */
+const sampleEvent = () =>
+  JSON.stringify({
+    eventId: randomUUID(), streamId: `event-${randomUUID()}`, version: 1, position: 123456789, type: 'EventRecorded', schemaVersion: 2,
+    occurredAt: new Date().toISOString(), recordedAt: new Date().toISOString(),
+    data: { eventId: randomUUID(), cameraId: 'bench-camera', type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), source: 'bench', attributes: { zone: 3, score: 0.93 } },
+    metadata: { correlationId: randomUUID(), causationId: null, actor: 'bench', commandHash: 'x'.repeat(43) },
+  });
+
+async function rawInsertMany(): Promise<number> {
+  const client = await MongoClient.connect(MONGODB_URL);
+  const db = client.db(`benchraw${process.pid}`);
+  const docs = Array.from({ length: EVENTS }, (_, i) => ({ _id: `event-${randomUUID()}:1`, position: i, e: sampleEvent() }));
+  const started = performance.now();
+  for (let i = 0; i < docs.length; i += 1000) await db.collection<{ _id: string }>('streams').insertMany(docs.slice(i, i + 1000), { ordered: false });
+  const seconds = (performance.now() - started) / 1000;
+  await db.dropDatabase();
+  await client.close();
+  return EVENTS / seconds;
+}
+
+async function rawPublishConsume(): Promise<number> {
+  const connection = await amqp.connect(AMQP_URL);
+  const publisher = await connection.createConfirmChannel();
+  const consumer = await connection.createChannel();
+  const { queue } = await consumer.assertQueue('', { exclusive: true });
+  await consumer.prefetch(1000);
+  const body = Buffer.from(sampleEvent());
+  let consumed = 0;
+  const done = new Promise<void>((resolve) => {
+    void consumer.consume(queue, (message) => {
+      if (!message) return;
+      consumed += 1;
+      if (consumed % 100 === 0 || consumed === EVENTS) consumer.ack(message, true);
+      if (consumed === EVENTS) resolve();
+    });
+  });
+  const started = performance.now();
+  for (let i = 0; i < EVENTS; i += 1) {
+    publisher.sendToQueue(queue, body, { persistent: true, messageId: String(i) });
+    if (i % 1000 === 999) await publisher.waitForConfirms();
+  }
+  await publisher.waitForConfirms();
+  await done;
+  const seconds = (performance.now() - started) / 1000;
+  await connection.close();
+  return EVENTS / seconds;
+}
+
+/** Sends requests at RATE per second for LATENCY_SECONDS (open loop) and returns the sorted latencies. */
+async function fixedRate(
+  send: (variables: Record<string, unknown>) => Promise<{ errors?: unknown }>,
+  input: () => Record<string, unknown>,
+): Promise<{ latencies: number[]; failures: number }> {
+  const latencies: number[] = [];
+  let failures = 0;
+  const total = RATE * LATENCY_SECONDS;
+  const interval = 1000 / RATE;
+  const pending: Array<Promise<void>> = [];
+  const start = performance.now();
+  for (let i = 0; i < total; i += 1) {
+    const wait = start + i * interval - performance.now();
+    if (wait > 0) await sleep(wait);
+    pending.push((async () => {
+      const sent = performance.now();
+      const response = await send({ input: input() });
+      if (response.errors) failures += 1;
+      else latencies.push(performance.now() - sent);
+    })());
+  }
+  await Promise.all(pending);
+  return { latencies: latencies.sort((a, b) => a - b), failures };
+}
+
+const describe = ({ latencies, failures }: { latencies: number[]; failures: number }) =>
+  `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms, ${failures} errors`;
+
+const RECORD = `mutation($input: RecordEventInput!) { recordEvent(input: $input) { id position } }`;
+const RECORD_MANY = `mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted errors { code } } }`;
+const REGISTER = `mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id } }`;
+
+async function main(): Promise<void> {
+  console.log(hardwareLine());
+  const rawInsert = await rawInsertMany();
+  const rawAmqp = await rawPublishConsume();
+
+  const stack: Stack = await startStack({ label: 'benchwrite', env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'warn' } });
+  try {
+    const registered = await stack.graphql<{ registerCamera: { id: string } }>(REGISTER, { input: { name: 'bench', rtspUrl: 'rtsp://127.0.0.1/bench' } });
+    const cameraId = registered.data!.registerCamera.id;
+    const input = () => ({ cameraId, type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), attributes: { zone: 3, score: 0.93 } });
+    const names = amqpNames(stack.namespace);
+    const connection = await amqp.connect(AMQP_URL);
+    const channel = await connection.createConfirmChannel();
+    const probe = await connection.createChannel();
+    const { queue } = await probe.assertQueue('', { exclusive: true });
+    await probe.bindQueue(queue, names.eventsExchange, 'event.EventRecorded');
+    let relayed = 0;
+    await probe.consume(queue, () => {
+      relayed += 1;
+    }, { noAck: true });
+    const waitRelayed = async (target: number) => {
+      for (let i = 0; i < 6000 && relayed < target; i += 1) await sleep(20);
+    };
+
+    // recordEvent latency at a fixed request rate (open loop: requests are not held back by slow answers).
+    const viaGateway = await fixedRate((variables) => stack.graphql(RECORD, variables, 'operator'), input);
+    // The same straight to the command subgraph (as the gateway would call it): splits gateway from write path.
+    const internal = signInternalToken(INTERNAL_SECRET, { subject: 'bench', role: 'operator' }, 'bench');
+    const direct = await fixedRate(async (variables) => {
+      const response = await fetch(`http://127.0.0.1:${stack.ports.command}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: internal },
+        body: JSON.stringify({ query: RECORD, variables }),
+      });
+      return (await response.json()) as { errors?: unknown[] };
+    }, input);
+
+    // AMQP ingest: publish -> stored (observed when the relay re-publishes it: includes the relay).
+    const ingestStarted = performance.now();
+    for (let i = 0; i < EVENTS; i += 1) {
+      channel.publish(names.ingestExchange, 'bench.motion', Buffer.from(JSON.stringify(input())), { persistent: true, messageId: `m-${i}-${randomUUID()}` });
+      if (i % 1000 === 999) await channel.waitForConfirms();
+    }
+    await channel.waitForConfirms();
+    await waitRelayed(EVENTS);
+    const ingestRate = relayed / ((performance.now() - ingestStarted) / 1000);
+
+    // recordEvents: batches of 1,000 through the gateway, two clients at a time.
+    const batches = Math.max(2, Math.round(EVENTS / 1000));
+    const batchStarted = performance.now();
+    let accepted = 0;
+    for (let i = 0; i < batches; i += 2) {
+      const results = await Promise.all([0, 1].map(() =>
+        stack.graphql<{ recordEvents: { accepted: number } }>(RECORD_MANY, { inputs: Array.from({ length: 1000 }, input) }, 'operator'),
+      ));
+      for (const r of results) accepted += r.data?.recordEvents.accepted ?? 0;
+    }
+    const batchRate = accepted / ((performance.now() - batchStarted) / 1000);
+
+    await connection.close();
+
+    const pct = (value: number, limit: number) => `${((100 * value) / limit).toFixed(0)}% of raw insertMany`;
+    console.log('');
+    console.log('| figure | value | compared with |');
+    console.log('| --- | --- | --- |');
+    console.log(`| raw FerretDB insertMany (1,000-doc batches, event-sized docs) | ${rawInsert.toFixed(0)} docs/s | limit |`);
+    console.log(`| raw RabbitMQ publish (confirms) + consume (ack) | ${rawAmqp.toFixed(0)} msg/s | limit |`);
+    console.log(`| AMQP ingest, publish -> stored -> relayed (${EVENTS} messages) | ${ingestRate.toFixed(0)} events/s | ${pct(ingestRate, rawInsert)}; ${((100 * ingestRate) / rawAmqp).toFixed(0)}% of raw AMQP |`);
+    console.log(`| recordEvents, 1,000 per call, 2 clients, via gateway | ${batchRate.toFixed(0)} events/s | ${pct(batchRate, rawInsert)} |`);
+    console.log(`| recordEvent at ${RATE} req/s for ${LATENCY_SECONDS} s via gateway | ${describe(viaGateway)} | target p99 < 20 ms |`);
+    console.log(`| recordEvent at ${RATE} req/s straight to the command subgraph | ${describe(direct)} | the gateway's share is the difference |`);
+  } finally {
+    await stack.stop();
+    const client = await MongoClient.connect(MONGODB_URL);
+    await client.db(stack.namespace).dropDatabase();
+    await client.close();
+  }
+}
+
+main().catch((error: unknown) => {
+  console.error(error);
+  process.exit(1);
+});

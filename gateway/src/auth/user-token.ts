@@ -1,6 +1,7 @@
 import jwt from 'jsonwebtoken';
 import { JwksClient } from 'jwks-rsa';
 import type { Identity } from '../../../lib/auth/identity';
+import { secretKeyOf } from '../../../lib/auth/internal-token';
 import { highestRole } from '../../../lib/auth/roles';
 import type { Config } from '../../../lib/config/config';
 import { AppError } from '../../../lib/errors/app-error';
@@ -21,7 +22,7 @@ export function bearerToken(authorization: string | undefined): string | undefin
 export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
   const jwks = auth.jwksUrl ? new JwksClient({ jwksUri: auth.jwksUrl, cache: true, rateLimit: true }) : undefined;
   const getKey: jwt.GetPublicKeyOrSecret = (header, callback) => {
-    if (!jwks) return callback(null, auth.jwtSecret);
+    if (!jwks) return callback(null, secretKeyOf(auth.jwtSecret));
     jwks.getSigningKey(header.kid).then(
       (key) => callback(null, key.getPublicKey()),
       (error: Error) => callback(error),

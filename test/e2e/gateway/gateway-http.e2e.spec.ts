@@ -165,8 +165,18 @@ describe('gateway over HTTP', () => {
 
   it('logs each request as a structured line with the correlation id the caller sent', async () => {
     await post({ query: 'query Correlated { __typename }' }, { 'x-correlation-id': 'corr-gateway-e2e-1' });
-    const lines = stack.logs.get('gateway') ?? [];
-    const line = lines.map((l) => { try { return JSON.parse(l) as Record<string, unknown>; } catch { return {}; } }).find((l) => l.correlationId === 'corr-gateway-e2e-1');
-    expect(line).toMatchObject({ operation: 'Correlated', msg: 'graphql request' });
+    const find = () =>
+      (stack.logs.get('gateway') ?? [])
+        .map((l) => {
+          try {
+            return JSON.parse(l) as Record<string, unknown>;
+          } catch {
+            return {};
+          }
+        })
+        .find((l) => l.correlationId === 'corr-gateway-e2e-1');
+    // The child's stdout reaches this process a moment after the response.
+    for (let i = 0; i < 50 && !find(); i++) await new Promise((resolve) => setTimeout(resolve, 50));
+    expect(find()).toMatchObject({ operation: 'Correlated', msg: 'graphql request' });
   });
 });

@@ -25,6 +25,7 @@ export class AmqpBatches {
   private buffer: ConsumeMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
+  private busy = false;
 
   constructor(
     private readonly amqp: AmqpConnection,
@@ -44,6 +45,7 @@ export class AmqpBatches {
       await assertSharedTopology(channel, this.names);
       await channel.prefetch(this.options.prefetch);
       this.buffer = [];
+      this.busy = false;
       await channel.consume(this.names.projectorQueue, (message) => {
         if (!message) return;
         this.buffer.push(message);
@@ -53,31 +55,41 @@ export class AmqpBatches {
     });
   }
 
+  /**
+   * Takes what is buffered as one batch, unless a batch is in hand: then the buffer keeps filling
+   * and is taken whole when that batch is done, so batches grow with the backlog (fewer, larger
+   * bulk requests) instead of queueing up small ones.
+   */
   private flush(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    const messages = this.buffer;
-    this.buffer = [];
-    if (messages.length === 0) return;
-    this.running = this.running.then(async () => {
-      if (!alive()) return;
-      const dead: Array<{ body: Buffer; reason: string }> = [];
-      await handler({ bodies: messages.map((m) => m.content), alive }, (body, reason) => dead.push({ body, reason }));
-      if (!alive()) return;
-      try {
-        for (const { body, reason } of dead) {
-          channel.sendToQueue(this.names.projectorDlq, body, {
-            persistent: true,
-            headers: { 'x-rejection-reason': reason.slice(0, 1000) },
-          });
-        }
-        if (dead.length > 0) await channel.waitForConfirms();
-        const last = messages[messages.length - 1];
-        if (last) channel.ack(last, true);
-      } catch (error) {
-        this.logger.warn({ err: (error as Error).message }, 'projector ack failed; the batch will be redelivered');
-      }
+    if (this.busy || this.buffer.length === 0) return;
+    const messages = this.buffer.splice(0, this.options.maxBatch);
+    this.busy = true;
+    this.running = this.process(channel, alive, handler, messages).finally(() => {
+      this.busy = false;
+      if (alive() && this.buffer.length > 0) this.flush(channel, alive, handler);
     });
+  }
+
+  private async process(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler, messages: ConsumeMessage[]): Promise<void> {
+    if (!alive()) return;
+    const dead: Array<{ body: Buffer; reason: string }> = [];
+    await handler({ bodies: messages.map((m) => m.content), alive }, (body, reason) => dead.push({ body, reason }));
+    if (!alive()) return;
+    try {
+      for (const { body, reason } of dead) {
+        channel.sendToQueue(this.names.projectorDlq, body, {
+          persistent: true,
+          headers: { 'x-rejection-reason': reason.slice(0, 1000) },
+        });
+      }
+      if (dead.length > 0) await channel.waitForConfirms();
+      const last = messages[messages.length - 1];
+      if (last) channel.ack(last, true);
+    } catch (error) {
+      this.logger.warn({ err: (error as Error).message }, 'projector ack failed; the batch will be redelivered');
+    }
   }
 
   /** Resolves once the batch in hand (if any) is done. */

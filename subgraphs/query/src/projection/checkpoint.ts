@@ -11,13 +11,16 @@ export interface CheckpointPorts {
 }
 
 const SCAN_LIMIT = 5000;
+/** With nothing applied for this long and the head ahead, the store is asked what is missing. */
+const IDLE_MS = 300;
 
 /**
  * The projection position: the highest global position P such that every stored event at or
  * below P is applied. Positions have gaps (the store leaves some unused) and, with competing
  * projector processes, this process sees only some of the events; so:
  * - positions this process applied are remembered locally; a contiguous run advances P at once;
- * - otherwise the store is read from P (it lists exactly the positions that exist, so gaps skip
+ * - when that run is stuck before a later applied position, or deliveries stopped short of the
+ *   head, the store is read from P (it lists exactly the positions that exist, so gaps skip
  *   themselves) and each event this process did not apply is looked up in the views, whose
  *   documents record every stream version applied to them.
  * P never passes an event that is not applied, so a SIGKILL at any moment loses nothing: the
@@ -26,15 +29,18 @@ const SCAN_LIMIT = 5000;
 export class Checkpoint {
   private readonly local = new Set<number>();
   private advancing: Promise<void> | undefined;
+  private lastMarked = 0;
   head = 0;
 
   constructor(
     private readonly ports: CheckpointPorts,
     public position = 0,
+    private readonly idleMs = IDLE_MS,
   ) {}
 
   markApplied(positions: Iterable<number>): void {
     for (const p of positions) if (p > this.position) this.local.add(p);
+    this.lastMarked = Date.now();
   }
 
   /** Advances as far as the facts allow; concurrent callers share one run. */
@@ -56,6 +62,12 @@ export class Checkpoint {
       this.local.clear();
       return;
     }
+    // Reading the store costs: only when something is known to be missing (a later position is
+    // applied, so there is a gap, a dead-lettered event or another process's event before it) or
+    // when deliveries have stopped short of the head. Otherwise the next events are simply in flight.
+    const stuckBeforeLater = this.local.size > 0;
+    const idle = Date.now() - this.lastMarked >= this.idleMs;
+    if (!stuckBeforeLater && !idle) return;
     const to = Math.min(this.head, this.position + SCAN_LIMIT);
     let reached = this.position;
     let complete = true;

@@ -3,21 +3,21 @@
  * Hive Gateway over the same subgraphs, and against the query subgraph directly, side by side in one
  * run; (2) subscription fan-out: N subscribers on eventRecorded while events are recorded at R/s,
  * delivery latency from the recordEvents call to each subscriber. Usage:
- *   node dist/bench/gateway/gateway-bench.js [query] [fanout] [--seconds 10] [--subscribers 1000] [--rate 500]
+ *   node dist/bench/gateway/gateway-bench.js [query] [replay] [fanout] [--seconds 10] [--subscribers 1000] [--rate 500]
+ * (replay: the fan-out alone, from envelopes republished on the exchange; fanout: end to end).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-token';
 import { repoRoot } from '../../lib/paths';
 import { composeSupergraph, SUBGRAPHS } from '../../schema/compose';
 import { startStack, type Stack } from '../../test/support/stack';
 import { freePort } from '../../test/support/ports';
-import { hardwareLine, percentile } from '../hardware';
+import { hardwareLine } from '../hardware';
+import { fanoutBench } from './fanout';
 import { closedLoop, formatLoad } from './load';
 
 const DEV_INTERNAL_SECRET = 'sightline-development-internal-secret';
@@ -31,7 +31,7 @@ const { values, positionals } = parseArgs({
     rate: { type: 'string', default: '500' },
   },
 });
-const parts = positionals.length > 0 ? positionals : ['query', 'fanout'];
+const parts = positionals.length > 0 ? positionals : ['query', 'replay', 'fanout'];
 const seconds = Number(values.seconds);
 
 const post = async (url: string, query: string, headers: Record<string, string>) => {
@@ -112,95 +112,6 @@ async function queryBench(stack: Stack): Promise<void> {
   }
 }
 
-async function fanoutBench(stack: Stack): Promise<void> {
-  const subscribers = Number(values.subscribers);
-  const connections = Math.min(Number(values.connections), subscribers);
-  const rate = Number(values.rate);
-  const camera = await stack.graphql<{ registerCamera: { id: string } }>(
-    'mutation { registerCamera(input: { name: "Fanout", site: "bench", rtspUrl: "rtsp://127.0.0.1:8554/fanout" }) { id } }',
-    undefined,
-    'admin',
-  );
-  const cameraId = camera.data!.registerCamera.id;
-  const clients: Client[] = [];
-  const latencies: number[] = [];
-  let received = 0;
-  let errors = 0;
-  const token = stack.token('viewer', 'fanout');
-  for (let c = 0; c < connections; c++) {
-    clients.push(createClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false }));
-  }
-  const subscribed: Array<Promise<void>> = [];
-  for (let s = 0; s < subscribers; s++) {
-    const client = clients[s % connections] as Client;
-    client.subscribe<{ eventRecorded: { attributes: { sentAt: number } } }>(
-      { query: 'subscription { eventRecorded { id type attributes camera { name site } } }' },
-      {
-        next: (value) => {
-          if (!value.data) {
-            errors += 1;
-            return;
-          }
-          received += 1;
-          latencies.push(Date.now() - value.data.eventRecorded.attributes.sentAt);
-        },
-        error: () => void (errors += 1),
-        complete: () => undefined,
-      },
-    );
-  }
-  await Promise.all(subscribed);
-  for (let i = 0; i < 100; i++) {
-    const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-    if (new RegExp(`subscriptions_open\\{field="eventRecorded"\\} ${subscribers}`).test(metrics)) break;
-    await new Promise((resolve) => setTimeout(resolve, 200));
-  }
-
-  // 10 batches a second, rate/10 events each, for `seconds` (a bounded loop).
-  const perBatch = Math.max(1, Math.round(rate / 10));
-  const operator = `Bearer ${stack.token('operator', 'fanout')}`;
-  let sent = 0;
-  let refused = 0;
-  const started = Date.now();
-  const inflight: Array<Promise<void>> = [];
-  for (let batch = 0; batch < seconds * 10; batch++) {
-    const due = started + batch * 100;
-    if (due > Date.now()) await new Promise((resolve) => setTimeout(resolve, due - Date.now()));
-    const sentAt = Date.now();
-    const inputs = Array.from({ length: perBatch }, () => ({ cameraId, type: 'bench', severity: 'INFO', occurredAt: new Date(sentAt).toISOString(), attributes: { sentAt } }));
-    sent += perBatch;
-    inflight.push(
-      fetch(stack.gatewayUrl, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: operator },
-        body: JSON.stringify({ query: 'mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }', variables: { inputs } }),
-      }).then(async (response) => {
-        const body = (await response.json()) as { data?: { recordEvents: { accepted: number } } };
-        refused += perBatch - (body.data?.recordEvents.accepted ?? 0);
-      }),
-    );
-  }
-  await Promise.all(inflight);
-  const producedIn = (Date.now() - started) / 1000;
-  const expected = (sent - refused) * subscribers;
-  let last = -1;
-  for (let i = 0; i < 600 && received < expected && received !== last; i++) {
-    last = received;
-    await new Promise((resolve) => setTimeout(resolve, 1000));
-  }
-  const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-  const dropped = /sightline_gateway_subscription_dropped_total\{field="eventRecorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
-  const rss = Number(/sightline_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
-  await Promise.all(clients.map((c) => c.dispose()));
-  latencies.sort((a, b) => a - b);
-  console.log(
-    `fan-out: ${subscribers} subscribers on ${connections} connections, ${sent} events in ${producedIn.toFixed(1)} s (${(sent / producedIn).toFixed(0)}/s target ${rate}/s, ${refused} refused)`,
-  );
-  console.log(
-    `delivered ${received}/${expected} (${errors} errors, ${dropped} dropped by slow-subscriber bound); latency recordEvents call -> subscriber: p50 ${percentile(latencies, 50)} ms, p99 ${percentile(latencies, 99)} ms, max ${latencies[latencies.length - 1] ?? NaN} ms; gateway RSS ${(rss / 2 ** 20).toFixed(0)} MiB`,
-  );
-}
-
 async function main(): Promise<void> {
   console.log(hardwareLine());
   const stack = await startStack({
@@ -209,7 +120,16 @@ async function main(): Promise<void> {
   });
   try {
     if (parts.includes('query')) await queryBench(stack);
-    if (parts.includes('fanout')) await fanoutBench(stack);
+    for (const mode of ['replay', 'live'] as const) {
+      if (!parts.includes(mode === 'live' ? 'fanout' : 'replay')) continue;
+      await fanoutBench(stack, {
+        mode,
+        subscribers: Number(values.subscribers),
+        connections: Math.min(Number(values.connections), Number(values.subscribers)),
+        rate: Number(values.rate),
+        seconds,
+      });
+    }
   } finally {
     await stack.stop();
   }

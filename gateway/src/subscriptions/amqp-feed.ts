@@ -28,6 +28,8 @@ export class AmqpFeed implements MessageFeed {
   private readonly names: AmqpNames;
   private channel: Channel | undefined;
   private queue: string | undefined;
+  /** Holds taken before the first connect wait here: the setup binds them. */
+  private readonly setUp: Array<() => void> = [];
 
   constructor(
     private readonly connection: AmqpConnection,
@@ -76,15 +78,25 @@ export class AmqpFeed implements MessageFeed {
     await channel.consume(queue, (message) => {
       if (message) void this.dispatch(channel, message);
     });
+    channel.on('close', () => {
+      if (this.channel === channel) this.channel = undefined;
+    });
     this.channel = channel;
     this.queue = queue;
-    for (const [feed, holds] of this.holds) if (holds > 0) await this.bind(feed, true);
+    for (const [feed, holds] of this.holds) if (holds > 0) await this.bindNow(feed, true);
+    for (const wake of this.setUp.splice(0)) wake();
   }
 
   private async bind(feed: FeedName, on: boolean): Promise<void> {
     await this.binding.get(feed);
+    // Not connected: the next setup binds every retained feed; wait for it.
+    if (!this.channel) return new Promise((resolve) => this.setUp.push(resolve));
+    await this.bindNow(feed, on);
+  }
+
+  private async bindNow(feed: FeedName, on: boolean): Promise<void> {
     const { channel, queue } = this;
-    if (!channel || !queue) return; // bound on (re)connect
+    if (!channel || !queue) return;
     const { exchange, pattern } = this.bindings[feed];
     try {
       if (on) await channel.bindQueue(queue, exchange, pattern);

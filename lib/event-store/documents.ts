@@ -27,12 +27,26 @@ export interface CommitDoc {
   createdAt: Date;
 }
 
-/** `outcomes`: the decided commit (`_id` = its sequence number): only the events that won, in position order. */
+/**
+ * `outcomes`: the decision on a commit (`_id` = its sequence number): the indexes of the candidates
+ * that lost (usually none). The events themselves are read from the commit doc: no third copy.
+ */
 export interface OutcomeDoc {
   _id: string;
   seq: number;
+  lost: number[];
+}
+
+/** A decided commit as readers use it: the winning events, in position order. */
+export interface DecidedCommit {
+  seq: number;
   events: string[];
 }
+
+export const winnersOf = (commit: Pick<CommitDoc, 'events'>, outcome: Pick<OutcomeDoc, 'lost'>): string[] => {
+  const lost = new Set(outcome.lost);
+  return (commit.events ?? []).filter((_, index) => !lost.has(index));
+};
 
 /** `snapshots`: `_id` = `<streamId>@<version>`, insert-only. */
 export interface SnapshotDoc {

@@ -1,5 +1,5 @@
 import type { EventEnvelope } from '../events/envelope';
-import { decodeEnvelope, seqKey, seqOf, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
+import { decodeEnvelope, seqKey, seqOf, streamKey, winnersOf, type CommitDoc, type DecidedCommit, type OutcomeDoc, type StreamDoc } from './documents';
 import type { ReadAllOptions } from './event-store';
 import { engine, insertIfAbsent, insertManyReportingTaken, type StoreCollections } from './mongo-collections';
 import type { RecentOutcomes } from './recent-outcomes';
@@ -66,13 +66,13 @@ export class LogReader {
   }
 
   /** The decided outcome of slot `seq`, waiting for or recovering it if needed. */
-  private async decided(seq: number): Promise<Pick<OutcomeDoc, 'events'>> {
+  private async decided(seq: number): Promise<Pick<DecidedCommit, 'events'>> {
     for (let attempt = 0; ; attempt += 1) {
       const cached = this.recent.get(seq);
       if (cached) return cached;
       const outcome = await engine(() => this.collections.outcomes(seq).findOne({ _id: seqKey(seq) }));
-      if (outcome) return this.settled(seq, outcome);
       const commit = await engine(() => this.collections.commits(seq).findOne({ _id: seqKey(seq) }));
+      if (outcome && commit) return this.settled(seq, { events: winnersOf(commit, outcome) });
       if (commit?.gap) return this.settled(seq, { events: [] });
       const now = Date.now();
       const seen = this.firstSeen.get(seq) ?? now;
@@ -97,24 +97,22 @@ export class LogReader {
    * stream doc (an existing one with the same position was the writer's: it won; another position:
    * it lost), then records the outcome, or adopts the one a faster party recorded first.
    */
-  private async recover(commit: CommitDoc): Promise<OutcomeDoc> {
+  private async recover(commit: CommitDoc): Promise<Pick<DecidedCommit, 'events'>> {
     const texts = commit.events ?? [];
     const docs: StreamDoc[] = texts.map((text) => {
       const envelope = decodeEnvelope(text);
       return { _id: streamKey(envelope.streamId, envelope.version), position: envelope.position, e: text };
     });
     const taken = await insertManyReportingTaken(this.collections.streams, docs);
-    const won: string[] = [];
+    const lost: number[] = [];
     for (const [index, doc] of docs.entries()) {
-      if (taken.has(index)) {
-        const existing = await engine(() => this.collections.streams.findOne({ _id: doc._id }));
-        if (existing?.position !== doc.position) continue;
-      }
-      won.push(doc.e);
+      if (!taken.has(index)) continue;
+      const existing = await engine(() => this.collections.streams.findOne({ _id: doc._id }));
+      if (existing?.position !== doc.position) lost.push(index);
     }
-    const outcome: OutcomeDoc = { _id: commit._id, seq: commit.seq, events: won };
-    if (await insertIfAbsent(this.collections.outcomes(commit.seq), outcome)) return outcome;
+    const outcome: OutcomeDoc = { _id: commit._id, seq: commit.seq, lost };
+    if (await insertIfAbsent(this.collections.outcomes(commit.seq), outcome)) return { events: winnersOf(commit, outcome) };
     const theirs = await engine(() => this.collections.outcomes(commit.seq).findOne({ _id: commit._id }));
-    return theirs ?? outcome;
+    return { events: winnersOf(commit, theirs ?? outcome) };
   }
 }

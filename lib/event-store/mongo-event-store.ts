@@ -222,9 +222,9 @@ async function append(
 
   // (3) the decision. Stream docs never change, so a reader that decided first decided the same.
   const won = outcomes.flatMap((outcome, index) => (outcome.status === 'written' ? [texts[index] as string] : []));
-  const outcomeDoc: OutcomeDoc = { _id: seqKey(seq), seq, events: won };
-  await insertIfAbsent(collections.outcomes(seq), outcomeDoc);
-  recent.remember(outcomeDoc);
+  const lost = outcomes.flatMap((outcome, index) => (outcome.status === 'written' ? [] : [index]));
+  await insertIfAbsent<OutcomeDoc>(collections.outcomes(seq), { _id: seqKey(seq), seq, lost });
+  recent.remember({ seq, events: won });
   if (won.length > 0) for (const listener of listeners) listener(positionOf(seq, candidates.length - 1));
   return { outcomes };
 }

@@ -1,15 +1,15 @@
-import type { OutcomeDoc } from './documents';
+import type { DecidedCommit } from './documents';
 
 /**
  * Outcomes this process decided, by commit sequence: decided commits never change, so the relay
  * running beside the writer reads fresh commits from memory instead of the engine. Bounded.
  */
 export class RecentOutcomes {
-  private readonly bySeq = new Map<number, OutcomeDoc>();
+  private readonly bySeq = new Map<number, DecidedCommit>();
 
   constructor(private readonly capacity: number) {}
 
-  remember(outcome: OutcomeDoc): void {
+  remember(outcome: DecidedCommit): void {
     this.bySeq.set(outcome.seq, outcome);
     if (this.bySeq.size > this.capacity) {
       const oldest = this.bySeq.keys().next();
@@ -17,7 +17,7 @@ export class RecentOutcomes {
     }
   }
 
-  get(seq: number): OutcomeDoc | undefined {
+  get(seq: number): DecidedCommit | undefined {
     return this.bySeq.get(seq);
   }
 }

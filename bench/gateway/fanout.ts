@@ -84,6 +84,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   const fromExchange: number[] = [];
   let received = 0;
   let errors = 0;
+  const errorCodes = new Map<string, number>();
   const token = stack.token('viewer', 'fanout');
   for (let c = 0; c < options.connections; c++) {
     clients.push(createClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false }));
@@ -93,7 +94,11 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
       { query: 'subscription { eventRecorded { id type attributes camera { name site } } }' },
       {
         next: (value) => {
-          if (!value.data) return void (errors += 1);
+          if (!value.data) {
+            const code = String(value.errors?.[0]?.extensions?.code ?? value.errors?.[0]?.message ?? 'unknown');
+            errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
+            return void (errors += 1);
+          }
           received += 1;
           const now = Date.now();
           if (options.mode === 'live') endToEnd.push(now - value.data.eventRecorded.attributes.sentAt);
@@ -151,7 +156,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     `fan-out (${options.mode}): ${options.subscribers} subscribers on ${options.connections} connections, ${sent} events in ${producedIn.toFixed(1)} s ` +
       `(${(sent / producedIn).toFixed(0)}/s, target ${options.rate}/s${refused ? `, ${refused} refused` : ''})`,
   );
-  console.log(`  delivered ${received}/${expected}, ${errors} error payloads, ${dropped} dropped by the slow-subscriber bound; gateway RSS after: ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`  delivered ${received}/${expected}, ${errors} error payloads ${JSON.stringify(Object.fromEntries(errorCodes))}, ${dropped} dropped by the slow-subscriber bound; gateway RSS after: ${(rss / 2 ** 20).toFixed(0)} MiB`);
   if (options.mode === 'live') {
     console.log(`  recordEvents call -> subscriber (end to end): ${summary(endToEnd)}`);
     console.log(`  recordEvents call -> events exchange (write + relay): ${summary(relay)}`);

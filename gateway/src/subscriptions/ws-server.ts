@@ -1,4 +1,5 @@
 import type http from 'node:http';
+import type net from 'node:net';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
@@ -55,6 +56,30 @@ type Extra = {
   expiry?: NodeJS.Timeout;
 };
 
+/**
+ * One event fans out to many subscriptions on the same socket within one turn of the event loop:
+ * cork the TCP socket at the first send of a turn and uncork after it, so those frames leave in one
+ * write instead of one system call each (the largest cost of fan-out in the bench/gateway profile).
+ */
+function batchWrites(socket: WebSocket): void {
+  // `_socket` is ws's underlying net.Socket; ws offers no public handle to cork it.
+  const raw = (socket as unknown as { _socket?: net.Socket })._socket;
+  if (!raw) return;
+  const send = socket.send.bind(socket);
+  let corked = false;
+  socket.send = ((...args: Parameters<WebSocket['send']>) => {
+    if (!corked && !raw.destroyed) {
+      corked = true;
+      raw.cork();
+      setImmediate(() => {
+        corked = false;
+        raw.uncork();
+      });
+    }
+    send(...args);
+  }) as WebSocket['send'];
+}
+
 const errorsOf = (error: unknown): GraphQLError[] => [
   error instanceof AppError ? toGraphQLError(error) : error instanceof GraphQLError ? error : new GraphQLError((error as Error).message),
 ];
@@ -67,6 +92,7 @@ const errorsOf = (error: unknown): GraphQLError[] => [
 export function startWsServer(options: WsServerOptions): { close(): Promise<void> } {
   const { logger } = options;
   const wsServer = new WebSocketServer({ server: options.httpServer, path: options.path, maxPayload: options.maxPayloadBytes });
+  wsServer.on('connection', batchWrites);
   const rules = options.production ? [...specifiedRules, NoSchemaIntrospectionCustomRule] : specifiedRules;
 
   const cleanup = useServer<Record<string, unknown> | undefined, Extra>(

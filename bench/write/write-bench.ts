@@ -95,7 +95,8 @@ async function fixedRate(
     if (wait > 0) await sleep(wait);
     pending.push((async () => {
       const sent = performance.now();
-      const response = await send({ input: input() });
+      // A refused or reset request is a failure of the run, counted and shown, not a crash.
+      const response = await send({ input: input() }).catch(() => ({ errors: ['request failed'] }));
       if (response.errors) failures += 1;
       else latencies.push(performance.now() - sent);
     })());

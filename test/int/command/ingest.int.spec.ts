@@ -3,6 +3,7 @@ import type { GetMessage } from 'amqplib';
 import type { EventEnvelope } from '../../../lib/events/envelope';
 import { startIngestConsumer } from '../../../subgraphs/command/src/ingest/amqp-ingest-consumer';
 import { IngestHandler } from '../../../subgraphs/command/src/ingest/ingest-handler';
+import { createMongoEventStore } from '../../../lib/event-store/mongo-event-store';
 import { CommandService } from '../../../subgraphs/command/src/application/command-service';
 import { eventually, logger, registerCamera, startWriteSide, type WriteSide } from './write-side-harness';
 
@@ -12,8 +13,8 @@ const consumers: Array<{ stop(): Promise<void> }> = [];
 beforeAll(async () => {
   side = await startWriteSide('ingest');
   await registerCamera(side, 'cam-1');
-  // Two consumers, each with its own service (as two processes would have), share the queue.
-  for (const service of [side.service, new CommandService(side.store)]) {
+  // Two consumers with their own event store and service each, as two processes would have, share the queue.
+  for (const service of [side.service, new CommandService(createMongoEventStore(side.mongo.db, { recoveryTimeoutMs: 500 }))]) {
     consumers.push(await startIngestConsumer(side.amqp, side.names, new IngestHandler(service, logger), logger, { prefetch: 200, retryDelayMs: 200 }));
   }
   side.amqp.start();

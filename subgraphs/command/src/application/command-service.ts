@@ -1,6 +1,6 @@
 import { AppError } from '../../../../lib/errors/app-error';
 import type { EventStore, SnapshotStore } from '../../../../lib/event-store/event-store';
-import { streamIdOf, type CameraEvent, type DomainEvent, type IncidentEvent } from '../../../../lib/events/domain-events';
+import { AGGREGATE_OF, streamIdOf, type CameraEvent, type DomainEvent, type IncidentEvent } from '../../../../lib/events/domain-events';
 import { decideCamera, evolveCamera, type CameraCommand, type CameraState } from '../domain/camera';
 import { decideIncident, evolveIncident, type IncidentCommand, type IncidentState } from '../domain/incident';
 import { AggregateRepository, type Loaded } from './aggregate-repository';
@@ -45,7 +45,7 @@ export class CommandService {
     context: CommandContext,
     occurredAt = new Date().toISOString(),
   ): Promise<CommandResult> {
-    const streamId = streamIdOf(event.type.startsWith('Camera') ? 'camera' : 'event', id);
+    const streamId = streamIdOf(AGGREGATE_OF[event.type], id);
     const [outcome] = (
       await this.store.append([{ streamId, version: 1, eventId: uuidv7(), event, occurredAt, metadata: metadataOf(context, hash) }])
     ).outcomes;

@@ -4,6 +4,7 @@ import WebSocket from 'ws';
 import { amqpNames } from '../../../lib/events/topology';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
 import { startStack, type Stack } from '../../support/stack';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 interface Pushed {
   id: string;
@@ -92,7 +93,7 @@ describe('federated subscriptions through the gateway', () => {
     });
 
     // The actor and correlation id as the event store relays them.
-    connection = await amqp.connect(stack.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672');
+    connection = await amqp.connect(stack.env.AMQP_URL ?? ENGINE_URLS.amqp);
     const channel = await connection.createChannel();
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, amqpNames(stack.namespace).eventsExchange, 'event.EventRecorded');

@@ -5,13 +5,14 @@ import { AmqpConnection } from '../../../lib/engines/amqp';
 import { amqpNames } from '../../../lib/events/topology';
 import { createLogger } from '../../../lib/logging/logger';
 import { testNamespace } from '../../support/namespace';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 // The subscription feed against the real RabbitMQ: messages arrive only while a feed is retained,
 // from the right exchange, and the exclusive queue goes away with the connection.
 describe('AmqpFeed on RabbitMQ', () => {
   const namespace = testNamespace('gwfeed');
   const names = amqpNames(namespace);
-  const url = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+  const url = ENGINE_URLS.amqp;
   const logger = createLogger('test', 'warn');
   let connection: AmqpConnection;
   let feed: AmqpFeed;

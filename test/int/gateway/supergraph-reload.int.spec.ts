@@ -14,6 +14,7 @@ import { createLogger } from '../../../lib/logging/logger';
 import { schemaDir } from '../../../lib/paths';
 import { testNamespace } from '../../support/namespace';
 import { freePort } from '../../support/ports';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 // The supergraph follows a subgraph whose schema changes, without a gateway restart: the media
 // subgraph comes back with a new query field and the gateway serves it, over HTTP and graphql-ws.
@@ -41,7 +42,7 @@ describe('supergraph reload', () => {
       QUERY_URL: `http://127.0.0.1:${ports.query}/`,
       MEDIA_URL: `http://127.0.0.1:${ports.media}/`,
       SUPERGRAPH_POLL_MS: '200',
-      AMQP_URL: process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672',
+      AMQP_URL: ENGINE_URLS.amqp,
     });
 
   beforeAll(async () => {

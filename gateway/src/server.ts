@@ -63,7 +63,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       // Re-composes when a subgraph's schema changes: no gateway restart needed.
       pollIntervalInMs: config.gateway.supergraphPollMs,
     }),
-    buildService: ({ url }) => new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret),
+    buildService: ({ name, url }) => new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret, name),
     logger,
   });
   let subscriptionSchema: GraphQLSchema | undefined;

@@ -35,3 +35,24 @@ describe('gateway readiness follows the engines', () => {
     expect(up.status).toBe(200);
   });
 });
+
+describe('a subgraph that does not answer', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'deadsub' });
+  });
+  afterAll(() => stack?.stop());
+
+  it('is reported as UNAVAILABLE without internal addresses, and readiness says which', async () => {
+    const query = stack.processes.get('query');
+    query?.kill('SIGKILL');
+    await new Promise((resolve) => query?.once('exit', resolve));
+    const response = await stack.graphql('{ cameras(first: 1) { totalCount } }', {}, 'viewer');
+    expect(response.errors?.[0]?.extensions?.code).toBe('UNAVAILABLE');
+    expect(JSON.stringify(response.errors)).not.toMatch(/127\.0\.0\.1|ECONNREFUSED/);
+    const ready = await fetch(`${stack.baseUrl}/readyz`);
+    expect(ready.status).toBe(503);
+    const body = (await ready.json()) as { subgraphs: Record<string, { ready: boolean }> };
+    expect(body.subgraphs.query?.ready).toBe(false);
+  });
+});

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import { startStack } from '../../test/support/stack';
 import { percentile } from '../hardware';
 import { ms } from './setup';
@@ -12,9 +11,11 @@ import { ms } from './setup';
 export async function freshness(seconds: number): Promise<Record<string, string | number>> {
   const stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'fresh', env: { LOG_LEVEL: 'warn' } });
   try {
-    const cameraIds = Array.from({ length: 10 }, () => randomUUID());
-    for (const id of cameraIds) {
-      await stack.graphql(`mutation($id: ID!) { registerCamera(input: { id: $id, name: "bench", rtspUrl: "rtsp://127.0.0.1/x" }) { id } }`, { id });
+    const cameraIds: string[] = [];
+    for (let i = 0; i < 10; i += 1) {
+      const registered = await stack.graphql<{ registerCamera: { id: string } }>(`mutation { registerCamera(input: { name: "bench ${i}", rtspUrl: "rtsp://127.0.0.1/x" }) { id } }`);
+      if (!registered.data) throw new Error(JSON.stringify(registered.errors));
+      cameraIds.push(registered.data.registerCamera.id);
     }
     const deadline = Date.now() + seconds * 1000;
     let loadSent = 0;
@@ -24,8 +25,14 @@ export async function freshness(seconds: number): Promise<Record<string, string 
       while (Date.now() < deadline) {
         const inputs = Array.from({ length: 50 }, (_, i) => ({ cameraId: cameraIds[i % 10], type: 'motion', severity: 'LOW', occurredAt: new Date().toISOString() }));
         void stack
-          .graphql(`mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }`, { inputs }, 'operator')
-          .then((r) => (r.errors ? (loadErrors += 1) : (loadSent += 50)));
+          .graphql<{ recordEvents: { accepted: number } }>(`mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }`, { inputs }, 'operator')
+          .then((r) => {
+            if (r.errors || !r.data) loadErrors += 1;
+            else loadSent += r.data.recordEvents.accepted;
+          })
+          .catch(() => {
+            loadErrors += 1;
+          });
         next += 50;
         await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
       }
@@ -34,13 +41,14 @@ export async function freshness(seconds: number): Promise<Record<string, string 
     let stale = 0;
     while (Date.now() < deadline) {
       const recorded = await stack.graphql<{ recordEvent: { position: string } }>(
-        `mutation($c: ID!, $at: DateTime!) { recordEvent(input: { cameraId: $c, type: "probe", severity: "HIGH", occurredAt: $at }) { position } }`,
+        `mutation($c: ID!, $at: DateTime!) { recordEvent(input: { cameraId: $c, type: "probe", severity: HIGH, occurredAt: $at }) { position } }`,
         { c: cameraIds[0], at: new Date().toISOString() },
         'operator',
       );
       const acknowledged = performance.now();
       const position = recorded.data?.recordEvent.position;
-      if (position) {
+      if (!position) throw new Error(`probe failed: ${JSON.stringify(recorded.errors)}`);
+      {
         const stats = await stack.graphql(`query($min: String) { eventStats(interval: HOUR, minPosition: $min, filter: { types: ["probe"] }) { total position } }`, { min: position }, 'viewer');
         if (stats.errors) stale += 1;
         else samples.push(performance.now() - acknowledged);

@@ -38,6 +38,12 @@ export class Checkpoint {
     private readonly idleMs = IDLE_MS,
   ) {}
 
+  /** The store's head, for the lag; called on a timer, apart from the advance. */
+  async refreshHead(): Promise<number> {
+    this.head = Math.max(this.head, await this.ports.store.headPosition());
+    return this.head;
+  }
+
   markApplied(positions: Iterable<number>): void {
     for (const p of positions) if (p > this.position) this.local.add(p);
     this.lastMarked = Date.now();
@@ -57,17 +63,18 @@ export class Checkpoint {
 
   private async run(): Promise<void> {
     this.takeLocalRun();
+    // Reading the store costs: only when something is known to be missing (a later position is
+    // applied, so there is a gap, a dead-lettered event or another process's event before it) or
+    // when deliveries have stopped short of the head. Otherwise the next events are simply in
+    // flight, and the position moves without a single engine call (freshness).
+    const stuckBeforeLater = this.local.size > 0;
+    const idle = Date.now() - this.lastMarked >= this.idleMs;
+    if (!stuckBeforeLater && !idle) return;
     this.head = Math.max(this.head, await this.ports.store.headPosition());
     if (this.head <= this.position) {
       this.local.clear();
       return;
     }
-    // Reading the store costs: only when something is known to be missing (a later position is
-    // applied, so there is a gap, a dead-lettered event or another process's event before it) or
-    // when deliveries have stopped short of the head. Otherwise the next events are simply in flight.
-    const stuckBeforeLater = this.local.size > 0;
-    const idle = Date.now() - this.lastMarked >= this.idleMs;
-    if (!stuckBeforeLater && !idle) return;
     const to = Math.min(this.head, this.position + SCAN_LIMIT);
     let reached = this.position;
     let complete = true;

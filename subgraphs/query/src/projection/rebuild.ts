@@ -83,7 +83,16 @@ export class Rebuilder {
       // Everything after `head` reaches the new index live (every process writes to -next by now).
       const head = await store.headPosition();
       const nextTarget = [{ alias: admin.names.nextAlias(view), optional: false }];
-      for await (const batch of store.readAll(0, { toPosition: head, batchSize: this.deps.batchSize ?? 2000 })) {
+      // The next batch is read from the store while the current one is written to Elasticsearch.
+      const batches = store.readAll(0, { toPosition: head, batchSize: this.deps.batchSize ?? 5000 })[Symbol.asyncIterator]();
+      let pending = batches.next();
+      for (;;) {
+        const read = await pending;
+        if (read.done) break;
+        pending = batches.next();
+        // Awaited on the next turn; this only keeps an early exit from leaving it unhandled.
+        pending.catch(() => undefined);
+        const batch = read.value;
         const changes = batch.filter(isProjectable).map(changeOf).filter((c) => c.view === view);
         for (let attempt = 0; ; attempt += 1) {
           try {

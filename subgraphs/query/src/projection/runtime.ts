@@ -57,6 +57,13 @@ export class ProjectionRuntime {
     const every = this.deps.tickMs ?? 250;
     this.timers.push(setInterval(() => this.tick(), every));
     this.timers.push(setInterval(() => void this.persist(), 1000));
+    this.timers.push(
+      setInterval(() => {
+        this.checkpoint.refreshHead().catch((error: unknown) => {
+          this.lastError = (error as Error).message;
+        });
+      }, every),
+    );
     this.timers.push(setInterval(() => void this.refreshTargets().catch(() => undefined), 1000));
   }
 

@@ -25,13 +25,15 @@ export class AmqpBatches {
   private buffer: ConsumeMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
-  private busy = false;
+  private inFlight = 0;
+  /** Settles when every batch taken so far has been acked (or given up): acks go in delivery order. */
+  private acked: Promise<void> = Promise.resolve();
 
   constructor(
     private readonly amqp: AmqpConnection,
     private readonly names: AmqpNames,
     private readonly logger: Logger,
-    private readonly options: { maxBatch: number; lingerMs: number; prefetch: number },
+    private readonly options: { maxBatch: number; lingerMs: number; prefetch: number; maxInFlight?: number },
   ) {}
 
   async start(handler: BatchHandler): Promise<void> {
@@ -45,7 +47,8 @@ export class AmqpBatches {
       await assertSharedTopology(channel, this.names);
       await channel.prefetch(this.options.prefetch);
       this.buffer = [];
-      this.busy = false;
+      this.inFlight = 0;
+      this.acked = Promise.resolve();
       await channel.consume(this.names.projectorQueue, (message) => {
         if (!message) return;
         this.buffer.push(message);
@@ -56,26 +59,33 @@ export class AmqpBatches {
   }
 
   /**
-   * Takes what is buffered as one batch, unless a batch is in hand: then the buffer keeps filling
-   * and is taken whole when that batch is done, so batches grow with the backlog (fewer, larger
-   * bulk requests) instead of queueing up small ones.
+   * Takes what is buffered as one batch, unless enough batches are in hand: then the buffer keeps
+   * filling and is taken when one is done, so batches grow with the backlog (fewer, larger bulk
+   * requests). Two batches may be in hand at once (the merge is order-free, so they may even touch
+   * the same documents); each is acked only after every earlier one, since an ack covers all
+   * earlier deliveries.
    */
   private flush(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.busy || this.buffer.length === 0) return;
+    if (this.inFlight >= (this.options.maxInFlight ?? 2) || this.buffer.length === 0) return;
     const messages = this.buffer.splice(0, this.options.maxBatch);
-    this.busy = true;
-    this.running = this.process(channel, alive, handler, messages).finally(() => {
-      this.busy = false;
+    this.inFlight += 1;
+    const earlier = this.acked;
+    let done!: () => void;
+    this.acked = new Promise((resolve) => (done = resolve));
+    this.running = this.process(channel, alive, handler, messages, earlier).finally(() => {
+      done();
+      this.inFlight -= 1;
       if (alive() && this.buffer.length > 0) this.flush(channel, alive, handler);
     });
   }
 
-  private async process(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler, messages: ConsumeMessage[]): Promise<void> {
+  private async process(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler, messages: ConsumeMessage[], earlier: Promise<void>): Promise<void> {
     if (!alive()) return;
     const dead: Array<{ body: Buffer; reason: string }> = [];
     await handler({ bodies: messages.map((m) => m.content), alive }, (body, reason) => dead.push({ body, reason }));
+    await earlier;
     if (!alive()) return;
     try {
       for (const { body, reason } of dead) {

@@ -112,8 +112,8 @@ export class ProjectionRuntime {
       await this.checkpoint.advance();
       const position = this.checkpoint.position;
       if (position > this.freshness.searchable) {
-        // Only what readers read: a rebuild's index refreshes once, when it is complete.
-        const indices = VIEW_NAMES.map((view) => this.deps.admin.names.alias(view));
+        // Only what readers read (rollups refresh themselves; a rebuild's index once, when complete).
+        const indices = (['cameras', 'events'] as const).map((view) => this.deps.admin.names.alias(view));
         await this.deps.admin.refresh(indices);
         this.freshness.advanced(position);
       }

@@ -58,7 +58,7 @@ export function startProjection(deps: {
   );
   const rebuilder = new Rebuilder({ store: deps.store, admin, views, rollups, runtime, logger });
   const status = new ProjectionStatusReporter({ runtime, projector, rebuilder, admin, state });
-  const batches = new AmqpBatches(deps.amqp, deps.amqpNames, logger, deps.batch ?? { maxBatch: 5000, lingerMs: 20, prefetch: 10000 });
+  const batches = new AmqpBatches(deps.amqp, deps.amqpNames, logger, deps.batch ?? { maxBatch: 5000, lingerMs: 20, prefetch: 10000, maxInFlight: 2 });
 
   let stopped = false;
   let rollupTimer: NodeJS.Timeout | undefined;

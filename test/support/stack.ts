@@ -1,5 +1,5 @@
 import { type ChildProcess, spawn } from 'node:child_process';
-import { existsSync, mkdtempSync } from 'node:fs';
+import { createWriteStream, existsSync, mkdirSync, mkdtempSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { signDevelopmentToken } from '../../lib/auth/development-token';
@@ -18,6 +18,7 @@ const ENTRY: Record<ServiceName, string> = {
 };
 
 export const TEST_JWT_SECRET = 'sightline-test-jwt-secret';
+const LOG_DIR = path.join(repoRoot, 'test-artifacts', 'logs');
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
   data?: T | null;
@@ -95,6 +96,12 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
     });
     const lines: string[] = logs.get(name) ?? [];
     logs.set(name, lines);
+    // Every service's log also lands in test-artifacts/logs/, so a failure in CI can be read after.
+    mkdirSync(LOG_DIR, { recursive: true });
+    const file = createWriteStream(path.join(LOG_DIR, `${namespace}-${name}.log`), { flags: 'a' });
+    child.once('exit', () => file.end());
+    child.stdout?.pipe(file, { end: false });
+    child.stderr?.pipe(file, { end: false });
     const keep = (chunk: Buffer) => {
       lines.push(...chunk.toString().split('\n').filter(Boolean));
       if (lines.length > 2000) lines.splice(0, lines.length - 2000);

@@ -13,6 +13,11 @@ export function describeError(error: unknown, what: string): string {
     case 'NETWORK':
       return `Cannot reach the Sightline gateway to load ${what}. Check the connection; retrying.`;
     case 'UNAVAILABLE':
+      // The gateway says "the <name> service is not answering" for a subgraph it cannot reach;
+      // any other UNAVAILABLE comes from an engine behind a subgraph.
+      if (/service is not answering/.test(error.message)) {
+        return `A Sightline service is not answering, so ${what} cannot be shown right now. Retrying; nothing was lost.`;
+      }
       return `A storage engine behind Sightline is down, so ${what} cannot be shown right now. Retrying; nothing was lost.`;
     case 'STALE_READ':
       return `The read model is behind; ${what} may be out of date for a moment.`;

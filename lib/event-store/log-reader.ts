@@ -50,7 +50,8 @@ export class LogReader {
     const lastPosition = options.toPosition ?? Number.MAX_SAFE_INTEGER;
     let batch: EventEnvelope[] = [];
     // The commit holding `fromPosition` is read again and filtered: resuming mid-commit is exact.
-    for (let seq = fromPosition <= 0 ? 1 : seqOf(fromPosition); seq <= head; seq += 1) {
+    // Slots start at 1: a position below 1000 (e.g. a checkpoint just short of the first commit) is in none.
+    for (let seq = Math.max(1, seqOf(fromPosition)); seq <= head; seq += 1) {
       const outcome = await this.decided(seq);
       for (const text of outcome.events) {
         const envelope = upcast(decodeEnvelope(text));

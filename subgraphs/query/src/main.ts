@@ -30,6 +30,12 @@ runService('query', logger, async (onClose) => {
   const names = viewNames(config.namespace);
   const projection = startProjection({ elastic, store, amqp, amqpNames: amqpNames(config.namespace), names, logger });
   onClose(() => projection.stop());
+  // Not ready until the views exist and the projector consumes: before that a read-your-writes
+  // query could only time out (on fresh engines, creating the first indices takes seconds).
+  let projecting = false;
+  void projection.started.then(() => {
+    projecting = true;
+  });
 
   const server = await startSubgraphServer({
     name: 'query',
@@ -44,7 +50,7 @@ runService('query', logger, async (onClose) => {
       status: projection.status,
       rebuilder: projection.rebuilder,
     }),
-    readiness: async () => ({ elasticsearch: await elasticReady(elastic), rabbitmq: amqp.connected, mongodb: await mongo.ping() }),
+    readiness: async () => ({ elasticsearch: await elasticReady(elastic), rabbitmq: amqp.connected, mongodb: await mongo.ping(), projection: projecting }),
   });
   onClose(() => server.stop());
 });

@@ -101,3 +101,20 @@ describe('MongoDB event store: resuming in a fresh process', () => {
     expect(resumed.map((e) => e.position)).toEqual(all.slice(1).map((e) => e.position));
   });
 });
+
+describe('MongoDB event store: reading from just short of the first commit', () => {
+  it('starts at the first slot, not at a slot 0 that never exists (a reader would wait out the recovery timeout there)', async () => {
+    const database = await connectMongo({ url: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', database: testNamespace('evfirst') });
+    try {
+      // A recovery timeout longer than the test's own: a reader stuck on slot 0 fails the test.
+      const patient = createMongoEventStore(database.db, { recoveryTimeoutMs: 10 * 60 * 1000 });
+      const [written] = (await patient.append([cameraCandidate(randomUUID(), 1)])).outcomes;
+      const position = (written as { envelope: { position: number } }).envelope.position;
+      const events = await collect(patient.readAll(position - 1));
+      expect(events.map((e) => e.position)).toEqual([position]);
+    } finally {
+      await database.db.dropDatabase();
+      await database.close();
+    }
+  });
+});

@@ -40,4 +40,12 @@ describe('checkpoint', () => {
     await checkpoint.advance();
     expect(checkpoint.position).toBe(1);
   });
+
+  it('advances over what it applied even while the store\'s head hint still trails the commit', async () => {
+    const store = { ...fakeStore([1000]), headPosition: async () => 0 };
+    const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map(() => false) });
+    checkpoint.markApplied([1000]);
+    await checkpoint.advance();
+    expect(checkpoint.position).toBe(1000);
+  });
 });

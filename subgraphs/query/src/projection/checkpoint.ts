@@ -70,11 +70,12 @@ export class Checkpoint {
     const stuckBeforeLater = this.local.size > 0;
     const idle = Date.now() - this.lastMarked >= this.idleMs;
     if (!stuckBeforeLater && !idle) return;
-    this.head = Math.max(this.head, await this.ports.store.headPosition());
-    if (this.head <= this.position) {
-      this.local.clear();
-      return;
-    }
+    // An event this process applied is stored, so the head is at least there: the store's own head
+    // hint may trail a fresh commit for a while, and waiting for it would hold the position back.
+    let highestApplied = 0;
+    for (const p of this.local) if (p > highestApplied) highestApplied = p;
+    this.head = Math.max(this.head, await this.ports.store.headPosition(), highestApplied);
+    if (this.head <= this.position) return;
     const to = Math.min(this.head, this.position + SCAN_LIMIT);
     let reached = this.position;
     let complete = true;

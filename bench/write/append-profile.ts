@@ -8,10 +8,11 @@ import { createMongoEventStore } from '../../lib/event-store/mongo-event-store';
 import { CommandService } from '../../subgraphs/command/src/application/command-service';
 import { recordEvents } from '../../subgraphs/command/src/application/event-recorder';
 import { hardwareLine, percentile } from '../hardware';
+import { loadConfig } from '../../lib/config/config';
 
 async function main(): Promise<void> {
   console.log(hardwareLine());
-  const mongo = await connectMongo({ url: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', database: `benchprofile${process.pid}` });
+  const mongo = await connectMongo({ url: loadConfig().mongodb.url, database: `benchprofile${process.pid}` });
   const store = createMongoEventStore(mongo.db);
   const service = new CommandService(store);
   const context = { actor: 'bench', correlationId: 'c', causationId: null };

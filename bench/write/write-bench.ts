@@ -12,9 +12,10 @@ import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-toke
 import { amqpNames } from '../../lib/events/topology';
 import { startStack, type Stack } from '../../test/support/stack';
 import { hardwareLine, percentile } from '../hardware';
+import { loadConfig } from '../../lib/config/config';
 
-const MONGODB_URL = process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+// The same engines (and defaults) the services use.
+const { mongodb: { url: MONGODB_URL }, amqp: { url: AMQP_URL } } = loadConfig();
 /** The development default of INTERNAL_SECRET (the stack does not override it). */
 const INTERNAL_SECRET = process.env.INTERNAL_SECRET ?? 'sightline-development-internal-secret';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));

@@ -6,9 +6,10 @@
 import { randomUUID } from 'node:crypto';
 import type { BrowserGlobals } from './support/browser-globals';
 import { startTestCamera, type TestCamera } from './support/camera';
-import { type FaultProxy, startFaultProxy } from '../support/fault-proxy';
+import { type FaultProxy, startFaultProxyFor } from '../support/fault-proxy';
 import { freePort } from '../support/ports';
 import { type Harness, LAPTOP, PHONE, startHarness } from './support/dashboard-harness';
+import { ENGINE_URLS } from '../support/engine-urls';
 
 jest.setTimeout(120000);
 
@@ -58,7 +59,7 @@ describe('dashboard live flow (browser)', () => {
     camera = await startTestCamera();
     // One failed attempt fails a session, so the dead camera below shows FAILED at once.
     // Elasticsearch through a proxy the last test cuts: the page's "engine down" state, for real.
-    elastic = await startFaultProxy(Number(new URL(process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200').port || 9200));
+    elastic = await startFaultProxyFor(ENGINE_URLS.elasticsearch);
     h = await startHarness('live-flow', { MEDIA_MAX_RECONNECT_ATTEMPTS: '1', ELASTICSEARCH_URL: `http://127.0.0.1:${elastic.port}` });
     await registerCamera(cameraId, cameraName, camera.url(cameraId));
     // Nothing listens on this port: the camera is down.

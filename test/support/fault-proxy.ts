@@ -57,3 +57,13 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
       }),
   };
 }
+
+const DEFAULT_PORTS: Record<string, number> = { 'http:': 80, 'https:': 443, 'mongodb:': 27017, 'amqp:': 5672 };
+
+/** A fault proxy in front of the engine an engine URL names (e.g. `ENGINE_URLS.amqp`). */
+export function startFaultProxyFor(engineUrl: string): Promise<FaultProxy> {
+  const url = new URL(engineUrl);
+  const port = Number(url.port) || DEFAULT_PORTS[url.protocol];
+  if (!port) throw new Error(`no port known for ${url.protocol}`);
+  return startFaultProxy(port, url.hostname);
+}

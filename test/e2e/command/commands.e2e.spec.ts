@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { createMongoEventStore } from '../../../lib/event-store/mongo-event-store';
 import { startStack, type GraphQLResponse, type Stack } from '../../support/stack';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 const REGISTER = `mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id version position } }`;
 const UPDATE = `mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { id version position } }`;
@@ -22,7 +23,7 @@ describe('command subgraph through the gateway', () => {
   beforeAll(async () => {
     // The race test sends 1,000 requests at once: lift the gateway's per-identity rate limit.
     stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'cmd', env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' } });
-    mongo = await connectMongo({ url: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', database: stack.namespace });
+    mongo = await connectMongo({ url: ENGINE_URLS.mongodb, database: stack.namespace });
     const registered = await stack.graphql<{ registerCamera: Result }>(REGISTER, { input: { name: 'Dock', rtspUrl: 'rtsp://u:p@127.0.0.1:8554/dock', tags: ['a'] } });
     expect(registered.errors).toBeUndefined();
     cameraId = registered.data!.registerCamera.id;

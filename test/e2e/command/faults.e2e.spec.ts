@@ -4,11 +4,12 @@ import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { createMongoEventStore } from '../../../lib/event-store/mongo-event-store';
 import { fromWire, type EventEnvelope, type WireEnvelope } from '../../../lib/events/envelope';
 import { amqpNames } from '../../../lib/events/topology';
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { startFaultProxyFor, type FaultProxy } from '../../support/fault-proxy';
 import { startStack, type GraphQLResponse, type Stack } from '../../support/stack';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
-const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
-const MONGODB_URL = process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
+const AMQP_URL = ENGINE_URLS.amqp;
+const MONGODB_URL = ENGINE_URLS.mongodb;
 const REGISTER = `mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id version position } }`;
 const UPDATE = `mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { id version position } }`;
 const RECORD_MANY = `mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted duplicates position errors { index code } } }`;
@@ -95,9 +96,9 @@ describe('write side under faults', () => {
   };
 
   it('keeps accepting commands while RabbitMQ is cut, and delivers everything in order once it is back', async () => {
-    const proxy = await startFaultProxy(5672);
+    const proxy = await startFaultProxyFor(AMQP_URL);
     proxies.push(proxy);
-    await restartCommand(stack, { AMQP_URL: AMQP_URL.replace(':5672', `:${proxy.port}`) });
+    await restartCommand(stack, { AMQP_URL: proxy.url(AMQP_URL) });
     const cameraId = await register();
     for (let i = 0; i < 60; i += 1) {
       if (i === 15) proxy.cut();
@@ -111,9 +112,9 @@ describe('write side under faults', () => {
 
   it('resumes after the command process is SIGKILLed mid-batch: nothing stored stays unpublished', async () => {
     // RabbitMQ cut first, so the killed relay leaves a backlog of stored, unpublished events behind.
-    const proxy = await startFaultProxy(5672);
+    const proxy = await startFaultProxyFor(AMQP_URL);
     proxies.push(proxy);
-    await restartCommand(stack, { AMQP_URL: AMQP_URL.replace(':5672', `:${proxy.port}`) });
+    await restartCommand(stack, { AMQP_URL: proxy.url(AMQP_URL) });
     const cameraId = await register();
     const batches = Array.from({ length: 12 }, (_, b) =>
       Array.from({ length: 200 }, (_, i) => ({ cameraId, type: 'motion', severity: 'LOW', occurredAt: '2026-11-25T10:00:00Z', attributes: { b, i } })),
@@ -138,9 +139,9 @@ describe('write side under faults', () => {
   });
 
   it('answers UNAVAILABLE while MongoDB is cut and leaves no half-written command behind', async () => {
-    const proxy = await startFaultProxy(27017);
+    const proxy = await startFaultProxyFor(MONGODB_URL);
     proxies.push(proxy);
-    await restartCommand(stack, { MONGODB_URL: MONGODB_URL.replace(':27017', `:${proxy.port}`) });
+    await restartCommand(stack, { MONGODB_URL: proxy.url(MONGODB_URL) });
     const cameraId = await register();
     proxy.cut();
     const during = await stack.graphql(UPDATE, { input: { id: cameraId, name: 'during' } });

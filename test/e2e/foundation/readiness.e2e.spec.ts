@@ -1,5 +1,6 @@
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { startFaultProxyFor, type FaultProxy } from '../../support/fault-proxy';
 import { startStack, type Stack } from '../../support/stack';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 // /readyz is ready only when every subgraph and engine answers: cut Elasticsearch away from the
 // query subgraph and the gateway must say so, then recover when it comes back.
@@ -7,7 +8,7 @@ describe('gateway readiness follows the engines', () => {
   let stack: Stack;
   let elastic: FaultProxy;
   beforeAll(async () => {
-    elastic = await startFaultProxy(Number(new URL(process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200').port || 9200));
+    elastic = await startFaultProxyFor(ENGINE_URLS.elasticsearch);
     stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'ready', env: { ELASTICSEARCH_URL: `http://127.0.0.1:${elastic.port}` } });
   });
   afterAll(async () => {

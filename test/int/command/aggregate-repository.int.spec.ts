@@ -4,11 +4,12 @@ import { createMongoEventStore } from '../../../lib/event-store/mongo-event-stor
 import { AggregateRepository } from '../../../subgraphs/command/src/application/aggregate-repository';
 import { evolveCamera } from '../../../subgraphs/command/src/domain/camera';
 import { testNamespace } from '../../support/namespace';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 let mongo: MongoHandle;
 
 beforeAll(async () => {
-  mongo = await connectMongo({ url: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', database: testNamespace('aggrepo') });
+  mongo = await connectMongo({ url: ENGINE_URLS.mongodb, database: testNamespace('aggrepo') });
 });
 afterAll(async () => {
   await mongo.db.dropDatabase();

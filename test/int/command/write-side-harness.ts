@@ -7,9 +7,10 @@ import { amqpNames, assertSharedTopology, type AmqpNames } from '../../../lib/ev
 import { createLogger } from '../../../lib/logging/logger';
 import { CommandService } from '../../../subgraphs/command/src/application/command-service';
 import { testNamespace } from '../../support/namespace';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
-export const MONGODB_URL = process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017';
-export const AMQP_URL = process.env.AMQP_URL ?? 'amqp://guest:guest@127.0.0.1:5672';
+export const MONGODB_URL = ENGINE_URLS.mongodb;
+export const AMQP_URL = ENGINE_URLS.amqp;
 export const logger = createLogger('test', process.env.LOG_LEVEL ?? 'warn');
 
 /** Real engines in a namespace of their own, plus a plain AMQP channel for the test's own publishing and reading. */

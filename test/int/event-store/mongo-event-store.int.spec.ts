@@ -4,12 +4,13 @@ import { createMongoEventStore, type MongoEventStore } from '../../../lib/event-
 import { seqKey } from '../../../lib/event-store/documents';
 import { testNamespace } from '../../support/namespace';
 import { cameraCandidate, collect, eventStoreContract } from './event-store-contract';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 let mongo: MongoHandle;
 let store: MongoEventStore;
 
 beforeAll(async () => {
-  mongo = await connectMongo({ url: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', database: testNamespace('evstore') });
+  mongo = await connectMongo({ url: ENGINE_URLS.mongodb, database: testNamespace('evstore') });
   store = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
 });
 afterAll(async () => {
@@ -104,7 +105,7 @@ describe('MongoDB event store: resuming in a fresh process', () => {
 
 describe('MongoDB event store: reading from just short of the first commit', () => {
   it('starts at the first slot, not at a slot 0 that never exists (a reader would wait out the recovery timeout there)', async () => {
-    const database = await connectMongo({ url: process.env.MONGODB_URL ?? 'mongodb://127.0.0.1:27017', database: testNamespace('evfirst') });
+    const database = await connectMongo({ url: ENGINE_URLS.mongodb, database: testNamespace('evfirst') });
     try {
       // A recovery timeout longer than the test's own: a reader stuck on slot 0 fails the test.
       const patient = createMongoEventStore(database.db, { recoveryTimeoutMs: 10 * 60 * 1000 });

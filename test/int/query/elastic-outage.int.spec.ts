@@ -1,7 +1,8 @@
 import { randomUUID } from 'node:crypto';
 import { computeEventStats } from '../../../subgraphs/query/src/read/event-stats';
-import { startFaultProxy, type FaultProxy } from '../../support/fault-proxy';
+import { startFaultProxyFor, type FaultProxy } from '../../support/fault-proxy';
 import { ReadSideHarness, camera, lifecycle, recorded } from './harness';
+import { ENGINE_URLS } from '../../support/engine-urls';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -9,8 +10,8 @@ describe('Elasticsearch outage under load', () => {
   const h = new ReadSideHarness('esoutage');
   let proxy: FaultProxy;
   beforeAll(async () => {
-    const url = new URL(process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200');
-    proxy = await startFaultProxy(Number(url.port || 9200), url.hostname);
+    const url = new URL(ENGINE_URLS.elasticsearch);
+    proxy = await startFaultProxyFor(url.toString());
     // The projector reaches Elasticsearch only through the proxy; the test reads directly.
     await h.start({ projectors: 0 });
     await h.addProjector(proxy.url(url.toString().replace(/\/$/, '')));

@@ -51,6 +51,8 @@ export function correlationIdOf(header: string | string[] | undefined): string {
 export async function startGateway(config: Config, logger: Logger): Promise<GatewayServer> {
   const app = express();
   app.disable('x-powered-by');
+  // GraphQL answers are POST bodies no client revalidates: hashing each one for an ETag is wasted work.
+  app.set('etag', false);
   const httpServer = http.createServer(app);
   const verifyToken = createTokenVerifier(config.auth);
   const metrics = new GatewayMetrics();
@@ -92,7 +94,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const executor: GatewayExecutor = async (query, variables, context, operationName) => {
     const response = await server.executeOperation(
       { query, variables, ...(operationName ? { operationName } : {}) },
-      { contextValue: { ...context, internal: true } },
+      { contextValue: { ...context, internal: true, receivedAt: performance.now() } },
     );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
     return response.body.singleResult as FormattedExecutionResult;
@@ -153,6 +155,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     bodyErrorHandler,
     expressMiddleware(server, {
       context: async ({ req }) => {
+        const receivedAt = performance.now();
         const correlationId = correlationIdOf(req.headers[CORRELATION_HEADER]);
         let identity: RequestContext['identity'];
         try {
@@ -173,7 +176,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
           // Cast: other libraries in the build (Hive Gateway, for the bench) narrow `http.headers` globally to a record.
           throw new GraphQLError(`rate limit exceeded for ${identity.subject}: retry in ${taken.retryAfterSeconds} s`, { extensions: extensions as unknown as GraphQLErrorExtensions });
         }
-        return { identity, correlationId };
+        return { identity, correlationId, receivedAt };
       },
     }),
   );

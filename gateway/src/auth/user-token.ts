@@ -5,6 +5,7 @@ import { secretKeyOf } from '../../../lib/auth/internal-token';
 import { highestRole } from '../../../lib/auth/roles';
 import type { Config } from '../../../lib/config/config';
 import { AppError } from '../../../lib/errors/app-error';
+import { Lru } from '../util/lru';
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
 
@@ -15,11 +16,42 @@ export function bearerToken(authorization: string | undefined): string | undefin
   return match ? match[1] : authorization.trim();
 }
 
+/** Bounds for the verified-token cache. */
+export interface TokenCacheOptions {
+  /** Distinct tokens remembered (least recently used forgotten first). */
+  max?: number;
+  /** Longest a verified token is trusted without a new check, even if it expires later (JWKS key rotation). */
+  maxAgeMs?: number;
+  now?: () => number;
+}
+
 /**
  * Verifies user tokens: HS256 with JWT_SECRET in development, RS256/ES256 keys from JWKS_URL in
  * production. The identity's role is the highest of its `roles` claim.
+ *
+ * A client sends the same token with every request: a successful check is remembered per token
+ * string until the token's `exp` (at most `maxAgeMs`), in a bounded LRU. Failures are not cached;
+ * an expired token falls out of the cache at its `exp` and gets the full check (and its error) again.
  */
-export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
+export function createTokenVerifier(auth: Config['auth'], cacheOptions: TokenCacheOptions = {}): TokenVerifier {
+  const verify = createUncachedVerifier(auth);
+  const now = cacheOptions.now ?? Date.now;
+  const maxAgeMs = cacheOptions.maxAgeMs ?? 5 * 60 * 1000;
+  const cache = new Lru<string, { identity: Identity; until: number }>(cacheOptions.max ?? 10000);
+  return async (authorization) => {
+    const token = bearerToken(authorization);
+    const at = now();
+    const hit = token ? cache.get(token) : undefined;
+    if (hit && hit.until > at) return hit.identity;
+    if (hit && token) cache.delete(token);
+    const { identity, exp } = await verify(token);
+    const expiresAt = exp === undefined ? Infinity : exp * 1000;
+    if (token && expiresAt > at) cache.set(token, { identity, until: Math.min(expiresAt, at + maxAgeMs) });
+    return identity;
+  };
+}
+
+function createUncachedVerifier(auth: Config['auth']): (token: string | undefined) => Promise<{ identity: Identity; exp: number | undefined }> {
   const jwks = auth.jwksUrl ? new JwksClient({ jwksUri: auth.jwksUrl, cache: true, rateLimit: true }) : undefined;
   const getKey: jwt.GetPublicKeyOrSecret = (header, callback) => {
     if (!jwks) return callback(null, secretKeyOf(auth.jwtSecret));
@@ -30,8 +62,7 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
   };
   const algorithms: jwt.Algorithm[] = jwks ? ['RS256', 'ES256', 'PS256'] : ['HS256'];
 
-  return async (authorization) => {
-    const token = bearerToken(authorization);
+  return async (token) => {
     if (!token) throw new AppError('UNAUTHENTICATED', 'missing bearer token');
     const claims = await new Promise<jwt.JwtPayload>((resolve, reject) => {
       jwt.verify(
@@ -50,6 +81,6 @@ export function createTokenVerifier(auth: Config['auth']): TokenVerifier {
     const role = highestRole(Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : []);
     if (!role) throw new AppError('FORBIDDEN', 'token has no known role (viewer, operator or admin)');
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new AppError('UNAUTHENTICATED', 'token has no subject');
-    return { subject: claims.sub, role };
+    return { identity: { subject: claims.sub, role }, exp: typeof claims.exp === 'number' ? claims.exp : undefined };
   };
 }

@@ -10,6 +10,8 @@ import type { GatewayMetrics } from './metrics';
 export type GatewayContext = RequestContext & {
   /** Set on the gateway's own operations (subscription payloads, ws queries): logged at debug. */
   internal?: boolean;
+  /** performance.now() when the request reached the gateway: subgraph calls share answers only from after it. */
+  receivedAt?: number;
 };
 
 export function operationPlugin(metrics: GatewayMetrics, logger: Logger): ApolloServerPlugin<GatewayContext> {

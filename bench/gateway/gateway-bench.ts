@@ -18,7 +18,7 @@ import { startStack, type Stack } from '../../test/support/stack';
 import { freePort } from '../../test/support/ports';
 import { hardwareLine } from '../hardware';
 import { fanoutBench } from './fanout';
-import { closedLoop, formatLoad } from './load';
+import { closedLoop, formatLoad, mergeLoads, type LoadResult } from './load';
 
 const DEV_INTERNAL_SECRET = 'sightline-development-internal-secret';
 const { values, positionals } = parseArgs({
@@ -29,6 +29,7 @@ const { values, positionals } = parseArgs({
     subscribers: { type: 'string', default: '1000' },
     connections: { type: 'string', default: '50' },
     rate: { type: 'string', default: '500' },
+    rounds: { type: 'string', default: '3' },
   },
 });
 const parts = positionals.length > 0 ? positionals : ['query', 'replay', 'fanout'];
@@ -73,6 +74,24 @@ async function startHive(stack: Stack): Promise<{ url: string; child: ChildProce
   throw new Error('Hive Gateway did not start');
 }
 
+const metricsOf = async (stack: Stack): Promise<string> => (await fetch(`${stack.baseUrl}/metrics`)).text();
+
+/** The gateway process's user+system CPU seconds so far (prom-client's process metrics). */
+async function gatewayCpuSeconds(stack: Stack): Promise<number> {
+  const match = /^sightline_gateway_process_cpu_seconds_total (\S+)$/m.exec(await metricsOf(stack));
+  return Number(match?.[1] ?? NaN);
+}
+
+async function subgraphFetches(stack: Stack): Promise<{ total: number; shared: number }> {
+  let total = 0;
+  let shared = 0;
+  for (const match of (await metricsOf(stack)).matchAll(/^sightline_gateway_subgraph_fetches_total\{[^}]*shared="(yes|no)"[^}]*\} (\d+)$/gm)) {
+    total += Number(match[2]);
+    if (match[1] === 'yes') shared += Number(match[2]);
+  }
+  return { total, shared };
+}
+
 async function seedCameras(stack: Stack, count: number): Promise<void> {
   let position = '0';
   for (let i = 0; i < count; i++) {
@@ -96,16 +115,31 @@ async function queryBench(stack: Stack): Promise<void> {
     const local = 'query Bench { cameras(first: 10) { edges { node { id name site } } } }';
     const token = `Bearer ${stack.token('viewer', 'bench')}`;
     const header = internalHeader();
-    const options = { concurrency: Number(values.concurrency), seconds, warmupSeconds: 3 };
+    const rounds = Math.max(1, Number(values.rounds));
+    const concurrency = Number(values.concurrency);
     const queryUrl = `http://127.0.0.1:${stack.ports.query}/graphql`;
-    console.log(`query: ${federated}  (concurrency ${options.concurrency}, ${seconds} s each after 3 s warm-up)`);
-    const results = [];
-    results.push(await closedLoop('query subgraph directly*', () => post(queryUrl, local, { [INTERNAL_HEADER]: header() }), options));
-    results.push(await closedLoop('Sightline gateway', () => post(stack.gatewayUrl, federated, { authorization: token }), options));
-    results.push(await closedLoop('Hive Gateway', () => post(hive.url, federated, { [INTERNAL_HEADER]: header() }), options));
+    const targets: Array<[string, () => Promise<{ ok: boolean }>]> = [
+      ['query subgraph directly*', () => post(queryUrl, local, { [INTERNAL_HEADER]: header() })],
+      ['Sightline gateway', () => post(stack.gatewayUrl, federated, { authorization: token })],
+      ['Hive Gateway', () => post(hive.url, federated, { [INTERNAL_HEADER]: header() })],
+    ];
+    console.log(`query: ${federated}  (concurrency ${concurrency}, ${seconds} s per target in ${rounds} interleaved rounds, 2 s warm-up each first)`);
+    // Interleaved rounds: a change in the machine's load during the run hits every target alike.
+    const perTarget = targets.map(() => [] as LoadResult[]);
+    let gatewayBusy = 0;
+    for (let round = 0; round < rounds; round++) {
+      for (const [i, [label, request]] of targets.entries()) {
+        const before = i === 1 ? await gatewayCpuSeconds(stack) : 0;
+        perTarget[i]?.push(await closedLoop(label, request, { concurrency, seconds: seconds / rounds, warmupSeconds: round === 0 ? 2 : 0.5 }));
+        if (i === 1) gatewayBusy += (await gatewayCpuSeconds(stack)) - before;
+      }
+    }
+    const results = perTarget.map(mergeLoads);
     for (const r of results) console.log(formatLoad(r));
     const [direct, ours, theirs] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
     console.log(`added p50 over direct: ours ${(ours.p50 - direct.p50).toFixed(2)} ms, Hive ${(theirs.p50 - direct.p50).toFixed(2)} ms; p99: ours ${(ours.p99 - direct.p99).toFixed(2)} ms, Hive ${(theirs.p99 - direct.p99).toFixed(2)} ms`);
+    const fetches = await subgraphFetches(stack);
+    console.log(`our gateway: ${((gatewayBusy * 1000) / (results[1]?.requests ?? 1)).toFixed(2)} ms CPU per request (warm-ups included); subgraph fetches ${fetches.total}, ${fetches.shared} of them answered by an identical query in flight`);
     console.log('* the query subgraph alone answers the cameras part; both gateways also fetch liveStream from media.');
   } finally {
     hive.child.kill('SIGKILL');

@@ -8,6 +8,18 @@ export interface LoadResult {
   perSecond: number;
   p50: number;
   p99: number;
+  /** Sorted latencies (ms), to merge rounds. */
+  latencies: number[];
+}
+
+/** One result from several rounds of the same target. */
+export function mergeLoads(results: readonly LoadResult[]): LoadResult {
+  const [first] = results;
+  if (!first) throw new Error('no rounds to merge');
+  const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
+  const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
+  const errors = results.reduce((sum, r) => sum + r.errors, 0);
+  return { label: first.label, requests: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
 }
 
 /**
@@ -36,12 +48,12 @@ export async function closedLoop(
     );
     return { latencies, errors };
   };
-  await run(options.warmupSeconds, false);
+  if (options.warmupSeconds > 0) await run(options.warmupSeconds, false);
   const started = performance.now();
   const { latencies, errors } = await run(options.seconds, true);
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { label, requests: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99) };
+  return { label, requests: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
 }
 
 export const formatLoad = (r: LoadResult): string =>

@@ -65,7 +65,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       // Re-composes when a subgraph's schema changes: no gateway restart needed.
       pollIntervalInMs: config.gateway.supergraphPollMs,
     }),
-    buildService: ({ name, url }) => new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret, name),
+    buildService: ({ name, url }) =>
+      new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret, name, { onFetch: (shared) => metrics.subgraphCalls.inc({ subgraph: name, shared: shared ? 'yes' : 'no' }) }),
     logger,
   });
   let subscriptionSchema: GraphQLSchema | undefined;

@@ -59,14 +59,16 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
   private readonly inflight = new Map<string, Inflight>();
   private readonly internalHeader: (identity: Identity) => string;
   private readonly dispatcher: Dispatcher;
+  private readonly onFetch: ((shared: boolean) => void) | undefined;
 
   constructor(
     url: string,
     internalSecret: string,
     private readonly serviceName = 'a backend',
-    options: { dispatcher?: Dispatcher; internalHeader?: (identity: Identity) => string } = {},
+    options: { dispatcher?: Dispatcher; internalHeader?: (identity: Identity) => string; onFetch?: (shared: boolean) => void } = {},
   ) {
     super({ url });
+    this.onFetch = options.onFetch;
     this.internalHeader = options.internalHeader ?? internalHeaderCache(internalSecret);
     this.dispatcher = options.dispatcher ?? (sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connections: 64 }));
   }
@@ -111,10 +113,17 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
 
   /** `receivedAt` undefined: this call is not shared (a mutation, or no request time known). */
   private answerOf(headers: Record<string, string>, body: string, receivedAt: number | undefined): Promise<RawAnswer> {
-    if (receivedAt === undefined) return this.call(headers, body);
+    if (receivedAt === undefined) {
+      this.onFetch?.(false);
+      return this.call(headers, body);
+    }
     const key = `${headers[INTERNAL_HEADER] ?? ''}\u0000${body}`;
     const running = this.inflight.get(key);
-    if (running && running.sentAt >= receivedAt) return running.answer;
+    if (running && running.sentAt >= receivedAt) {
+      this.onFetch?.(true);
+      return running.answer;
+    }
+    this.onFetch?.(false);
     const sentAt = performance.now();
     const entry: Inflight = { answer: this.call(headers, body), sentAt };
     this.inflight.set(key, entry);

@@ -42,6 +42,12 @@ export class GatewayMetrics {
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });
+  readonly subgraphCalls = new Counter({
+    name: 'sightline_gateway_subgraph_fetches_total',
+    help: 'Subgraph fetches of the query plans, by subgraph; shared="yes" when an identical query in flight answered it',
+    labelNames: ['subgraph', 'shared'] as const,
+    registers: [this.registry],
+  });
   readonly rateLimited = new Counter({
     name: 'sightline_gateway_rate_limited_total',
     help: 'Requests refused by the per-identity rate limit',

@@ -105,9 +105,9 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const feed = new AmqpFeed(amqp, config.namespace, logger);
   const hooks: SubscriptionHooks = {
     onOpen: (field, delta) => metrics.subscriptionsOpen.inc({ field }, delta),
-    onPush: (field, kept) => {
-      metrics.subscriptionPushes.inc({ field });
-      if (!kept) metrics.subscriptionDrops.inc({ field });
+    onPush: (field, pushed, dropped) => {
+      metrics.subscriptionPushes.inc({ field }, pushed);
+      if (dropped > 0) metrics.subscriptionDrops.inc({ field }, dropped);
     },
   };
   const queueMax = config.gateway.subscriberQueueMax;

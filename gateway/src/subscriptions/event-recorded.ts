@@ -1,33 +1,56 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
-import type { RequestContext } from '../../../lib/auth/identity';
 import type { EventRecorded } from '../../../lib/events/domain-events';
 import type { WireEnvelope } from '../../../lib/events/envelope';
+import type { BatchTarget } from './batch-query';
 import { matchesRecordedEvent, needsSite, siteMatches, type EventFilter } from './event-filter';
-import { Fanout, type GatewayExecutor, type Subscriber } from './fanout';
-import { buildInnerQuery, innerVariable, type SubscriptionRequest } from './inner-query';
+import { Fanout, type BatchItem, type GatewayExecutor, type Subscriber } from './fanout';
+import { buildInnerQuery, type SubscriptionRequest } from './inner-query';
 import type { FeedMessage, MessageFeed } from './message-feed';
-import type { SubscriptionHooks, SubscriptionKind } from './subscription-kind';
+import { MicroBatcher } from './micro-batch';
+import type { SubscriptionContext, SubscriptionHooks, SubscriptionKind } from './subscription-kind';
 
 const FIELD = 'eventRecorded';
 // Asked alongside the client's selection only when its filter names sites, then removed.
 const SITE_PROBE = 'sightlineSiteProbe';
+const TARGET: BatchTarget = { field: 'event', perItem: { id: 'ID!' }, shared: { minPosition: 'String' } };
+
+export interface BatchOptions {
+  /** How long the first event of a batch waits for others (ms). */
+  windowMs: number;
+  /** Events resolved by one query at most. */
+  max: number;
+}
+
+export const DEFAULT_BATCH: BatchOptions = { windowMs: 10, max: 64 };
+
+interface Recorded {
+  envelope: WireEnvelope;
+  data: EventRecorded['data'];
+}
 
 /**
  * `eventRecorded(filter)`: each EventRecorded envelope from the events exchange becomes the
- * federated Event entity by running the subscriber's selection as
- * `event(id, minPosition: <envelope position>)` through the gateway. The read model may lag the
- * exchange; `minPosition` makes the query subgraph answer only once its projection has reached this
- * very event, so the payload is never an older state or a NOT_FOUND.
+ * federated Event entity, resolved through the gateway with the subscriber's selection as
+ * `event(id, minPosition)`. The read model may lag the exchange; `minPosition` makes the query
+ * subgraph answer only once its projection has reached the event, so the payload is never an
+ * older state or a NOT_FOUND.
+ *
+ * Envelopes arriving within a few milliseconds are resolved together: ONE query per distinct
+ * selection resolves every event of the batch (aliases), with `minPosition` the batch's highest
+ * position, which covers every event of it (positions are global and the projection applies them
+ * in order), then each payload is serialized once and written to every subscriber of that selection.
  */
 export class EventRecordedSubscriptions implements SubscriptionKind {
   private readonly fanout: Fanout;
   private readonly filters = new WeakMap<Subscriber, EventFilter | null>();
+  private readonly batcher: MicroBatcher<Recorded>;
 
-  constructor(executor: GatewayExecutor, feed: MessageFeed, hooks: SubscriptionHooks, queueMax: number) {
+  constructor(executor: GatewayExecutor, feed: MessageFeed, hooks: SubscriptionHooks, queueMax: number, batch: BatchOptions = DEFAULT_BATCH) {
     this.fanout = new Fanout(FIELD, executor, feed, 'events', hooks, queueMax);
+    this.batcher = new MicroBatcher((items) => this.publish(items), batch.windowMs, batch.max);
   }
 
-  async subscribe(request: SubscriptionRequest, context: RequestContext): Promise<AsyncIterableIterator<ExecutionResult>> {
+  async subscribe(request: SubscriptionRequest, context: SubscriptionContext): Promise<AsyncIterableIterator<ExecutionResult>> {
     const filter = (request.arguments.filter ?? null) as EventFilter | null;
     const withSite = needsSite(filter);
     const query = buildInnerQuery(
@@ -38,28 +61,35 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
     const subscriber = await this.fanout.open({
       query,
       identity: context.identity,
+      ...(context.channel ? { channel: context.channel } : {}),
       ...(withSite
-        ? {
-            shape: (payload) => {
-              const { [SITE_PROBE]: probe, ...rest } = payload;
-              return siteMatches(filter, (probe as { site?: string | null } | null)?.site) ? rest : undefined;
-            },
-          }
+        ? { probe: SITE_PROBE, accepts: (payload: Record<string, unknown>) => siteMatches(filter, (payload[SITE_PROBE] as { site?: string | null } | null)?.site) }
         : {}),
     });
     this.filters.set(subscriber, filter);
     return subscriber.queue;
   }
 
-  /** Handles one message of the events feed; resolves once its payloads are queued. */
+  /** Handles one message of the events feed; resolves once its payloads are queued or written. */
   async handle(message: FeedMessage): Promise<void> {
     const envelope = message.body as WireEnvelope;
     if (envelope.type !== 'EventRecorded' || this.fanout.size === 0) return;
-    const data = envelope.data as EventRecorded['data'];
-    await this.fanout.publish(
-      (subscriber) => matchesRecordedEvent(this.filters.get(subscriber), data),
-      { [innerVariable('id')]: data.eventId, [innerVariable('minPosition')]: String(envelope.position) },
-      envelope.metadata?.correlationId ?? 'event-feed',
-    );
+    await this.batcher.add({ envelope, data: envelope.data as EventRecorded['data'] });
+  }
+
+  private publish(batch: readonly Recorded[]): Promise<void> {
+    let highest: bigint | undefined;
+    for (const { envelope } of batch) {
+      const raw: unknown = envelope.position;
+      if ((typeof raw !== 'string' || !/^\d+$/.test(raw)) && typeof raw !== 'number') continue;
+      const position = BigInt(raw);
+      if (highest === undefined || position > highest) highest = position;
+    }
+    const items: BatchItem[] = batch.map(({ data }) => ({
+      match: (subscriber) => matchesRecordedEvent(this.filters.get(subscriber), data),
+      values: { id: data.eventId },
+    }));
+    const correlationId = batch.length === 1 ? (batch[0]?.envelope.metadata?.correlationId ?? 'event-feed') : `event-feed-batch-${String(highest)}`;
+    return this.fanout.publishBatch(items, { minPosition: highest === undefined ? null : String(highest) }, TARGET, correlationId);
   }
 }

@@ -66,7 +66,7 @@ export class EventStatsSubscriptions implements SubscriptionKind {
       if (this.groups.size === 0) this.stop();
     });
     group.queues.add(queue);
-    if (group.lastResult) this.hooks.onPush(FIELD, queue.push(group.lastResult));
+    if (group.lastResult) this.hooks.onPush(FIELD, 1, queue.push(group.lastResult) ? 0 : 1);
     this.hooks.onOpen(FIELD, 1);
     this.hold ??= this.feed.retain('events');
     this.timer ??= setInterval(() => void this.tick(), TICK_MS);
@@ -115,7 +115,9 @@ export class EventStatsSubscriptions implements SubscriptionKind {
       if (serialized === group.last) return;
       group.last = serialized;
       group.lastResult = { data: { [group.query.responseKey]: payload } };
-      for (const queue of group.queues) this.hooks.onPush(FIELD, queue.push(group.lastResult));
+      let dropped = 0;
+      for (const queue of group.queues) if (!queue.push(group.lastResult)) dropped += 1;
+      this.hooks.onPush(FIELD, group.queues.size, dropped);
     } catch {
       group.dirty = true;
     } finally {

@@ -1,5 +1,7 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
+import { batchQueryText, batchVariable, splitBatchResult, type BatchTarget } from './batch-query';
+import { FrameWriter, type SubscriptionChannel } from './frame-writer';
 import type { InnerQuery } from './inner-query';
 import type { FeedName, MessageFeed } from './message-feed';
 import { PushQueue } from './push-queue';
@@ -14,14 +16,31 @@ export type GatewayExecutor = (
 ) => Promise<ExecutionResult>;
 
 export interface Subscriber {
+  /** What graphql-ws iterates; closing it (complete, disconnect) ends the subscription. */
   queue: PushQueue<ExecutionResult>;
+  /** Set when the gateway writes this subscription's frames itself (eventRecorded over graphql-ws). */
+  frames?: FrameWriter;
   query: InnerQuery;
   identity: Identity;
   /**
-   * Decides, from the resolved payload, whether this subscriber gets it and in which form (e.g. a
-   * filter on the camera's site, which the envelope does not carry). Undefined: deliver as is.
+   * A field asked alongside the client's selection for the gateway's own use (e.g. the camera's
+   * site, which the envelope does not carry); removed before delivery. Part of `query.key`, so
+   * every subscriber of a group has the same.
    */
-  shape?: (payload: Record<string, unknown>) => Record<string, unknown> | undefined;
+  probe?: string;
+  /** Decides from the resolved payload (probe included) whether this subscriber gets it. */
+  accepts?: (payload: Record<string, unknown>) => boolean;
+}
+
+export interface OpenOptions extends Omit<Subscriber, 'queue' | 'frames'> {
+  channel?: SubscriptionChannel;
+}
+
+/** One item of a batch: which subscribers want it and the variables that resolve it. */
+export interface BatchItem {
+  match: (subscriber: Subscriber) => boolean;
+  /** Per-item argument values, by argument name (e.g. `{ id }`). */
+  values: Record<string, unknown>;
 }
 
 const STALE_READ_ATTEMPTS = 3;
@@ -31,16 +50,18 @@ const unavailable = (error: unknown): ExecutionResult => ({
   errors: [{ message: `could not resolve the payload: ${(error as Error).message}`, extensions: { code: 'UNAVAILABLE' } }],
 });
 
+const groupKey = (subscriber: Subscriber): string => `${subscriber.identity.role}\u0000${subscriber.query.key}`;
+
 /**
- * Delivers one message to many subscribers: the payload query runs once per distinct selection
- * (and role), not once per subscriber, concurrently across messages, while every subscriber still
- * receives payloads in message order.
+ * Delivers messages to many subscribers: the payload query runs once per distinct selection (and
+ * role), not once per subscriber, concurrently across messages, while every subscriber still
+ * receives payloads in message order. A payload is serialized once per selection; subscribers with
+ * a FrameWriter get it written as is.
  */
 export class Fanout {
   private readonly subscribers = new Set<Subscriber>();
   private tail: Promise<void> = Promise.resolve();
   private hold: { bound: Promise<void>; release: () => void } | undefined;
-  private readonly onPush: (kept: boolean) => void;
 
   constructor(
     private readonly field: string,
@@ -49,9 +70,7 @@ export class Fanout {
     private readonly feedName: FeedName,
     private readonly hooks: SubscriptionHooks,
     private readonly queueMax: number,
-  ) {
-    this.onPush = (kept) => hooks.onPush(field, kept);
-  }
+  ) {}
 
   get size(): number {
     return this.subscribers.size;
@@ -61,7 +80,7 @@ export class Fanout {
    * Opens a subscriber's queue; the feed is retained while anyone listens. Closing the queue
    * (complete, disconnect) removes the subscriber and, for the last one, releases the feed.
    */
-  async open(parts: Omit<Subscriber, 'queue'>): Promise<Subscriber> {
+  async open({ channel, ...parts }: OpenOptions): Promise<Subscriber> {
     const subscriber: Subscriber = {
       ...parts,
       queue: new PushQueue<ExecutionResult>(this.queueMax, () => {
@@ -73,6 +92,7 @@ export class Fanout {
         }
       }),
     };
+    if (channel) subscriber.frames = new FrameWriter(channel, () => subscriber.queue.isClosed);
     this.subscribers.add(subscriber);
     this.hooks.onOpen(this.field, 1);
     this.hold ??= this.feed.retain(this.feedName);
@@ -83,44 +103,141 @@ export class Fanout {
 
   /** Resolves once the payload is queued for every matching subscriber. */
   publish(match: (subscriber: Subscriber) => boolean, variables: Record<string, unknown>, correlationId: string): Promise<void> {
-    const groups = new Map<string, Subscriber[]>();
-    for (const subscriber of this.subscribers) {
-      if (!match(subscriber)) continue;
-      const key = `${subscriber.identity.role}\u0000${subscriber.query.key}`;
-      const group = groups.get(key);
-      if (group) group.push(subscriber);
-      else groups.set(key, [subscriber]);
-    }
+    const groups = this.groupsOf(match);
     if (groups.size === 0) return this.tail;
     const results = Promise.all(
       [...groups.values()].map(async (group) => {
         const [first] = group as [Subscriber, ...Subscriber[]];
-        const run = () => this.executor(first.query.text, { ...first.query.variables, ...variables }, { identity: first.identity, correlationId }).catch(unavailable);
-        let result = await run();
-        // The read model is further behind than one bounded wait: wait again rather than push an error.
-        for (let attempt = 1; attempt < STALE_READ_ATTEMPTS && isStale(result); attempt++) result = await run();
+        const result = await this.resolve(first.query.text, { ...first.query.variables, ...variables }, first.identity, correlationId);
         return { group, result };
       }),
     );
-    const delivered = this.tail.then(async () => {
-      for (const { group, result } of await results) for (const subscriber of group) this.deliver(subscriber, result);
+    return this.chain(async () => {
+      for (const { group, result } of await results) this.deliver(group, result);
     });
+  }
+
+  /**
+   * Resolves and delivers many messages at once: per distinct selection, ONE query resolves every
+   * item some subscriber of that selection wants (batchQueryText), with `shared` argument values
+   * common to the batch. Resolves once every payload is queued or written, in item order.
+   */
+  publishBatch(items: readonly BatchItem[], shared: Record<string, unknown>, target: BatchTarget, correlationId: string): Promise<void> {
+    // group key -> subscribers of that group wanting each item (by item index)
+    const groups = new Map<string, { first: Subscriber; wanted: Map<number, Subscriber[]> }>();
+    items.forEach((item, index) => {
+      for (const [key, members] of this.groupsOf(item.match)) {
+        const group = groups.get(key) ?? { first: members[0] as Subscriber, wanted: new Map<number, Subscriber[]>() };
+        group.wanted.set(index, members);
+        groups.set(key, group);
+      }
+    });
+    if (groups.size === 0) return this.tail;
+    const resolved = Promise.all(
+      [...groups.values()].map(async ({ first, wanted }) => {
+        const indexes = [...wanted.keys()];
+        const results = await this.resolveBatch(first, indexes.map((i) => (items[i] as BatchItem).values), shared, target, correlationId);
+        return indexes.map((index, n) => ({ index, group: wanted.get(index) as Subscriber[], result: results[n] as ExecutionResult }));
+      }),
+    );
+    return this.chain(async () => {
+      const deliveries = (await resolved).flat().sort((a, b) => a.index - b.index);
+      for (const { group, result } of deliveries) this.deliver(group, result);
+    });
+  }
+
+  private groupsOf(match: (subscriber: Subscriber) => boolean): Map<string, Subscriber[]> {
+    const groups = new Map<string, Subscriber[]>();
+    for (const subscriber of this.subscribers) {
+      if (!match(subscriber)) continue;
+      const key = groupKey(subscriber);
+      const group = groups.get(key);
+      if (group) group.push(subscriber);
+      else groups.set(key, [subscriber]);
+    }
+    return groups;
+  }
+
+  /** Delivers in call order whatever order the queries finish in. */
+  private chain(step: () => Promise<void>): Promise<void> {
+    const delivered = this.tail.then(step);
     this.tail = delivered.catch(() => undefined);
     return delivered;
   }
 
-  private deliver(subscriber: Subscriber, result: ExecutionResult): void {
-    if (subscriber.queue.isClosed) return;
-    const key = subscriber.query.responseKey;
-    const payload = result.data?.[key];
+  private async resolve(text: string, variables: Record<string, unknown>, identity: Identity, correlationId: string): Promise<ExecutionResult> {
+    const run = () => this.executor(text, variables, { identity, correlationId }).catch(unavailable);
+    let result = await run();
+    // The read model is further behind than one bounded wait: wait again rather than push an error.
+    for (let attempt = 1; attempt < STALE_READ_ATTEMPTS && isStale(result); attempt++) result = await run();
+    return result;
+  }
+
+  private async resolveBatch(
+    first: Subscriber,
+    values: ReadonlyArray<Record<string, unknown>>,
+    shared: Record<string, unknown>,
+    target: BatchTarget,
+    correlationId: string,
+  ): Promise<ExecutionResult[]> {
+    const answers: Array<ExecutionResult | undefined> = values.map(() => undefined);
+    let pending = values.map((_, i) => i);
+    for (let attempt = 0; attempt < STALE_READ_ATTEMPTS && pending.length > 0; attempt++) {
+      const variables: Record<string, unknown> = { ...first.query.variables };
+      for (const [argument, value] of Object.entries(shared)) variables[`sightline${argument[0]?.toUpperCase() ?? ''}${argument.slice(1)}`] = value;
+      pending.forEach((item, n) => {
+        for (const [argument, value] of Object.entries(values[item] ?? {})) variables[batchVariable(argument, n)] = value;
+      });
+      const text = batchQueryText(first.query, pending.length, target);
+      const result = await this.executor(text, variables, { identity: first.identity, correlationId }).catch(unavailable);
+      const split = splitBatchResult(result, pending.length, first.query.responseKey);
+      // Only the items the read model had not reached yet are asked again.
+      const stale: number[] = [];
+      pending.forEach((item, n) => {
+        const answer = split[n] as ExecutionResult;
+        answers[item] = answer;
+        if (isStale(answer)) stale.push(item);
+      });
+      pending = stale;
+    }
+    return answers as ExecutionResult[];
+  }
+
+  /** Delivers one result to a group that shares its selection: shaped and serialized once. */
+  private deliver(group: readonly Subscriber[], result: ExecutionResult): void {
+    const [first] = group;
+    if (!first) return;
+    const key = first.query.responseKey;
+    const payload = result.data?.[key] as Record<string, unknown> | null | undefined;
+    let visible: ExecutionResult;
     if (payload === null || payload === undefined) {
       // Nothing to show and nothing to explain: the entity is gone or hidden, skip it.
       if (!result.errors?.length) return;
-      this.onPush(subscriber.queue.push({ data: null, errors: result.errors }));
-      return;
+      visible = { data: null, errors: result.errors };
+    } else {
+      let shown = payload;
+      if (first.probe !== undefined) {
+        const { [first.probe]: _probe, ...rest } = payload;
+        shown = rest;
+      }
+      visible = { data: { [key]: shown }, ...(result.errors?.length ? { errors: result.errors } : {}) };
     }
-    const shaped = subscriber.shape ? subscriber.shape(payload as Record<string, unknown>) : (payload as Record<string, unknown>);
-    if (!shaped) return;
-    this.onPush(subscriber.queue.push({ data: { [key]: shaped }, ...(result.errors?.length ? { errors: result.errors } : {}) }));
+    let serialized: string | undefined;
+    let pushed = 0;
+    let dropped = 0;
+    for (const subscriber of group) {
+      if (subscriber.queue.isClosed) continue;
+      if (payload && subscriber.accepts && !subscriber.accepts(payload)) continue;
+      let kept: boolean;
+      if (subscriber.frames) {
+        serialized ??= JSON.stringify(visible);
+        kept = subscriber.frames.write(serialized);
+      } else {
+        kept = subscriber.queue.push(visible);
+      }
+      pushed += 1;
+      if (!kept) dropped += 1;
+    }
+    if (pushed > 0) this.hooks.onPush(this.field, pushed, dropped);
   }
 }

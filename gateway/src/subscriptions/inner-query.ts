@@ -34,6 +34,15 @@ export interface InnerQuery {
   responseKey: string;
   /** Identifies subscribers that can share one execution of the query. */
   key: string;
+  /** The pieces of `text`, to build a query that resolves many payloads at once (batch-query.ts). */
+  parts: {
+    /** The client's variable definitions the selection uses, printed. */
+    clientDefinitions: string[];
+    /** The selection set, printed (extra selection included). */
+    selection: string;
+    fragments: string[];
+    name: string;
+  };
 }
 
 export function readSubscriptionRequest(
@@ -115,12 +124,20 @@ export function buildInnerQuery(
   const callArguments = Object.keys(target.arguments).map((argument) => `${argument}: $${innerVariable(argument)}`);
   const printed = print(selectionSet);
   const selection = extraSelection ? `${printed.slice(0, -1)}  ${extraSelection}\n}` : printed;
+  const printedFragments = fragments.map((f) => print(f));
+  const name = `Sightline_${request.field.name.value}`;
   const text = [
-    `query Sightline_${request.field.name.value}(${definitions.join(', ')}) {`,
+    `query ${name}(${definitions.join(', ')}) {`,
     `  ${request.responseKey}: ${target.field}(${callArguments.join(', ')}) ${selection}`,
     '}',
-    ...fragments.map((f) => print(f)),
+    ...printedFragments,
   ].join('\n');
   const variables = Object.fromEntries(clientDefinitions.map((d) => [d.variable.name.value, request.variables[d.variable.name.value]]));
-  return { text, variables, responseKey: request.responseKey, key: `${text}\u0000${JSON.stringify(variables)}` };
+  return {
+    text,
+    variables,
+    responseKey: request.responseKey,
+    key: `${text}\u0000${JSON.stringify(variables)}`,
+    parts: { clientDefinitions: clientDefinitions.map((d) => print(d)), selection, fragments: printedFragments, name },
+  };
 }

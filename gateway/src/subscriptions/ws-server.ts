@@ -28,7 +28,7 @@ import { checkOperationLimits, type OperationLimits } from '../protection/limits
 import type { RateLimiter } from '../protection/rate-limiter';
 import type { GatewayExecutor } from './fanout';
 import { readSubscriptionRequest } from './inner-query';
-import type { SubscriptionKind } from './subscription-kind';
+import type { SubscriptionContext, SubscriptionKind } from './subscription-kind';
 
 export interface WsServerOptions {
   httpServer: http.Server;
@@ -151,13 +151,15 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
           const needed = requiredRoleFor(rootType, field);
           if (!hasRole(identity.role, needed)) return [toGraphQLError(new AppError('FORBIDDEN', `${rootType}.${field} needs role ${needed}`))];
         }
-        const contextValue: RequestContext = { identity, correlationId: `${ctx.extra.correlationId ?? 'ws'}:${id}` };
+        const contextValue: SubscriptionContext = { identity, correlationId: `${ctx.extra.correlationId ?? 'ws'}:${id}` };
+        // Subscriptions whose frames the gateway writes itself (frame-writer.ts) need the socket and id.
+        if (operation.operation === 'subscription') contextValue.channel = { socket: ctx.extra.socket, id };
         logger.info({ correlationId: contextValue.correlationId, subject: identity.subject, operation: payload.operationName ?? 'anonymous', type: operation.operation }, 'graphql-ws operation');
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName ?? null, variableValues: variables, contextValue };
         return args;
       },
       subscribe: async (args) => {
-        const context = args.contextValue as RequestContext;
+        const context = args.contextValue as SubscriptionContext;
         try {
           const request = readSubscriptionRequest(args.schema, args.document, args.operationName, args.variableValues);
           const kind = options.kinds[request.field.name.value];

@@ -1,6 +1,9 @@
 import { buildSchema, parse, type FormattedExecutionResult } from 'graphql';
+import { MessageType, stringifyMessage } from 'graphql-ws';
+import type { WebSocket } from 'ws';
 import { EventRecordedSubscriptions } from '../../../gateway/src/subscriptions/event-recorded';
 import type { GatewayExecutor } from '../../../gateway/src/subscriptions/fanout';
+import { SOCKET_BUFFER_MAX_BYTES } from '../../../gateway/src/subscriptions/frame-writer';
 import { readSubscriptionRequest } from '../../../gateway/src/subscriptions/inner-query';
 import { FakeFeed, noHooks } from './fake-feed';
 
@@ -24,18 +27,21 @@ const envelope = (eventId: string, position: number, data: Record<string, unknow
   },
 });
 
-/** An executor that answers like the gateway would, after a delay chosen per event. */
+/** An executor that answers (batched) payload queries like the gateway would, after a delay chosen per event. */
 function fakeGateway(delayOf: (id: string) => number = () => 0) {
   const calls: Array<{ query: string; variables: Record<string, unknown> }> = [];
   const executor: GatewayExecutor = async (query, variables) => {
     calls.push({ query, variables });
-    const id = String(variables.sightlineId);
-    await new Promise((resolve) => setTimeout(resolve, delayOf(id)));
-    const key = /\n {2}(\w+): event\(/.exec(query)?.[1] ?? 'eventRecorded';
-    return { data: { [key]: { id, type: 'motion', camera: { name: 'Gate', site: id.endsWith('b') ? 'north' : 'south' }, sightlineSiteProbe: { site: id.endsWith('b') ? 'north' : 'south' } } } };
+    const fields = [...query.matchAll(/\n {2}(\w+): event\(id: \$(\w+)/g)].map(([, alias, variable]) => ({ alias: alias as string, id: String(variables[variable as string]) }));
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, ...fields.map((f) => delayOf(f.id)))));
+    const entity = (id: string) => ({ id, type: 'motion', camera: { name: 'Gate', site: id.endsWith('b') ? 'north' : 'south' }, sightlineSiteProbe: { site: id.endsWith('b') ? 'north' : 'south' } });
+    return { data: Object.fromEntries(fields.map((f) => [f.alias, entity(f.id)])) };
   };
   return { executor, calls };
 }
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const quick = { windowMs: 1, max: 64 };
 
 const subscribe = (hub: EventRecordedSubscriptions, query: string, variables: Record<string, unknown> = {}) =>
   hub.subscribe(readSubscriptionRequest(schema, parse(query), undefined, variables), { identity, correlationId: 'c' });
@@ -50,26 +56,59 @@ describe('eventRecorded fan-out', () => {
   it('runs one payload query per event for 1,000 subscribers with the same selection', async () => {
     const { executor, calls } = fakeGateway();
     const feed = new FakeFeed();
-    const hub = new EventRecordedSubscriptions(executor, feed, noHooks, 100);
+    const hub = new EventRecordedSubscriptions(executor, feed, noHooks, 100, quick);
     const iterators = await Promise.all(Array.from({ length: 1000 }, () => subscribe(hub, 'subscription { eventRecorded { id camera { name } } }')));
     await hub.handle(envelope('e1', 7));
     expect(calls).toHaveLength(1);
-    expect(calls[0]?.variables).toMatchObject({ sightlineId: 'e1', sightlineMinPosition: '7' });
+    expect(calls[0]?.variables).toMatchObject({ sightlineId0: 'e1', sightlineMinPosition: '7' });
     for (const iterator of iterators) expect((await iterator.next()).value).toEqual({ data: { eventRecorded: { id: 'e1', type: 'motion', camera: { name: 'Gate', site: 'south' }, sightlineSiteProbe: { site: 'south' } } } });
+  });
+
+  it('resolves the events of a batch in one query per selection, minPosition the highest', async () => {
+    const { executor, calls } = fakeGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
+    const ids = await subscribe(hub, 'subscription { eventRecorded { id } }');
+    const types = await subscribe(hub, 'subscription { eventRecorded { type } }');
+    await Promise.all([1, 2, 3, 4, 5].map((i) => hub.handle(envelope(`e${i}`, 10 + i))));
+    expect(calls).toHaveLength(2);
+    expect(calls[0]?.variables).toMatchObject({ sightlineId0: 'e1', sightlineId4: 'e5', sightlineMinPosition: '15' });
+    expect((await drain(ids, 5)).map((r) => (r.data?.eventRecorded as { id: string }).id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+    expect((await drain(types, 1))[0]).toMatchObject({ data: { eventRecorded: { type: 'motion' } } });
+  });
+
+  it('asks again only for the events the read model had not reached', async () => {
+    const calls: Array<Record<string, unknown>> = [];
+    let first = true;
+    const executor: GatewayExecutor = async (_query, variables) => {
+      calls.push(variables);
+      if (first) {
+        first = false;
+        return { data: { sightlineItem0: { id: 'e1' }, sightlineItem1: null }, errors: [{ message: 'stale', path: ['sightlineItem1'], extensions: { code: 'STALE_READ' } }] };
+      }
+      return { data: { sightlineItem0: { id: String(variables.sightlineId0) } } };
+    };
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id } }');
+    await Promise.all([hub.handle(envelope('e1', 1)), hub.handle(envelope('e2', 2))]);
+    expect(calls[1]).toMatchObject({ sightlineId0: 'e2' });
+    expect(calls[1]).not.toHaveProperty('sightlineId1');
+    expect(await drain(iterator, 2)).toEqual([{ data: { eventRecorded: { id: 'e1' } } }, { data: { eventRecorded: { id: 'e2' } } }]);
   });
 
   it('delivers in envelope order even when later payloads resolve first', async () => {
     const { executor } = fakeGateway((id) => (id === 'e1' ? 50 : 0));
-    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100);
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
     const iterator = await subscribe(hub, 'subscription { eventRecorded { id } }');
-    await Promise.all([hub.handle(envelope('e1', 1)), hub.handle(envelope('e2', 2)), hub.handle(envelope('e3', 3))]);
+    const early = hub.handle(envelope('e1', 1));
+    await sleep(10);
+    await Promise.all([early, hub.handle(envelope('e2', 2)), hub.handle(envelope('e3', 3))]);
     const ids = (await drain(iterator, 3)).map((r) => (r.data?.eventRecorded as { id: string }).id);
     expect(ids).toEqual(['e1', 'e2', 'e3']);
   });
 
   it('applies filters on the server, sites on the resolved camera, and strips the probe', async () => {
     const { executor, calls } = fakeGateway();
-    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100);
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
     const high = await subscribe(hub, 'subscription { eventRecorded(filter: { severities: [HIGH], types: ["motion"] }) { id } }');
     const low = await subscribe(hub, 'subscription { eventRecorded(filter: { severities: [LOW] }) { id } }');
     const north = await subscribe(hub, 'subscription { eventRecorded(filter: { sites: ["north"] }) { id } }');
@@ -79,7 +118,7 @@ describe('eventRecorded fan-out', () => {
     expect((await drain(high, 2)).map((r) => (r.data?.eventRecorded as { id: string }).id)).toEqual(['e1a', 'e2b']);
     expect((await drain(low, 1)).map((r) => (r.data?.eventRecorded as { id: string }).id)).toEqual(['e3']);
     expect((await drain(north, 1))[0]).toEqual({ data: { eventRecorded: { id: 'e2b', type: 'motion', camera: { name: 'Gate', site: 'north' } } } });
-    // Two selections (with and without the site probe) per event, never one per subscriber.
+    // Two selections (with and without the site probe) per batch, never one per subscriber.
     expect(calls.length).toBeLessThanOrEqual(6);
   });
 
@@ -87,7 +126,7 @@ describe('eventRecorded fan-out', () => {
     const { executor } = fakeGateway();
     const feed = new FakeFeed();
     const opened: number[] = [];
-    const hub = new EventRecordedSubscriptions(executor, feed, { onOpen: (_f, d) => opened.push(d), onPush: () => undefined }, 10);
+    const hub = new EventRecordedSubscriptions(executor, feed, { onOpen: (_f, d) => opened.push(d), onPush: () => undefined }, 10, quick);
     const slow = await subscribe(hub, 'subscription { eventRecorded { id } }');
     const other = await subscribe(hub, 'subscription { eventRecorded { type } }');
     expect(feed.holds.events).toBe(1);
@@ -102,9 +141,54 @@ describe('eventRecorded fan-out', () => {
 
   it('passes payload errors (e.g. STALE_READ) to the subscriber instead of hiding them', async () => {
     const executor: GatewayExecutor = async () => ({ data: { eventRecorded: null }, errors: [{ message: 'stale', extensions: { code: 'STALE_READ' } }] });
-    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 10);
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 10, quick);
     const iterator = await subscribe(hub, 'subscription { eventRecorded { id } }');
     await hub.handle(envelope('e1', 1));
     expect((await iterator.next()).value).toEqual({ data: null, errors: [{ message: 'stale', extensions: { code: 'STALE_READ' } }] });
+  });
+});
+
+describe('eventRecorded frames written by the gateway', () => {
+  const fakeSocket = (bufferedAmount = 0) => {
+    const sent: string[] = [];
+    const socket = { OPEN: 1, readyState: 1, bufferedAmount, send: (data: string) => void sent.push(data) };
+    return { socket: socket as unknown as WebSocket, sent, raw: socket };
+  };
+
+  it('writes exactly the graphql-ws next message, the payload serialized once per selection', async () => {
+    const { executor } = fakeGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
+    const a = fakeSocket();
+    const b = fakeSocket();
+    const request = (query: string) => readSubscriptionRequest(schema, parse(query), undefined, {});
+    const stringify = jest.spyOn(JSON, 'stringify');
+    await hub.subscribe(request('subscription { eventRecorded { id } }'), { identity, correlationId: 'c', channel: { socket: a.socket, id: 'op-"1"' } });
+    await hub.subscribe(request('subscription { eventRecorded { id } }'), { identity, correlationId: 'c', channel: { socket: b.socket, id: '2' } });
+    stringify.mockClear();
+    await hub.handle(envelope('e1', 1));
+    const payloadSerializations = stringify.mock.calls.filter(([value]) => typeof value === 'object' && value !== null && 'data' in value);
+    stringify.mockRestore();
+    expect(payloadSerializations).toHaveLength(1);
+    const payload = { data: { eventRecorded: { id: 'e1', type: 'motion', camera: { name: 'Gate', site: 'south' }, sightlineSiteProbe: { site: 'south' } } } };
+    expect(a.sent).toEqual([stringifyMessage({ id: 'op-"1"', type: MessageType.Next, payload })]);
+    expect(b.sent).toEqual([stringifyMessage({ id: '2', type: MessageType.Next, payload })]);
+  });
+
+  it('drops frames for a connection with too much waiting, and stops after the subscription ends', async () => {
+    const { executor } = fakeGateway();
+    const pushes: Array<[number, number]> = [];
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), { onOpen: () => undefined, onPush: (_f, pushed, dropped) => void pushes.push([pushed, dropped]) }, 100, quick);
+    const slow = fakeSocket(SOCKET_BUFFER_MAX_BYTES + 1);
+    const fine = fakeSocket();
+    const request = readSubscriptionRequest(schema, parse('subscription { eventRecorded { id } }'), undefined, {});
+    await hub.subscribe(request, { identity, correlationId: 'c', channel: { socket: slow.socket, id: '1' } });
+    const ending = await hub.subscribe(request, { identity, correlationId: 'c', channel: { socket: fine.socket, id: '2' } });
+    await hub.handle(envelope('e1', 1));
+    expect(slow.sent).toHaveLength(0);
+    expect(fine.sent).toHaveLength(1);
+    expect(pushes).toEqual([[2, 1]]);
+    await ending.return?.();
+    await hub.handle(envelope('e2', 2));
+    expect(fine.sent).toHaveLength(1);
   });
 });

@@ -1,11 +1,18 @@
 import type { EventEnvelope } from '../events/envelope';
 import { decodeEnvelope, seqKey, seqOf, streamKey, winnersOf, type CommitDoc, type DecidedCommit, type OutcomeDoc, type StreamDoc } from './documents';
 import type { ReadAllOptions } from './event-store';
-import { engine, insertIfAbsent, insertManyReportingTaken, type StoreCollections } from './mongo-collections';
+import { engine, insertIfAbsent, insertStreamDocs, type StoreCollections } from './mongo-collections';
 import type { RecentOutcomes } from './recent-outcomes';
 import { upcast } from './upcasters';
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * The shared head hint is read again at most this often: a reader following the log closely (the
+ * relay, nudged after every append of its own process) would otherwise read it once per append.
+ * Slots claimed in this process are known without it.
+ */
+const HINT_READ_MS = 25;
 
 /**
  * Follows the global log commit by commit (sequence 1, 2, 3...). A slot is decided by its outcome
@@ -18,6 +25,7 @@ export class LogReader {
   private readonly firstSeen = new Map<number, number>();
   private lastProbe = 0;
   private knownHead = 0;
+  private hintReadAt = -Infinity;
 
   constructor(
     private readonly collections: StoreCollections,
@@ -25,6 +33,8 @@ export class LogReader {
     private readonly recoveryTimeoutMs: number,
     /** The highest slot claimed by this process's own writer (ahead of the shared hint). */
     private readonly claimedHere: () => number = () => 0,
+    /** An append of this process still deciding slot `seq`: settles when it is done (or failed). */
+    private readonly pendingHere: (seq: number) => Promise<void> | undefined = () => undefined,
   ) {}
 
   /**
@@ -32,7 +42,11 @@ export class LogReader {
    * lookup) the slots just past it, which a writer that died before raising the hint left behind.
    */
   async headSeq(): Promise<number> {
-    const hint = (await engine(() => this.collections.counters.findOne({ _id: 'head' })))?.value ?? 0;
+    let hint = 0;
+    if (Date.now() - this.hintReadAt >= HINT_READ_MS) {
+      this.hintReadAt = Date.now();
+      hint = (await engine(() => this.collections.counters.findOne({ _id: 'head' })))?.value ?? 0;
+    }
     let head = Math.max(hint, this.knownHead, this.claimedHere());
     if (Date.now() - this.lastProbe >= this.recoveryTimeoutMs) {
       this.lastProbe = Date.now();
@@ -71,6 +85,13 @@ export class LogReader {
     for (let attempt = 0; ; attempt += 1) {
       const cached = this.recent.get(seq);
       if (cached) return cached;
+      const pending = this.pendingHere(seq);
+      if (pending) {
+        // Our own writer is on it: no engine call. Failed, it leaves the slot to the code below.
+        await pending;
+        attempt = -1;
+        continue;
+      }
       const outcome = await engine(() => this.collections.outcomes(seq).findOne({ _id: seqKey(seq) }));
       const commit = await engine(() => this.collections.commits(seq).findOne({ _id: seqKey(seq) }));
       if (outcome && commit) return this.settled(seq, { events: winnersOf(commit, outcome) });
@@ -104,11 +125,11 @@ export class LogReader {
       const envelope = decodeEnvelope(text);
       return { _id: streamKey(envelope.streamId, envelope.version), position: envelope.position, e: text };
     });
-    const taken = await insertManyReportingTaken(this.collections.streams, docs);
+    const taken = await insertStreamDocs(this.collections, docs);
     const lost: number[] = [];
     for (const [index, doc] of docs.entries()) {
       if (!taken.has(index)) continue;
-      const existing = await engine(() => this.collections.streams.findOne({ _id: doc._id }));
+      const existing = await engine(() => this.collections.streamsOf(doc._id).findOne({ _id: doc._id }));
       if (existing?.position !== doc.position) lost.push(index);
     }
     const outcome: OutcomeDoc = { _id: commit._id, seq: commit.seq, lost };

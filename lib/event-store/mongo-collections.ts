@@ -5,7 +5,12 @@ import type { CommitDoc, CounterDoc, OutcomeDoc, SnapshotDoc, StreamDoc } from '
 
 /** The adapter's collections; each hot path on them is an insert or an `_id` lookup. */
 export interface StoreCollections {
-  streams: Collection<StreamDoc>;
+  /**
+   * Where a stream's docs live. Camera streams have a collection of their own: the command side
+   * re-reads a camera every few seconds, and on FerretDB an `_id` lookup scans its table (a miss,
+   * such as "is there a next version?", scans all of it), so it must not scan every stored event.
+   */
+  streamsOf(streamId: string): Collection<StreamDoc>;
   /** The log, in buckets of LOG_BUCKET slots (see README: FerretDB's `_id` lookups scan their table). */
   commits(seq: number): Collection<CommitDoc>;
   outcomes(seq: number): Collection<OutcomeDoc>;
@@ -14,10 +19,16 @@ export interface StoreCollections {
 }
 
 export const LOG_BUCKET = 1024;
+/** Aggregate kinds with few, often re-read streams: kept apart from the (large) event streams. */
+const OWN_COLLECTION_KINDS = new Set(['camera']);
+const kindOf = (streamId: string) => streamId.slice(0, Math.max(0, streamId.indexOf('-')));
 const bucketOf = (seq: number) => Math.floor(seq / LOG_BUCKET);
 
 export const storeCollections = (db: Db): StoreCollections => ({
-  streams: db.collection<StreamDoc>('streams'),
+  streamsOf: (streamId) => {
+    const kind = kindOf(streamId);
+    return db.collection<StreamDoc>(OWN_COLLECTION_KINDS.has(kind) ? `streams_${kind}` : 'streams');
+  },
   commits: (seq) => db.collection<CommitDoc>(`commits_${bucketOf(seq)}`),
   outcomes: (seq) => db.collection<OutcomeDoc>(`outcomes_${bucketOf(seq)}`),
   counters: db.collection<CounterDoc>('counters'),
@@ -62,5 +73,27 @@ export async function insertManyReportingTaken<T extends { _id: string }>(collec
     if (list.length === 0 || !list.every((w: { code?: number }) => w.code === 11000)) throw unavailable('mongodb', error);
     for (const w of list as Array<{ index: number }>) taken.add(w.index);
   }
+  return taken;
+}
+
+/**
+ * Inserts stream docs that may belong to several collections (one unordered insert per
+ * collection, concurrently): returns the indexes whose `_id` was already taken.
+ */
+export async function insertStreamDocs(collections: StoreCollections, docs: StreamDoc[]): Promise<Set<number>> {
+  const groups = new Map<string, { collection: Collection<StreamDoc>; indexes: number[] }>();
+  docs.forEach((doc, index) => {
+    const collection = collections.streamsOf(doc._id);
+    const group = groups.get(collection.collectionName) ?? { collection, indexes: [] };
+    group.indexes.push(index);
+    groups.set(collection.collectionName, group);
+  });
+  const taken = new Set<number>();
+  await Promise.all(
+    [...groups.values()].map(async ({ collection, indexes }) => {
+      const local = await insertManyReportingTaken(collection, indexes.map((i) => docs[i] as StreamDoc));
+      for (const i of local) taken.add(indexes[i] as number);
+    }),
+  );
   return taken;
 }

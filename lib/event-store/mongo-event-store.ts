@@ -3,9 +3,10 @@ import { CURRENT_SCHEMA_VERSION } from '../events/domain-events';
 import type { EventEnvelope } from '../events/envelope';
 import { COMMIT_SPAN, decodeEnvelope, encodeEnvelope, positionOf, seqKey, snapshotKey, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
 import type { AppendCandidate, AppendOutcome, AppendResult, EventStore, ReadAllOptions, SnapshotStore } from './event-store';
+import { CoalescingWriter } from './coalescing-writer';
 import { GroupAppender } from './group-appender';
 import { LogReader } from './log-reader';
-import { engine, insertIfAbsent, insertManyReportingTaken, storeCollections, type StoreCollections } from './mongo-collections';
+import { engine, insertIfAbsent, insertManyReportingTaken, insertStreamDocs, storeCollections, type StoreCollections } from './mongo-collections';
 import { RecentOutcomes } from './recent-outcomes';
 import { upcast } from './upcasters';
 
@@ -14,7 +15,20 @@ export interface MongoEventStoreOptions {
   recoveryTimeoutMs?: number;
 }
 
-export type MongoEventStore = EventStore & SnapshotStore;
+export type MongoEventStore = EventStore &
+  SnapshotStore & {
+    /** Writes the outcomes and head hint still queued (call before closing the connection). */
+    flush(): Promise<void>;
+  };
+
+/**
+ * Outcome docs are written in the background, merged: one insert per this many ms under load
+ * instead of one per append. Readers in this process never wait for them (they read decided
+ * commits from memory); readers elsewhere see a commit that much later.
+ */
+const OUTCOME_SPACING_MS = 20;
+/** The head hint is raised at most this often (the last claim of a burst is always written). */
+const HINT_SPACING_MS = 50;
 
 /**
  * The event store on the MongoDB protocol (FerretDB locally, MongoDB in production) without
@@ -26,7 +40,9 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
   const recent = new RecentOutcomes(20000);
   const listeners = new Set<(position: number) => void>();
   const allocator = new SeqAllocator(collections);
-  const reader = new LogReader(collections, recent, options.recoveryTimeoutMs ?? 5000, () => allocator.highestClaimed);
+  const outcomes = new CoalescingWriter<OutcomeDoc>((docs) => writeOutcomes(collections, docs), OUTCOME_SPACING_MS);
+  const inFlight = new Map<number, Promise<void>>();
+  const reader = new LogReader(collections, recent, options.recoveryTimeoutMs ?? 5000, () => allocator.highestClaimed, (seq) => inFlight.get(seq));
 
   // The last position the newest known commit can hold: every committed event is at or below it.
   const headPosition = async (): Promise<number> => {
@@ -35,11 +51,11 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
   };
 
   const readEvent = async (streamId: string, version: number): Promise<EventEnvelope | null> => {
-    const doc = await engine(() => collections.streams.findOne({ _id: streamKey(streamId, version) }));
+    const doc = await engine(() => collections.streamsOf(streamId).findOne({ _id: streamKey(streamId, version) }));
     return doc ? upcast(decodeEnvelope(doc.e)) : null;
   };
 
-  const group = new GroupAppender((candidates) => append(collections, allocator, recent, candidates, listeners), COMMIT_SPAN);
+  const group = new GroupAppender((candidates) => append(collections, allocator, recent, outcomes, inFlight, candidates, listeners), COMMIT_SPAN);
 
   return {
     append(candidates) {
@@ -71,6 +87,10 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
       const doc = await engine(() => collections.snapshots.findOne({ _id: snapshotKey(streamId, version) }));
       return doc?.state ?? null;
     },
+    async flush() {
+      await outcomes.flush();
+      await allocator.flush();
+    },
   };
 }
 
@@ -80,7 +100,7 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
  */
 async function findStreamVersion(collections: StoreCollections, streamId: string): Promise<number> {
   const exists = async (version: number) =>
-    (await engine(() => collections.streams.findOne({ _id: streamKey(streamId, version) }, { projection: { _id: 1 } }))) !== null;
+    (await engine(() => collections.streamsOf(streamId).findOne({ _id: streamKey(streamId, version) }, { projection: { _id: 1 } }))) !== null;
   if (!(await exists(1))) return 0;
   let low = 1;
   let high = 2;
@@ -118,29 +138,44 @@ class SeqAllocator {
 
   /** The highest slot this process claimed: in-process readers see it before the hint does. */
   highestClaimed = 0;
-  private raising: Promise<void> | undefined;
 
   /**
-   * Raises the shared hint after a claim, at most one write in flight: claims made meanwhile are
-   * covered by the next write. A lagging hint only delays readers in other processes.
+   * Raises the shared hint after claims, merged (see CoalescingWriter): one write covers every
+   * claim made meanwhile. A lagging hint only delays readers in other processes.
    */
+  private readonly hint = new CoalescingWriter<number>((seqs) => raiseHeadHint(this.collections, Math.max(...seqs)), HINT_SPACING_MS);
+
   claimed(seq: number): void {
     this.highestClaimed = Math.max(this.highestClaimed, seq);
-    if (this.raising) return;
-    this.raising = (async () => {
-      for (let raised = 0; raised < this.highestClaimed; ) {
-        raised = this.highestClaimed;
-        await raiseHeadHint(this.collections, raised);
-      }
-    })().finally(() => {
-      this.raising = undefined;
-    });
+    this.hint.add(seq);
+  }
+
+  flush(): Promise<void> {
+    return this.hint.flush();
   }
 }
 
 export async function readHeadHint(collections: StoreCollections): Promise<number> {
   const doc = await engine(() => collections.counters.findOne({ _id: 'head' }));
   return doc?.value ?? 0;
+}
+
+/**
+ * Records decided outcomes, one unordered insert per log bucket. A duplicate is an outcome a
+ * recovering reader recorded first (it decided the same); a failure leaves the commit to be
+ * recovered by readers, which derive the same outcome from the intent and the stream docs.
+ */
+async function writeOutcomes(collections: StoreCollections, docs: OutcomeDoc[]): Promise<void> {
+  const byBucket = new Map<string, { docs: OutcomeDoc[]; seq: number }>();
+  for (const doc of docs) {
+    const name = collections.outcomes(doc.seq).collectionName;
+    const entry = byBucket.get(name) ?? { docs: [], seq: doc.seq };
+    entry.docs.push(doc);
+    byBucket.set(name, entry);
+  }
+  for (const { docs: bucket, seq } of byBucket.values()) {
+    await insertManyReportingTaken(collections.outcomes(seq), bucket).catch(() => undefined);
+  }
 }
 
 /** Raises the head hint (never needed for correctness: readers also probe one slot past it). */
@@ -156,6 +191,8 @@ async function append(
   collections: StoreCollections,
   allocator: SeqAllocator,
   recent: RecentOutcomes,
+  decisions: CoalescingWriter<OutcomeDoc>,
+  inFlight: Map<number, Promise<void>>,
   candidates: readonly AppendCandidate[],
   listeners: Set<(position: number) => void>,
 ): Promise<AppendResult> {
@@ -196,7 +233,28 @@ async function append(
     await allocator.taken(seq);
   }
   allocator.claimed(seq);
+  // Readers in this process wait for the slot in memory instead of polling the engine for it.
+  let settle: () => void = () => undefined;
+  inFlight.set(seq, new Promise<void>((resolve) => (settle = resolve)));
+  try {
+    return await decide(collections, recent, decisions, seq, candidates.length, envelopes, texts, listeners);
+  } finally {
+    inFlight.delete(seq);
+    settle();
+  }
+}
 
+/** Steps (2) and (3) of an append whose slot `seq` is claimed (see README). */
+async function decide(
+  collections: StoreCollections,
+  recent: RecentOutcomes,
+  decisions: CoalescingWriter<OutcomeDoc>,
+  seq: number,
+  count: number,
+  envelopes: EventEnvelope[],
+  texts: string[],
+  listeners: Set<(position: number) => void>,
+): Promise<AppendResult> {
   // (2) each stream doc is the commit point of its event; a taken `_id` is someone else's
   // event (conflict) unless it carries our position (a reader completed our intent for us).
   const docs: StreamDoc[] = envelopes.map((envelope, index) => ({
@@ -204,14 +262,14 @@ async function append(
     position: envelope.position,
     e: texts[index] as string,
   }));
-  const taken = await insertManyReportingTaken(collections.streams, docs);
+  const taken = await insertStreamDocs(collections, docs);
   const outcomes: AppendOutcome[] = [];
   for (const [index, envelope] of envelopes.entries()) {
     if (!taken.has(index)) {
       outcomes.push({ status: 'written', envelope });
       continue;
     }
-    const existing = await engine(() => collections.streams.findOne({ _id: streamKey(envelope.streamId, envelope.version) }));
+    const existing = await engine(() => collections.streamsOf(envelope.streamId).findOne({ _id: streamKey(envelope.streamId, envelope.version) }));
     if (!existing) throw new Error(`stream doc ${envelope.streamId}:${envelope.version} vanished`);
     outcomes.push(
       existing.position === envelope.position
@@ -220,11 +278,13 @@ async function append(
     );
   }
 
-  // (3) the decision. Stream docs never change, so a reader that decided first decided the same.
+  // (3) the decision, written in the background (merged with other appends' decisions): every
+  // stream doc of the commit is in place, so it is already fixed; the outcome doc only tells
+  // readers elsewhere that it is. Stream docs never change, so a reader that decided first decided the same.
   const won = outcomes.flatMap((outcome, index) => (outcome.status === 'written' ? [texts[index] as string] : []));
   const lost = outcomes.flatMap((outcome, index) => (outcome.status === 'written' ? [] : [index]));
-  await insertIfAbsent<OutcomeDoc>(collections.outcomes(seq), { _id: seqKey(seq), seq, lost });
   recent.remember({ seq, events: won });
-  if (won.length > 0) for (const listener of listeners) listener(positionOf(seq, candidates.length - 1));
+  decisions.add({ _id: seqKey(seq), seq, lost });
+  if (won.length > 0) for (const listener of listeners) listener(positionOf(seq, count - 1));
   return { outcomes };
 }

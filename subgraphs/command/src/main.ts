@@ -22,6 +22,8 @@ runService('command', logger, async (onClose) => {
   const mongo = await connectMongo(config.mongodb);
   onClose(() => mongo.close());
   const store = createMongoEventStore(mongo.db, { recoveryTimeoutMs: config.writeSide.recoveryTimeoutMs });
+  // Runs just before the connection closes: the outcomes and head hint still queued go out.
+  onClose(() => store.flush());
   const service = new CommandService(store);
 
   // RabbitMQ may be down at start: commands still work, the relay catches up once it connects.

@@ -46,7 +46,8 @@ describe('loading a long stream', () => {
         : { type: 'CameraUpdated', data: { cameraId: 'long', name: `n${version}` } }),
     });
     // Seeded in bulk (appending 100,000 events one by one would take minutes): the documents the adapter writes.
-    const streams = mongo.db.collection<{ _id: string; position: number; e: string }>('streams');
+    // Camera streams have a collection of their own (see lib/event-store/README.md).
+    const streams = mongo.db.collection<{ _id: string; position: number; e: string }>('streams_camera');
     for (let start = 1; start <= total; start += 5000) {
       await streams.insertMany(Array.from({ length: Math.min(5000, total - start + 1) }, (_, i) => ({ _id: `${streamId}:${start + i}`, position: start + i, e: envelope(start + i) })));
     }

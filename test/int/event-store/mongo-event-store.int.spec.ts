@@ -87,7 +87,8 @@ describe('MongoDB event store: late commits and dead writers', () => {
   it('finds the head of a long stream by probing ids', async () => {
     const streamId = `camera-${randomUUID()}`;
     const docs = Array.from({ length: 3000 }, (_, i) => ({ _id: `${streamId}:${i + 1}` as never, position: i + 1, e: '{}' }));
-    await mongo.db.collection('streams').insertMany(docs);
+    // Camera streams have a collection of their own (see lib/event-store/README.md).
+    await mongo.db.collection('streams_camera').insertMany(docs);
     expect(await store.streamVersion(streamId)).toBe(3000);
   });
 });

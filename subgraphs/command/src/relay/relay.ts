@@ -8,6 +8,12 @@ export interface RelayOptions {
   /** How often it looks for appends made by other processes (own appends nudge it at once). */
   pollMs: number;
   leaseTtlMs: number;
+  /**
+   * The checkpoint is saved at most this often while publishing (default 200 ms), and as soon as
+   * the relay is idle past it: each save is a write transaction. A crash republishes at most what
+   * was confirmed since the last save (delivery is at least once anyway).
+   */
+  checkpointEveryMs?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -28,6 +34,9 @@ export class Relay {
   private position = 0;
   private leaseValidUntil = 0;
   private failures = 0;
+  /** Published and confirmed but not yet saved as the checkpoint. */
+  private unsaved = false;
+  private savedAt = 0;
 
   constructor(
     private readonly store: EventStore,
@@ -55,6 +64,7 @@ export class Relay {
     this.stopped = true;
     this.wake?.();
     await this.running;
+    if (this.holding) await this.saveCheckpoint().catch(() => undefined);
     if (this.holding) await this.checkpoint.release(this.owner).catch(() => undefined);
   }
 
@@ -63,7 +73,7 @@ export class Relay {
       try {
         const published = await this.step();
         this.failures = 0;
-        if (!published) await this.idle(this.holding ? this.options.pollMs : this.options.leaseTtlMs / 3);
+        if (!published) await this.idle(this.holding ? this.idleWhileHolding() : this.options.leaseTtlMs / 3);
       } catch (error) {
         this.failures += 1;
         const delay = Math.min(2000, 100 * 2 ** Math.min(this.failures, 5));
@@ -83,15 +93,41 @@ export class Relay {
       await this.publisher.publish(batch);
       const last = batch.at(-1);
       if (!last) continue;
-      if (!(await this.checkpoint.save(this.owner, last.position, this.options.leaseTtlMs))) {
-        this.lost();
-        break;
-      }
       this.position = last.position;
-      this.extendLease();
+      this.unsaved = true;
       published = true;
+      if (this.saveDue() && !(await this.saveCheckpoint())) break;
     }
+    // Caught up: save what is left once it is due (the idle wait is cut short for it).
+    if (!published && this.holding && this.saveDue()) await this.saveCheckpoint();
     return published;
+  }
+
+  private get checkpointEveryMs(): number {
+    return this.options.checkpointEveryMs ?? 200;
+  }
+
+  private saveDue(): boolean {
+    return this.unsaved && Date.now() - this.savedAt >= this.checkpointEveryMs;
+  }
+
+  private idleWhileHolding(): number {
+    if (!this.unsaved) return this.options.pollMs;
+    return Math.max(1, Math.min(this.options.pollMs, this.savedAt + this.checkpointEveryMs - Date.now()));
+  }
+
+  /** Saves the published position (which also extends the lease); false when the lease was lost. */
+  private async saveCheckpoint(): Promise<boolean> {
+    if (!this.unsaved) return true;
+    const started = Date.now();
+    if (!(await this.checkpoint.save(this.owner, this.position, this.options.leaseTtlMs))) {
+      this.lost();
+      return false;
+    }
+    this.unsaved = false;
+    this.savedAt = started;
+    this.extendLease(started);
+    return true;
   }
 
   private async holdLease(): Promise<boolean> {
@@ -121,6 +157,7 @@ export class Relay {
 
   private lost(): void {
     this.holding = false;
+    this.unsaved = false;
     this.logger.warn({ owner: this.owner }, 'relay lost its lease');
   }
 

@@ -1,9 +1,11 @@
+import { type ChildProcess, fork } from 'node:child_process';
+import os from 'node:os';
+import path from 'node:path';
 import amqp from 'amqplib';
-import { createClient, type Client } from 'graphql-ws';
-import WebSocket from 'ws';
 import { amqpNames } from '../../lib/events/topology';
 import type { Stack } from '../../test/support/stack';
 import { percentile } from '../hardware';
+import type { FromClient, ToClient } from './fanout-client';
 
 export interface FanoutOptions {
   subscribers: number;
@@ -16,6 +18,33 @@ export interface FanoutOptions {
    * exchange at `rate`/s, which isolates the gateway (payload query + fan-out).
    */
   mode: 'live' | 'replay';
+  /** Processes the receiving clients are spread over. */
+  clientProcesses: number;
+}
+
+/** p50/p99/max of merged sparse 1 ms histograms ([ms, count, ...]). */
+function histogramSummary(parts: number[][]): string {
+  const counts = new Map<number, number>();
+  let total = 0;
+  for (const part of parts) {
+    for (let i = 0; i + 1 < part.length; i += 2) {
+      counts.set(part[i] as number, (counts.get(part[i] as number) ?? 0) + (part[i + 1] as number));
+      total += part[i + 1] as number;
+    }
+  }
+  const sorted = [...counts].sort((a, b) => a[0] - b[0]);
+  const at = (p: number) => {
+    const rank = Math.max(1, Math.ceil((p / 100) * total));
+    let seen = 0;
+    for (const [ms, n] of sorted) if ((seen += n) >= rank) return ms;
+    return NaN;
+  };
+  return `p50 ${at(50)} ms, p99 ${at(99)} ms, max ${sorted[sorted.length - 1]?.[0] ?? NaN} ms (${total} samples)`;
+}
+
+async function gatewayCpuSeconds(stack: Stack): Promise<number> {
+  const match = /^sightline_gateway_process_cpu_seconds_total (\S+)$/m.exec(await (await fetch(`${stack.baseUrl}/metrics`)).text());
+  return Number(match?.[1] ?? NaN);
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -41,6 +70,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
   await channel.bindQueue(queue, names.eventsExchange, 'event.EventRecorded');
   const reachedExchange = new Map<string, number>();
+  let onReached: ((ids: string[], at: number) => void) | undefined;
   const envelopes: Buffer[] = [];
   const relay: number[] = [];
   let lastPosition = '0';
@@ -51,6 +81,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
       const envelope = JSON.parse(message.content.toString()) as { position: string; data: { eventId: string; attributes: { sentAt: number } } };
       const now = Date.now();
       reachedExchange.set(envelope.data.eventId, now);
+      onReached?.([envelope.data.eventId], now);
       relay.push(now - envelope.data.attributes.sentAt);
       envelopes.push(message.content);
       if (BigInt(envelope.position) > BigInt(lastPosition)) lastPosition = envelope.position;
@@ -79,42 +110,40 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     reachedExchange.clear();
   }
 
-  const clients: Client[] = [];
-  const endToEnd: number[] = [];
-  const fromExchange: number[] = [];
-  let received = 0;
-  let errors = 0;
-  const errorCodes = new Map<string, number>();
+  // The receiving clients run in processes of their own (fanout-client.ts), so their CPU is measured apart.
+  const processes = Math.max(1, Math.min(options.clientProcesses, options.connections));
+  const perSocket = Math.ceil(options.subscribers / options.connections);
   const token = stack.token('viewer', 'fanout');
-  for (let c = 0; c < options.connections; c++) {
-    clients.push(createClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0, lazy: false }));
+  const children: ChildProcess[] = [];
+  const progress: number[] = [];
+  const reports: Array<Extract<FromClient, { kind: 'report' }>> = [];
+  for (let p = 0; p < processes; p++) {
+    const child = fork(path.join(__dirname, 'fanout-client.js'), [], { stdio: ['ignore', 'inherit', 'inherit', 'ipc'] });
+    child.on('message', (message: FromClient) => {
+      if (message.kind === 'progress') progress[p] = message.received;
+      else if (message.kind === 'report') reports.push(message);
+    });
+    const connections = Math.floor(options.connections / processes) + (p < options.connections % processes ? 1 : 0);
+    const start: ToClient = {
+      kind: 'start',
+      start: { url: stack.gatewayUrl.replace(/^http/, 'ws'), token, connections, subscriptionsPerConnection: perSocket, query: 'subscription { eventRecorded { id type attributes camera { name site } } }' },
+    };
+    child.send(start);
+    children.push(child);
   }
-  for (let s = 0; s < options.subscribers; s++) {
-    (clients[s % options.connections] as Client).subscribe<{ eventRecorded: { id: string; attributes: { sentAt: number } } }>(
-      { query: 'subscription { eventRecorded { id type attributes camera { name site } } }' },
-      {
-        next: (value) => {
-          if (!value.data) {
-            const code = String(value.errors?.[0]?.extensions?.code ?? value.errors?.[0]?.message ?? 'unknown');
-            errorCodes.set(code, (errorCodes.get(code) ?? 0) + 1);
-            return void (errors += 1);
-          }
-          received += 1;
-          const now = Date.now();
-          if (options.mode === 'live') endToEnd.push(now - value.data.eventRecorded.attributes.sentAt);
-          const reached = reachedExchange.get(value.data.eventRecorded.id);
-          if (reached !== undefined) fromExchange.push(now - reached);
-        },
-        error: () => void (errors += 1),
-        complete: () => undefined,
-      },
-    );
-  }
-  for (let i = 0; i < 100; i++) {
+  const subscribers = perSocket * options.connections;
+  const tell = (message: ToClient) => {
+    for (const child of children) child.send(message);
+  };
+  const received = () => progress.reduce((sum, n) => sum + (n ?? 0), 0);
+  for (let i = 0; i < 150; i++) {
     const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-    if (new RegExp(`subscriptions_open\\{field="eventRecorded"\\} ${options.subscribers}`).test(metrics)) break;
+    if (new RegExp(`subscriptions_open\\{field="eventRecorded"\\} ${subscribers}`).test(metrics)) break;
     await sleep(200);
   }
+  if (options.mode === 'live') onReached = (ids, at) => tell({ kind: 'reached', ids, at });
+  const gatewayCpuBefore = await gatewayCpuSeconds(stack);
+  const benchCpuBefore = process.cpuUsage();
 
   // 10 ticks a second, rate/10 events each, for `seconds` (a bounded loop).
   const perTick = Math.max(1, Math.round(options.rate / 10));
@@ -127,39 +156,52 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     if (options.mode === 'live') {
       inflight.push(record(perTick));
     } else {
-      for (const content of envelopes.slice(sent, sent + perTick)) {
-        const id = (JSON.parse(content.toString()) as { data: { eventId: string } }).data.eventId;
-        reachedExchange.set(id, Date.now());
-        channel.publish(names.eventsExchange, 'event.EventRecorded', content, { persistent: false });
-      }
+      const batch = envelopes.slice(sent, sent + perTick);
+      const ids = batch.map((content) => (JSON.parse(content.toString()) as { data: { eventId: string } }).data.eventId);
+      tell({ kind: 'reached', ids, at: Date.now() });
+      for (const content of batch) channel.publish(names.eventsExchange, 'event.EventRecorded', content, { persistent: false });
     }
     sent += perTick;
   }
   await Promise.all(inflight);
   const producedIn = (Date.now() - started) / 1000;
-  const expected = (options.mode === 'live' ? sent - refused : Math.min(sent, envelopes.length)) * options.subscribers;
+  const expected = (options.mode === 'live' ? sent - refused : Math.min(sent, envelopes.length)) * subscribers;
   // Drain: stop when everything arrived or nothing arrived for 5 s (bounded at 5 minutes).
   let last = -1;
   let idle = 0;
-  for (let i = 0; i < 300 && received < expected && idle < 5; i++) {
-    idle = received === last ? idle + 1 : 0;
-    last = received;
+  for (let i = 0; i < 300 && received() < expected && idle < 5; i++) {
+    idle = received() === last ? idle + 1 : 0;
+    last = received();
     await sleep(1000);
   }
+  const wall = (Date.now() - started) / 1000;
+  const gatewayCpu = (await gatewayCpuSeconds(stack)) - gatewayCpuBefore;
+  const benchCpu = process.cpuUsage(benchCpuBefore);
+  tell({ kind: 'finish' });
+  for (let i = 0; i < 100 && reports.length < children.length; i++) await sleep(100);
   const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
   const dropped = /sightline_gateway_subscription_dropped_total\{field="eventRecorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
   const rss = Number(/sightline_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
-  await Promise.all(clients.map((c) => c.dispose()));
+  for (const child of children) child.kill('SIGKILL');
   await broker.close();
+  const delivered = reports.reduce((sum, r) => sum + r.received, 0);
+  const errorCodes: Record<string, number> = {};
+  for (const r of reports) for (const [code, n] of Object.entries(r.errors)) errorCodes[code] = (errorCodes[code] ?? 0) + n;
+  const errors = Object.values(errorCodes).reduce((a, b) => a + b, 0);
+  const clientCpu = reports.reduce((sum, r) => sum + r.cpuMs, 0) / 1000;
 
   console.log(
-    `fan-out (${options.mode}): ${options.subscribers} subscribers on ${options.connections} connections, ${sent} events in ${producedIn.toFixed(1)} s ` +
+    `fan-out (${options.mode}): ${subscribers} subscribers on ${options.connections} connections (clients in ${processes} processes), ${sent} events in ${producedIn.toFixed(1)} s ` +
       `(${(sent / producedIn).toFixed(0)}/s, target ${options.rate}/s${refused ? `, ${refused} refused` : ''})`,
   );
-  console.log(`  delivered ${received}/${expected}, ${errors} error payloads ${JSON.stringify(Object.fromEntries(errorCodes))}, ${dropped} dropped by the slow-subscriber bound; gateway RSS after: ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(`  delivered ${delivered}/${expected} (${(delivered / wall).toFixed(0)}/s over ${wall.toFixed(1)} s until drained), ${errors} errors ${JSON.stringify(errorCodes)}, ${dropped} dropped by the slow-subscriber bound; gateway RSS after: ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `  CPU over that time: gateway ${gatewayCpu.toFixed(1)} s (${((100 * gatewayCpu) / wall).toFixed(0)}% of a core), receiving clients ${clientCpu.toFixed(1)} s (${((100 * clientCpu) / wall).toFixed(0)}%), ` +
+      `bench driver ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+  );
   if (options.mode === 'live') {
-    console.log(`  recordEvents call -> subscriber (end to end): ${summary(endToEnd)}`);
+    console.log(`  recordEvents call -> subscriber (end to end): ${histogramSummary(reports.map((r) => r.endToEnd))}`);
     console.log(`  recordEvents call -> events exchange (write + relay): ${summary(relay)}`);
   }
-  console.log(`  events exchange -> subscriber (read-model wait + payload query + fan-out): ${summary(fromExchange)}`);
+  console.log(`  events exchange -> subscriber (read-model wait + payload query + fan-out): ${histogramSummary(reports.map((r) => r.fromExchange))}`);
 }

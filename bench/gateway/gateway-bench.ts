@@ -30,6 +30,7 @@ const { values, positionals } = parseArgs({
     connections: { type: 'string', default: '50' },
     rate: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
+    'client-processes': { type: 'string', default: '2' },
   },
 });
 const parts = positionals.length > 0 ? positionals : ['query', 'replay', 'fanout'];
@@ -162,6 +163,7 @@ async function main(): Promise<void> {
         connections: Math.min(Number(values.connections), Number(values.subscribers)),
         rate: Number(values.rate),
         seconds,
+        clientProcesses: Number(values['client-processes']),
       });
     }
   } finally {

@@ -1,7 +1,7 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
 import { batchQueryText, batchVariable, splitBatchResult, type BatchTarget } from './batch-query';
-import { FrameWriter, type SubscriptionChannel } from './frame-writer';
+import { FrameOutbox, FrameWriter, type SubscriptionChannel } from './frame-writer';
 import type { InnerQuery } from './inner-query';
 import type { FeedName, MessageFeed } from './message-feed';
 import { PushQueue } from './push-queue';
@@ -56,7 +56,7 @@ const groupKey = (subscriber: Subscriber): string => `${subscriber.identity.role
  * Delivers messages to many subscribers: the payload query runs once per distinct selection (and
  * role), not once per subscriber, concurrently across messages, while every subscriber still
  * receives payloads in message order. A payload is serialized once per selection; subscribers with
- * a FrameWriter get it written as is.
+ * a FrameWriter get it written as is, all frames of a delivery round to one connection in one write.
  */
 export class Fanout {
   private readonly subscribers = new Set<Subscriber>();
@@ -113,7 +113,9 @@ export class Fanout {
       }),
     );
     return this.chain(async () => {
-      for (const { group, result } of await results) this.deliver(group, result);
+      const outbox = new FrameOutbox();
+      for (const { group, result } of await results) this.deliver(group, result, outbox);
+      outbox.flush();
     });
   }
 
@@ -142,7 +144,9 @@ export class Fanout {
     );
     return this.chain(async () => {
       const deliveries = (await resolved).flat().sort((a, b) => a.index - b.index);
-      for (const { group, result } of deliveries) this.deliver(group, result);
+      const outbox = new FrameOutbox();
+      for (const { group, result } of deliveries) this.deliver(group, result, outbox);
+      outbox.flush();
     });
   }
 
@@ -204,7 +208,7 @@ export class Fanout {
   }
 
   /** Delivers one result to a group that shares its selection: shaped and serialized once. */
-  private deliver(group: readonly Subscriber[], result: ExecutionResult): void {
+  private deliver(group: readonly Subscriber[], result: ExecutionResult, outbox: FrameOutbox): void {
     const [first] = group;
     if (!first) return;
     const key = first.query.responseKey;
@@ -222,7 +226,7 @@ export class Fanout {
       }
       visible = { data: { [key]: shown }, ...(result.errors?.length ? { errors: result.errors } : {}) };
     }
-    let serialized: string | undefined;
+    let serialized: Buffer | undefined;
     let pushed = 0;
     let dropped = 0;
     for (const subscriber of group) {
@@ -230,8 +234,8 @@ export class Fanout {
       if (payload && subscriber.accepts && !subscriber.accepts(payload)) continue;
       let kept: boolean;
       if (subscriber.frames) {
-        serialized ??= JSON.stringify(visible);
-        kept = subscriber.frames.write(serialized);
+        serialized ??= Buffer.from(JSON.stringify(visible));
+        kept = outbox.add(subscriber.frames, serialized);
       } else {
         kept = subscriber.queue.push(visible);
       }

@@ -149,11 +149,61 @@ describe('eventRecorded fan-out', () => {
 });
 
 describe('eventRecorded frames written by the gateway', () => {
-  const fakeSocket = (bufferedAmount = 0) => {
+  /** A ws socket as the frame outbox sees it: through ws.send, or (`direct`) its TCP socket. */
+  const fakeSocket = (bufferedAmount = 0, direct = false) => {
     const sent: string[] = [];
-    const socket = { OPEN: 1, readyState: 1, bufferedAmount, send: (data: string) => void sent.push(data) };
-    return { socket: socket as unknown as WebSocket, sent, raw: socket };
+    const writes: Buffer[] = [];
+    const socket = {
+      OPEN: 1,
+      readyState: 1,
+      bufferedAmount,
+      extensions: '',
+      send: (data: Buffer | string) => void sent.push(String(data)),
+      ...(direct ? { _socket: { destroyed: false, write: (data: Buffer) => void writes.push(data) } } : {}),
+    };
+    return { socket: socket as unknown as WebSocket, sent, writes };
   };
+
+  /** Reads unmasked text frames back from the bytes written. */
+  const framesOf = (buffers: Buffer[]): string[] => {
+    const bytes = Buffer.concat(buffers);
+    const out: string[] = [];
+    for (let at = 0; at < bytes.length; ) {
+      expect(bytes[at]).toBe(0x81);
+      let length = bytes[at + 1] as number;
+      let start = at + 2;
+      if (length === 126) {
+        length = bytes.readUInt16BE(at + 2);
+        start = at + 4;
+      } else if (length === 127) {
+        length = Number(bytes.readBigUInt64BE(at + 2));
+        start = at + 10;
+      }
+      out.push(bytes.subarray(start, start + length).toString('utf8'));
+      at = start + length;
+    }
+    return out;
+  };
+
+  it('writes all frames of a round to a connection in one write, as valid WebSocket text frames', async () => {
+    const { executor } = fakeGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
+    const conn = fakeSocket(0, true);
+    const request = readSubscriptionRequest(schema, parse('subscription { eventRecorded { id type camera { name } } }'), undefined, {});
+    await hub.subscribe(request, { identity, correlationId: 'c', channel: { socket: conn.socket, id: 'a' } });
+    await hub.subscribe(request, { identity, correlationId: 'c', channel: { socket: conn.socket, id: 'b' } });
+    const long = 'x'.repeat(70000);
+    await Promise.all([hub.handle(envelope('e1', 1)), hub.handle(envelope(`e2${long}`, 2))]);
+    expect(conn.writes).toHaveLength(1);
+    const entity = (id: string) => ({ id, type: 'motion', camera: { name: 'Gate', site: 'south' }, sightlineSiteProbe: { site: 'south' } });
+    expect(framesOf(conn.writes)).toEqual([
+      stringifyMessage({ id: 'a', type: MessageType.Next, payload: { data: { eventRecorded: entity('e1') } } }),
+      stringifyMessage({ id: 'b', type: MessageType.Next, payload: { data: { eventRecorded: entity('e1') } } }),
+      stringifyMessage({ id: 'a', type: MessageType.Next, payload: { data: { eventRecorded: entity(`e2${long}`) } } }),
+      stringifyMessage({ id: 'b', type: MessageType.Next, payload: { data: { eventRecorded: entity(`e2${long}`) } } }),
+    ]);
+    expect(conn.sent).toHaveLength(0);
+  });
 
   it('writes exactly the graphql-ws next message, the payload serialized once per selection', async () => {
     const { executor } = fakeGateway();

@@ -145,13 +145,15 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   const gatewayCpuBefore = await gatewayCpuSeconds(stack);
   const benchCpuBefore = process.cpuUsage();
 
-  // 10 ticks a second, rate/10 events each, for `seconds` (a bounded loop).
-  const perTick = Math.max(1, Math.round(options.rate / 10));
+  // live: 10 recordEvents calls a second, rate/10 events each; replay: 100 ticks a second, rate/100
+  // envelopes each (a steady stream, not bursts). A bounded loop either way.
+  const ticksPerSecond = options.mode === 'live' ? 10 : 100;
+  const perTick = Math.max(1, Math.round(options.rate / ticksPerSecond));
   const started = Date.now();
   const inflight: Array<Promise<void>> = [];
   let sent = 0;
-  for (let tick = 0; tick < options.seconds * 10; tick++) {
-    const due = started + tick * 100;
+  for (let tick = 0; tick < options.seconds * ticksPerSecond; tick++) {
+    const due = started + (tick * 1000) / ticksPerSecond;
     if (due > Date.now()) await sleep(due - Date.now());
     if (options.mode === 'live') {
       inflight.push(record(perTick));
@@ -180,6 +182,8 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   tell({ kind: 'finish' });
   for (let i = 0; i < 100 && reports.length < children.length; i++) await sleep(100);
   const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+  const batchSum = Number(/sightline_gateway_request_duration_seconds_sum\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN);
+  const batchCount = Number(/sightline_gateway_request_duration_seconds_count\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN);
   const dropped = /sightline_gateway_subscription_dropped_total\{field="eventRecorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
   const rss = Number(/sightline_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
   for (const child of children) child.kill('SIGKILL');
@@ -199,6 +203,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     `  CPU over that time: gateway ${gatewayCpu.toFixed(1)} s (${((100 * gatewayCpu) / wall).toFixed(0)}% of a core), receiving clients ${clientCpu.toFixed(1)} s (${((100 * clientCpu) / wall).toFixed(0)}%), ` +
       `bench driver ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
   );
+  console.log(`  payload queries: ${batchCount} batched queries (${(sent / batchCount).toFixed(1)} events each on average), mean ${((1000 * batchSum) / batchCount).toFixed(1)} ms each`);
   if (options.mode === 'live') {
     console.log(`  recordEvents call -> subscriber (end to end): ${histogramSummary(reports.map((r) => r.endToEnd))}`);
     console.log(`  recordEvents call -> events exchange (write + relay): ${summary(relay)}`);

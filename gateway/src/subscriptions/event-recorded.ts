@@ -19,9 +19,11 @@ export interface BatchOptions {
   windowMs: number;
   /** Events resolved by one query at most. */
   max: number;
+  /** Batches being resolved at once; more events wait and make the next batch larger. */
+  maxInFlight?: number;
 }
 
-export const DEFAULT_BATCH: BatchOptions = { windowMs: 10, max: 64 };
+export const DEFAULT_BATCH: BatchOptions = { windowMs: 10, max: 100, maxInFlight: 2 };
 
 interface Recorded {
   envelope: WireEnvelope;
@@ -47,7 +49,7 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
 
   constructor(executor: GatewayExecutor, feed: MessageFeed, hooks: SubscriptionHooks, queueMax: number, batch: BatchOptions = DEFAULT_BATCH) {
     this.fanout = new Fanout(FIELD, executor, feed, 'events', hooks, queueMax);
-    this.batcher = new MicroBatcher((items) => this.publish(items), batch.windowMs, batch.max);
+    this.batcher = new MicroBatcher((items) => this.publish(items), batch.windowMs, batch.max, batch.maxInFlight ?? 2);
   }
 
   async subscribe(request: SubscriptionRequest, context: SubscriptionContext): Promise<AsyncIterableIterator<ExecutionResult>> {

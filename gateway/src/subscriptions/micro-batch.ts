@@ -1,38 +1,68 @@
+interface Waiter {
+  resolve: () => void;
+  reject: (error: unknown) => void;
+}
+
 /**
  * Gathers items for a short window (or until `max` are waiting) and hands them over as one batch;
- * each `add` resolves when its batch has been handled. Turns a stream of messages into a few
- * larger units of work without holding any item longer than the window.
+ * each `add` resolves when its batch has been handled. At most `maxInFlight` batches are handled at
+ * once: while they run, new items gather, so batches grow with the load (fewer, larger units of
+ * work when busy) and stay small when idle (no item waits longer than the window then).
  */
 export class MicroBatcher<T> {
   private items: T[] = [];
-  private waiters: Array<{ resolve: () => void; reject: (error: unknown) => void }> = [];
+  private waiters: Waiter[] = [];
   private timer: NodeJS.Timeout | undefined;
+  /** The window of the oldest waiting item has passed. */
+  private due = false;
+  private inFlight = 0;
 
   constructor(
     private readonly handle: (batch: T[]) => Promise<void>,
     private readonly windowMs: number,
     private readonly max: number,
+    private readonly maxInFlight = 2,
   ) {}
 
   add(item: T): Promise<void> {
     const done = new Promise<void>((resolve, reject) => this.waiters.push({ resolve, reject }));
     this.items.push(item);
-    if (this.items.length >= this.max) this.flush();
-    else this.timer ??= setTimeout(() => this.flush(), this.windowMs);
+    if (this.items.length >= this.max) this.due = true;
+    if (this.due) this.flush();
+    else this.timer ??= setTimeout(() => this.onWindow(), this.windowMs);
     return done;
   }
 
-  private flush(): void {
-    if (this.timer) clearTimeout(this.timer);
+  private onWindow(): void {
     this.timer = undefined;
-    const items = this.items;
-    const waiters = this.waiters;
-    this.items = [];
-    this.waiters = [];
-    if (items.length === 0) return;
-    this.handle(items).then(
-      () => waiters.forEach((w) => w.resolve()),
-      (error: unknown) => waiters.forEach((w) => w.reject(error)),
-    );
+    this.due = true;
+    this.flush();
+  }
+
+  private flush(): void {
+    while (this.due && this.items.length > 0 && this.inFlight < this.maxInFlight) {
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      const items = this.items.splice(0, this.max);
+      const waiters = this.waiters.splice(0, items.length);
+      // What is left over a full batch is already past its window.
+      this.due = this.items.length > 0;
+      this.inFlight += 1;
+      this.handle(items).then(
+        () => this.settle(waiters, undefined),
+        (error: unknown) => this.settle(waiters, error ?? new Error('batch failed')),
+      );
+    }
+  }
+
+  private settle(waiters: Waiter[], error: unknown): void {
+    this.inFlight -= 1;
+    for (const waiter of waiters) {
+      if (error === undefined) waiter.resolve();
+      else waiter.reject(error);
+    }
+    this.flush();
+    // Items that arrived while every slot was busy and whose window has not started.
+    if (this.items.length > 0 && !this.timer && !this.due) this.timer = setTimeout(() => this.onWindow(), this.windowMs);
   }
 }

@@ -10,6 +10,8 @@ const { values } = parseArgs({
     'stats-events': { type: 'string', default: '1000000' },
     'rebuild-events': { type: 'string', default: '1000000' },
     'freshness-seconds': { type: 'string', default: '30' },
+    /** Writes a CPU profile of the projection phase to this file and prints the top functions. */
+    'cpu-profile': { type: 'string' },
   },
 });
 const only = new Set(values.only.split(','));
@@ -17,7 +19,7 @@ const only = new Set(values.only.split(','));
 async function main(): Promise<void> {
   console.log(hardwareLine());
   if (only.has('projection')) {
-    console.log('projection rate', await projectionRate(Number(values['projection-events'])));
+    console.log('projection rate', await projectionRate(Number(values['projection-events']), { cpuProfile: values['cpu-profile'] }));
   }
   if (only.has('freshness')) {
     const { freshness } = await import('./freshness.js');

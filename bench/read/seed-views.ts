@@ -1,13 +1,15 @@
 import { randomUUID } from 'node:crypto';
-import type { Client } from '@elastic/elasticsearch';
+import type { Client, estypes } from '@elastic/elasticsearch';
 import type { EventEnvelope } from '../../lib/events/envelope';
 import { changeOf } from '../../subgraphs/query/src/projection/changes';
-import { mergeChanges, type ViewDoc } from '../../subgraphs/query/src/projection/merge';
+import { mergeChanges } from '../../subgraphs/query/src/projection/merge';
 import { IndexAdmin } from '../../subgraphs/query/src/views/index-admin';
+import { rollupDocs, type Combination } from '../../subgraphs/query/src/views/rollup-docs';
 import type { ViewNames } from '../../subgraphs/query/src/views/names';
 import { SEVERITY_LIST, TYPES } from './setup';
 
 const HOUR = 3_600_000;
+type BulkOperations = NonNullable<estypes.BulkRequest['operations']>;
 const YEAR = 365 * 24 * HOUR;
 
 const envelope = (streamId: string, version: number, position: number, type: EventEnvelope['type'], data: Record<string, unknown>, recordedAt: string): EventEnvelope =>
@@ -16,23 +18,46 @@ const envelope = (streamId: string, version: number, position: number, type: Eve
 /**
  * Fills the events view with `count` events spread over the last year, WITHOUT the pipeline (10M
  * events through commands would take hours here): each document is built by the projector's own
- * builder (changeOf + mergeChanges) from synthetic envelopes, and the hourly rollups and hour
- * statuses are computed alongside, as the rollup worker would from the same documents.
+ * builder (changeOf + mergeChanges) from synthetic envelopes, and the hourly rollups (both kinds,
+ * rollup-docs.ts) and hour statuses are computed alongside, as the rollup worker would from the
+ * same documents. Bulks of 5,000 with two in flight, so building overlaps indexing.
  */
-export async function seedViews(elastic: Client, names: ViewNames, count: number, cameras = 50): Promise<{ from: number; to: number; rollupDocs: number }> {
+export async function seedViews(elastic: Client, names: ViewNames, count: number, cameras = 50): Promise<{ from: number; to: number; rollupDocs: number; hours: number; sparseHours: number }> {
   await new IndexAdmin(elastic, names).ensureViews();
   const events = names.alias('events');
-  await elastic.indices.putSettings({ index: events, settings: { refresh_interval: '-1' } });
+  await elastic.indices.putSettings({ index: [events, names.alias('rollups')], settings: { refresh_interval: '-1' } });
   const to = Math.floor(Date.now() / HOUR) * HOUR;
   const from = to - YEAR;
-  const rollups = new Map<string, { hour: number; cameraId: string; type: string; severity: string; status: string; count: number; ackSum: number; ackCount: number; resolveSum: number; resolveCount: number }>();
-  let batch: ViewDoc[] = [];
-  const flush = async () => {
-    if (batch.length === 0) return;
-    const response = await elastic.bulk({ operations: batch.flatMap((doc) => [{ index: { _index: events, _id: doc.id } }, doc]) });
-    if (response.errors) throw new Error('seed bulk failed');
-    batch = [];
+  const inFlight = new Set<Promise<void>>();
+  const send = async (operations: BulkOperations): Promise<void> => {
+    while (inFlight.size >= 2) await Promise.race(inFlight);
+    const request = elastic.bulk({ operations, filter_path: 'errors' }).then((response) => {
+      if (response.errors) throw new Error('seed bulk failed');
+    });
+    const tracked = request.finally(() => inFlight.delete(tracked));
+    inFlight.add(tracked);
   };
+  let hour = -1;
+  let combinations = new Map<string, Combination>();
+  let rollupCount = 0;
+  let sparseHours = 0;
+  let rollupOps: BulkOperations = [];
+  const closeHour = async () => {
+    if (hour < 0) return;
+    const { docs, dense } = rollupDocs(hour, combinations.values());
+    for (const { id, doc } of docs) {
+      rollupOps.push({ index: { _index: names.alias('rollups'), _id: id } }, doc);
+      rollupCount += 1;
+    }
+    if (!dense) sparseHours += 1;
+    rollupOps.push({ index: { _index: names.dirtyHours, _id: String(hour) } }, { hour, dirty: false, sparse: !dense });
+    if (rollupOps.length >= 10_000) {
+      await send(rollupOps);
+      rollupOps = [];
+    }
+    combinations = new Map();
+  };
+  let batch: BulkOperations = [];
   for (let i = 0; i < count; i += 1) {
     const id = randomUUID();
     const occurred = from + Math.floor((i / count) * YEAR);
@@ -42,36 +67,37 @@ export async function seedViews(elastic: Client, names: ViewNames, count: number
     if (i % 10 >= 7) list.push(envelope(`event-${id}`, 2, 3 * i + 2, 'EventAcknowledged', { eventId: id, cameraId, by: 'op', note: null }, at(60_000 + (i % 600) * 1000)));
     if (i % 10 === 9) list.push(envelope(`event-${id}`, 3, 3 * i + 3, 'EventResolved', { eventId: id, cameraId, by: 'op', note: null }, at(3_600_000)));
     const doc = mergeChanges(undefined, list.map(changeOf))!;
-    batch.push(doc);
-    const hour = Math.floor(occurred / HOUR) * HOUR;
-    const key = `${hour}|${cameraId}|${String(doc.type)}|${String(doc.severity)}|${String(doc.status)}`;
-    const r = rollups.get(key) ?? { hour, cameraId, type: String(doc.type), severity: String(doc.severity), status: String(doc.status), count: 0, ackSum: 0, ackCount: 0, resolveSum: 0, resolveCount: 0 };
-    r.count += 1;
+    batch.push({ index: { _index: events, _id: doc.id } }, doc);
+    const docHour = Math.floor(occurred / HOUR) * HOUR;
+    if (docHour !== hour) {
+      await closeHour();
+      hour = docHour;
+    }
+    const key = `${cameraId}|${String(doc.type)}|${String(doc.severity)}|${String(doc.status)}`;
+    const c = combinations.get(key) ?? { cameraId, type: String(doc.type), severity: String(doc.severity), status: String(doc.status), count: 0, ackSum: 0, ackCount: 0, resolveSum: 0, resolveCount: 0 };
+    c.count += 1;
     if (typeof doc.ackSeconds === 'number') {
-      r.ackSum += doc.ackSeconds;
-      r.ackCount += 1;
+      c.ackSum += doc.ackSeconds;
+      c.ackCount += 1;
     }
     if (typeof doc.resolveSeconds === 'number') {
-      r.resolveSum += doc.resolveSeconds;
-      r.resolveCount += 1;
+      c.resolveSum += doc.resolveSeconds;
+      c.resolveCount += 1;
     }
-    rollups.set(key, r);
-    if (batch.length >= 5000) await flush();
+    combinations.set(key, c);
+    if (batch.length >= 10_000) {
+      await send(batch);
+      batch = [];
+    }
   }
-  await flush();
-  await elastic.indices.putSettings({ index: events, settings: { refresh_interval: '1s' } });
-  const all = [...rollups.entries()];
-  for (let i = 0; i < all.length; i += 5000) {
-    const ops = all.slice(i, i + 5000).flatMap(([key, doc]) => [{ index: { _index: names.alias('rollups'), _id: key } }, doc]);
-    const response = await elastic.bulk({ operations: ops });
-    if (response.errors) throw new Error('seed rollups failed');
-  }
-  const hours = [...new Set(all.map(([, r]) => r.hour))];
-  for (let i = 0; i < hours.length; i += 5000) {
-    const ops = hours.slice(i, i + 5000).flatMap((hour) => [{ index: { _index: names.dirtyHours, _id: String(hour) } }, { hour, dirty: false }]);
-    await elastic.bulk({ operations: ops });
-  }
+  await closeHour();
+  if (batch.length > 0) await send(batch);
+  if (rollupOps.length > 0) await send(rollupOps);
+  await Promise.all(inFlight);
+  await elastic.indices.putSettings({ index: [events, names.alias('rollups')], settings: { refresh_interval: '1s' } });
   await elastic.indices.refresh({ index: [events, names.alias('rollups'), names.dirtyHours] });
-  await elastic.indices.forcemerge({ index: [events, names.alias('rollups')], max_num_segments: 1 }).catch(() => undefined);
-  return { from, to, rollupDocs: all.length };
+  // The rollups are merged like a settled index would be; the events index is left as indexing
+  // left it (merging gigabytes here would take minutes of the shared machine).
+  await elastic.indices.forcemerge({ index: names.alias('rollups'), max_num_segments: 1 }).catch(() => undefined);
+  return { from, to, rollupDocs: rollupCount, hours: YEAR / HOUR, sparseHours };
 }

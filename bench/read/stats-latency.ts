@@ -1,6 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createElasticClient } from '../../lib/engines/elastic';
 import { loadConfig } from '../../lib/config/config';
+import { computeEventStats } from '../../subgraphs/query/src/read/event-stats';
+import { StatsSource } from '../../subgraphs/query/src/read/stats-source';
 import { viewNames } from '../../subgraphs/query/src/views/names';
 import { startStack } from '../../test/support/stack';
 import { percentile } from '../hardware';
@@ -23,12 +25,29 @@ export async function statsLatency(count: number, samples = 200): Promise<Record
     const stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'stats', env: { SIGHTLINE_NAMESPACE: namespace, LOG_LEVEL: 'warn' } });
     try {
       const year = { from: new Date(seeded.from).toISOString(), to: new Date(seeded.to).toISOString() };
-      const result: Record<string, string | number> = { 'stored events': count, 'rollup docs': seeded.rollupDocs, 'seed time': `${(seedMs / 1000).toFixed(0)} s` };
+      const stored = await elastic.indices.stats({ index: names.alias('events'), metric: ['store'] });
+      const result: Record<string, string | number> = {
+        'stored events': count,
+        'events index size': `${((stored._all.primaries?.store?.size_in_bytes ?? 0) / 2 ** 30).toFixed(2)} GiB`,
+        'rollup docs (combinations + dimensions)': seeded.rollupDocs,
+        'sparse hours (no combination docs)': `${seeded.sparseHours} of ${seeded.hours}`,
+        'seed time': `${(seedMs / 1000).toFixed(0)} s (${Math.round(count / (seedMs / 1000)).toLocaleString('en-US')} docs/s)`,
+      };
       const variants: Array<[string, Record<string, unknown>]> = [
         ['year, all cameras, DAY', year],
         ['year, one camera, DAY', { ...year, cameraIds: ['cam-7'] }],
         ['year, text search (raw only), DAY', { ...year, text: 'person' }],
       ];
+      // For scale: the same one-year question aggregated from raw events only, in process (no gateway).
+      const source = new StatsSource(elastic, names);
+      const rawTimes: number[] = [];
+      for (let i = 0; i < 13; i += 1) {
+        const started = performance.now();
+        await computeEventStats(source, year, 'DAY', undefined, { rollups: false });
+        if (i >= 3) rawTimes.push(performance.now() - started);
+      }
+      rawTimes.sort((a, b) => a - b);
+      result['year, all cameras, raw events only (no rollups, in process, 10 samples)'] = `p50 ${ms(percentile(rawTimes, 50))}, max ${ms(rawTimes[rawTimes.length - 1]!)}`;
       for (const [label, filter] of variants) {
         const times: number[] = [];
         let total = 0;

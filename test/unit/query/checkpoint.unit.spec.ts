@@ -49,3 +49,33 @@ describe('checkpoint', () => {
     expect(checkpoint.position).toBe(1000);
   });
 });
+
+describe('checkpoint with batches in flight', () => {
+  it('does not ask the store about a gap that a batch still being applied will fill, and does once that batch is done', async () => {
+    let reads = 0;
+    const store = fakeStore([1, 2, 3, 4, 5, 6]);
+    const counting = {
+      headPosition: store.headPosition,
+      async *readAll(from: number, options: { toPosition?: number } = {}) {
+        reads += 1;
+        yield* store.readAll(from, options);
+      },
+    };
+    const checkpoint = new Checkpoint({ store: counting, projectable: () => true, appliedInViews: async (e) => e.map(() => false) }, 0, 50);
+    const release = checkpoint.hold(1);
+    // The later batch lands first.
+    checkpoint.markApplied([4, 5, 6]);
+    await checkpoint.advance();
+    expect(reads).toBe(0);
+    expect(checkpoint.position).toBe(0);
+    release();
+    checkpoint.markApplied([1, 2, 3]);
+    await checkpoint.advance();
+    expect(checkpoint.position).toBe(6);
+    expect(reads).toBe(0);
+    // Without a batch in flight, a gap is looked up in the store at once.
+    checkpoint.markApplied([8]);
+    await checkpoint.advance();
+    expect(reads).toBe(1);
+  });
+});

@@ -28,8 +28,11 @@ const IDLE_MS = 300;
  */
 export class Checkpoint {
   private readonly local = new Set<number>();
+  /** Lowest position of each batch this process is applying right now (see `hold`). */
+  private readonly held = new Map<symbol, number>();
   private advancing: Promise<void> | undefined;
-  private lastMarked = 0;
+  // From construction: a fresh process gets its first deliveries before it asks the store what is missing.
+  private lastMarked = Date.now();
   head = 0;
 
   constructor(
@@ -42,6 +45,19 @@ export class Checkpoint {
   async refreshHead(): Promise<number> {
     this.head = Math.max(this.head, await this.ports.store.headPosition());
     return this.head;
+  }
+
+  /**
+   * A batch starting at `lowest` is being applied by this process: until it is released, a gap
+   * below it is expected to be filled by it, so the store is not read for that gap (with two
+   * batches in flight the later one often lands first). Returns the release.
+   */
+  hold(lowest: number): () => void {
+    const token = Symbol('batch');
+    this.held.set(token, lowest);
+    return () => {
+      this.held.delete(token);
+    };
   }
 
   markApplied(positions: Iterable<number>): void {
@@ -67,8 +83,14 @@ export class Checkpoint {
     // applied, so there is a gap, a dead-lettered event or another process's event before it) or
     // when deliveries have stopped short of the head. Otherwise the next events are simply in
     // flight, and the position moves without a single engine call (freshness).
-    const stuckBeforeLater = this.local.size > 0;
-    const idle = Date.now() - this.lastMarked >= this.idleMs;
+    let lowestHeld = Infinity;
+    for (const p of this.held.values()) if (p < lowestHeld) lowestHeld = p;
+    let lowestLocal = Infinity;
+    for (const p of this.local) if (p < lowestLocal) lowestLocal = p;
+    // A batch of this process below the first applied position is still being written: it is what
+    // the gap is waiting for, so asking the store now would only cost (and learn nothing).
+    const stuckBeforeLater = this.local.size > 0 && !(lowestHeld < lowestLocal);
+    const idle = this.held.size === 0 && Date.now() - this.lastMarked >= this.idleMs;
     if (!stuckBeforeLater && !idle) return;
     // An event this process applied is stored, so the head is at least there: the store's own head
     // hint may trail a fresh commit for a while, and waiting for it would hold the position back.

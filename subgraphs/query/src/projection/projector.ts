@@ -58,12 +58,25 @@ export class Projector {
       }
     }
     const changes = envelopes.map(changeOf);
+    let lowest = Infinity;
+    for (const envelope of envelopes) if (envelope.position < lowest) lowest = envelope.position;
+    const release = envelopes.length > 0 ? this.checkpoint.hold(lowest) : () => undefined;
+    try {
+      await this.applyWithBackoff(batch, envelopes, changes, release);
+    } finally {
+      release();
+    }
+  };
+
+  /** `release` ends the batch's hold on the checkpoint; it must come before `markApplied`. */
+  private async applyWithBackoff(batch: Batch, envelopes: EventEnvelope[], changes: Change[], release: () => void): Promise<void> {
     for (let attempt = 0; !this.stopped && batch.alive(); attempt += 1) {
       try {
         const result = await this.ports.apply(changes, (view) => this.ports.targetsOf(view));
         await this.ports.eventDocsChanged(result);
         this.health.failing = false;
         this.health.applied += envelopes.length;
+        release();
         this.checkpoint.markApplied(envelopes.map((e) => e.position));
         this.onApplied();
         return;
@@ -75,5 +88,5 @@ export class Projector {
         await sleep(delay);
       }
     }
-  };
+  }
 }

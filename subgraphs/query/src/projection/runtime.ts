@@ -11,6 +11,9 @@ import type { ViewStore, WriteTarget } from '../views/view-store';
 import { Checkpoint } from './checkpoint';
 import { isProjectable } from './validate-envelope';
 
+/** Longer than the views' translog sync interval (5 s by default) plus an fsync. */
+const DURABLE_AFTER_MS = 10_000;
+
 export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;
 
 export interface RuntimeDeps {
@@ -38,6 +41,8 @@ export class ProjectionRuntime {
   private ticking: Promise<void> | undefined;
   private again = false;
   private persisted = 0;
+  /** Published positions and when: only one older than the views' translog sync is persisted. */
+  private readonly published: Array<{ at: number; position: number }> = [];
 
   constructor(private readonly deps: RuntimeDeps) {
     this.checkpoint = new Checkpoint({
@@ -112,10 +117,13 @@ export class ProjectionRuntime {
       await this.checkpoint.advance();
       const position = this.checkpoint.position;
       if (position > this.freshness.searchable) {
-        // Only what readers read (rollups refresh themselves; a rebuild's index once, when complete).
-        const indices = (['cameras', 'events'] as const).map((view) => this.deps.admin.names.alias(view));
+        // Only what readers read (rollups refresh themselves; a rebuild's index once, when complete),
+        // and the hour marks: the projector writes them unrefreshed, and a reader at this position
+        // must see the hours it dirtied as dirty (else a stale rollup would answer for them).
+        const indices = [...(['cameras', 'events'] as const).map((view) => this.deps.admin.names.alias(view)), this.deps.admin.names.dirtyHours];
         await this.deps.admin.refresh(indices);
         this.freshness.advanced(position);
+        this.published.push({ at: Date.now(), position });
       }
       this.lastError = undefined;
     } catch (error) {
@@ -123,13 +131,21 @@ export class ProjectionRuntime {
     }
   }
 
+  /**
+   * Saves a position the views hold durably: their translog is fsynced every 5 s (mappings.ts), so
+   * the saved checkpoint trails by DURABLE_AFTER_MS and never claims writes an Elasticsearch crash
+   * could lose. A restart rescans that much of the store (cheap: the events are found applied).
+   */
   private async persist(): Promise<void> {
-    const position = this.checkpoint.position;
+    const durableBefore = Date.now() - DURABLE_AFTER_MS;
+    let position = this.persisted;
+    while (this.published.length > 0 && this.published[0]!.at <= durableBefore) position = Math.max(position, this.published.shift()!.position);
     if (position <= this.persisted) return;
     try {
       await this.deps.state.saveCheckpoint(position);
       this.persisted = position;
     } catch (error) {
+      this.published.unshift({ at: durableBefore, position });
       this.deps.logger.debug({ err: (error as Error).message }, 'checkpoint not saved; will retry');
     }
   }

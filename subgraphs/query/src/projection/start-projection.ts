@@ -37,7 +37,7 @@ export function startProjection(deps: {
   logger: Logger;
   /** False for a process that only answers queries. */
   consume?: boolean;
-  batch?: { maxBatch: number; lingerMs: number; prefetch: number };
+  batch?: { maxBatch: number; lingerMs: number; prefetch: number; maxInFlight?: number };
 }): Projection {
   const { elastic, logger } = deps;
   const admin = new IndexAdmin(elastic, deps.names);

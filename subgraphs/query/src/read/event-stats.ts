@@ -1,7 +1,7 @@
 import type { EventFilter } from './filters';
 import { eventQuery } from './filters';
 import { addPartials, toBuckets, type Bucket, type StatsPartial } from './stats-partial';
-import { bucketStarts, splitForRollups, type Interval, type Range } from './stats-plan';
+import { HOUR_MS, bucketStarts, splitForRollups, type Interval, type Range } from './stats-plan';
 import type { StatsSource } from './stats-source';
 
 export interface EventStats {
@@ -16,18 +16,28 @@ export interface EventStats {
   meanTimeToResolveSeconds: number | null;
   /** Which source answered: for tests and benchmarks. */
   usedRollups: boolean;
+  rollupKind: 'combinations' | 'dimensions' | null;
 }
+
+/** More separate raw ranges than this (hours alternating dirty/sparse and clean) and all of it is read raw. */
+const MAX_RAW_RANGES = 500;
+
+/** A filter on a field the combination rollups carry (else the much smaller dimension rollups serve). */
+const hasFieldFilter = (filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined): boolean =>
+  Boolean(filter?.cameraIds || cameraIdsOfSites || filter?.types || filter?.severities || filter?.statuses);
 
 /**
  * eventStats: aggregations, never counters. Over long ranges the whole clean hours come from the
  * hourly rollups and only the edges and the dirty hours are aggregated from raw events, so a
- * one-year query reads a rollup per (hour, camera, type, severity, status) instead of every event.
+ * one-year query reads rollup documents (rollup-docs.ts) instead of every event.
  */
 export async function computeEventStats(
   source: StatsSource,
   filter: EventFilter | null | undefined,
   interval: Interval,
   cameraIdsOfSites: string[] | undefined,
+  /** `rollups: false` answers from raw events only (tests compare the two). */
+  options: { rollups?: boolean } = {},
 ): Promise<EventStats> {
   const from = filter?.from ? Date.parse(filter.from) : undefined;
   const to = filter?.to ? Date.parse(filter.to) : undefined;
@@ -42,12 +52,22 @@ export async function computeEventStats(
   let partial: StatsPartial;
   let usedRollups = false;
   const noTime = eventQuery(filter, cameraIdsOfSites, { timeRange: false });
-  const canRollup = range !== undefined && interval !== 'MINUTE' && !(filter?.text && filter.text.trim() !== '');
-  const split = canRollup && range ? splitForRollups(range, await source.dirtyHours(range)) : undefined;
-  if (split) {
+  const canRollup = (options.rollups ?? true) && range !== undefined && interval !== 'MINUTE' && !(filter?.text && filter.text.trim() !== '');
+  let rollupKind: EventStats['rollupKind'] = null;
+  const kind = hasFieldFilter(filter, cameraIdsOfSites) ? 'combinations' : 'dimensions';
+  // Sparse hours have no combination documents: filtered statistics read them raw.
+  const rawHours = canRollup && range ? await source.hourExceptions(range, kind === 'combinations') : undefined;
+  const split = rawHours && range ? splitForRollups(range, rawHours) : undefined;
+  // Rollups help only if they serve some hours, and the raw rest must stay a query of bounded size.
+  const useSplit = split !== undefined && split.dirtyHours.length * HOUR_MS < split.rollupTo - split.rollupFrom && split.raw.length <= MAX_RAW_RANGES;
+  if (split && useSplit) {
     usedRollups = true;
+    const rolledRange = { from: split.rollupFrom, to: split.rollupTo };
+    rollupKind = kind;
     const [rolled, raw] = await Promise.all([
-      source.rollups(filter, cameraIdsOfSites, { from: split.rollupFrom, to: split.rollupTo }, split.dirtyHours, interval),
+      rollupKind === 'combinations'
+        ? source.rollups(filter, cameraIdsOfSites, rolledRange, split.dirtyHours, interval)
+        : source.dimensionRollups(rolledRange, split.dirtyHours, interval),
       source.raw(noTime, split.raw, interval, true),
     ]);
     partial = addPartials([rolled, raw]);
@@ -65,5 +85,6 @@ export async function computeEventStats(
     meanTimeToAcknowledgeSeconds: partial.ackCount > 0 ? partial.ackSum / partial.ackCount : null,
     meanTimeToResolveSeconds: partial.resolveCount > 0 ? partial.resolveSum / partial.resolveCount : null,
     usedRollups,
+    rollupKind,
   };
 }

@@ -110,7 +110,8 @@ export class StatsSource {
       this.client.search({
         index: this.names.alias('rollups'),
         size: 0,
-        query: { bool: { filter: must, must_not: skipHours.length > 0 ? [{ terms: { hour: skipHours } }] : [] } },
+        // Combination documents only (dimension documents carry a `kind`).
+        query: { bool: { filter: must, must_not: [{ exists: { field: 'kind' } }, ...(skipHours.length > 0 ? [{ terms: { hour: skipHours } }] : [])] } },
         aggs: {
           total: n,
           byType: { terms: { field: 'type', size: 1000 }, aggs: { n } },
@@ -140,17 +141,93 @@ export class StatsSource {
     };
   }
 
-  /** Hours in [from, to) marked dirty: their rollups may be stale. */
-  async dirtyHours(range: Range): Promise<number[]> {
+  /**
+   * The dimension rollups of whole, clean hours in [from, to) except `skipHours`: statistics with no
+   * field filter. Each dimension partitions the events, so totals, histogram and duration sums come
+   * from the `status` documents and each breakdown from its own dimension's documents.
+   */
+  async dimensionRollups(range: Range, skipHours: number[], interval: Interval): Promise<StatsPartial> {
+    const n = { sum: { field: 'count' } };
+    const of = (kind: string, aggs: Record<string, estypes.AggregationsAggregationContainer>): estypes.AggregationsAggregationContainer => ({ filter: { term: { kind } }, aggs });
+    const response = await engine(() =>
+      this.client.search({
+        index: this.names.alias('rollups'),
+        size: 0,
+        query: {
+          bool: {
+            filter: [{ range: { hour: { gte: range.from, lt: range.to, format: 'epoch_millis' } } }, { exists: { field: 'kind' } }],
+            must_not: skipHours.length > 0 ? [{ terms: { hour: skipHours } }] : [],
+          },
+        },
+        aggs: {
+          status: of('status', {
+            total: n,
+            byStatus: { terms: { field: 'status', size: 10 }, aggs: { n } },
+            histogram: { date_histogram: { field: 'hour', fixed_interval: FIXED[interval === 'MINUTE' ? 'HOUR' : interval], min_doc_count: 1 }, aggs: { n } },
+            ackSum: { sum: { field: 'ackSum' } },
+            ackCount: { sum: { field: 'ackCount' } },
+            resolveSum: { sum: { field: 'resolveSum' } },
+            resolveCount: { sum: { field: 'resolveCount' } },
+          }),
+          type: of('type', { byType: { terms: { field: 'type', size: 1000 }, aggs: { n } } }),
+          severity: of('severity', { bySeverity: { terms: { field: 'severity', size: 10 }, aggs: { n } } }),
+          camera: of('cameraId', { byCamera: { terms: { field: 'cameraId', size: 10000 }, aggs: { n } } }),
+        },
+      }),
+    );
+    const aggs = (response.aggregations ?? {}) as Aggs;
+    const part = (name: string): Aggs => (aggs[name] ?? {}) as unknown as Aggs;
+    const status = part('status');
+    return {
+      total: Math.round(valueOf(status, 'total')),
+      byType: termsOf(part('type'), 'byType', 'n'),
+      bySeverity: termsOf(part('severity'), 'bySeverity', 'n'),
+      byStatus: termsOf(status, 'byStatus', 'n'),
+      byCamera: termsOf(part('camera'), 'byCamera', 'n'),
+      histogram: histogramOf(status, true),
+      ackSum: valueOf(status, 'ackSum'),
+      ackCount: Math.round(valueOf(status, 'ackCount')),
+      resolveSum: valueOf(status, 'resolveSum'),
+      resolveCount: Math.round(valueOf(status, 'resolveCount')),
+    };
+  }
+
+  /**
+   * Hours in [from, to) that rollups cannot serve: dirty ones (their rollups may be stale) and, for
+   * combination rollups (`withSparse`), sparse ones (clean, but without combination documents).
+   * Undefined when rollups are no help: more exceptions than one search lists, or (combinations)
+   * most hours sparse, when listing them costs more than reading the events raw.
+   */
+  async hourExceptions(range: Range, withSparse: boolean): Promise<number[] | undefined> {
+    const inRange = { range: { hour: { gte: range.from, lt: range.to } } };
     const response = await engine(() =>
       this.client.search<{ hour: number }>({
         index: this.names.dirtyHours,
         size: 10000,
-        query: { bool: { filter: [{ term: { dirty: true } }, { range: { hour: { gte: range.from, lt: range.to } } }] } },
+        track_total_hits: true,
+        query: { bool: { filter: [inRange] } },
+        post_filter: { term: { dirty: true } },
+        aggs: { sparse: { filter: { bool: { filter: [{ term: { sparse: true } }, { term: { dirty: false } }] } } } },
         _source: ['hour'],
       }),
     );
-    return response.hits.hits.map((hit) => hit._source?.hour).filter((h): h is number => typeof h === 'number');
+    const hoursOf = (hits: Array<{ _source?: { hour: number } }>) => hits.map((hit) => hit._source?.hour).filter((h): h is number => typeof h === 'number');
+    const total = response.hits.total;
+    const dirtyCount = typeof total === 'number' ? total : (total?.value ?? 0);
+    if (dirtyCount > response.hits.hits.length) return undefined;
+    const dirty = hoursOf(response.hits.hits);
+    const sparseCount = (response.aggregations?.sparse as { doc_count?: number } | undefined)?.doc_count ?? 0;
+    if (!withSparse || sparseCount === 0) return dirty;
+    if (sparseCount * 2 > (range.to - range.from) / INTERVAL_MS.HOUR || sparseCount > 10000) return undefined;
+    const sparse = await engine(() =>
+      this.client.search<{ hour: number }>({
+        index: this.names.dirtyHours,
+        size: 10000,
+        query: { bool: { filter: [inRange, { term: { sparse: true } }, { term: { dirty: false } }] } },
+        _source: ['hour'],
+      }),
+    );
+    return [...dirty, ...hoursOf(sparse.hits.hits)];
   }
 }
 

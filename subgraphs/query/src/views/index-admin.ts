@@ -18,7 +18,11 @@ export class IndexAdmin {
   async ensureViews(): Promise<void> {
     try {
       for (const view of VIEW_NAMES) {
-        if (await this.concreteIndex(this.names.alias(view))) continue;
+        if (await this.concreteIndex(this.names.alias(view))) {
+          // Fields added since the index was made (adding is allowed in place; strict would refuse them).
+          await this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) });
+          continue;
+        }
         // A fixed first name with the alias created in the same request: two processes starting
         // together cannot end with two first versions.
         try {
@@ -35,13 +39,14 @@ export class IndexAdmin {
       const small = { number_of_shards: 1, number_of_replicas: 0 };
       const stateMappings = {
         [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' } } },
-        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' } } },
+        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' } } },
       };
       for (const [index, mappings] of Object.entries(stateMappings)) {
         try {
           await this.client.indices.create({ index, settings: small, mappings: mappings as never });
         } catch (error) {
           if (!isAlreadyExists(error)) throw error;
+          await this.client.indices.putMapping({ index, ...(mappings as object) });
         }
       }
     } catch (error) {

@@ -2,6 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { ViewDoc } from '../projection/merge';
 import type { ViewNames } from './names';
+import { rollupDocs, type Combination } from './rollup-docs';
 
 const HOUR_MS = 3_600_000;
 /** An hour is recomputed once it has been over for this long (late events just mark it dirty again). */
@@ -16,6 +17,8 @@ export const hourOf = (iso: unknown): number | undefined => {
 interface DirtyDoc {
   hour: number;
   dirty: boolean;
+  /** Clean but without combination documents: filtered statistics read the hour raw. */
+  sparse?: boolean;
 }
 
 type CompositeBucket = {
@@ -28,12 +31,14 @@ type CompositeBucket = {
 };
 
 /**
- * Hourly rollups: one document per (hour, camera, type, severity, status) with counts and the
- * sums behind the means, recomputed from the events view (never incremented: no scripts here).
+ * Hourly rollups (documents: rollup-docs.ts), recomputed from the events view (never incremented:
+ * no scripts here).
  *
  * An hour's status document says whether its rollups can be trusted. The projector marks an hour
- * dirty (refreshed, so queries see it) BEFORE writing any event document of that hour, and again
- * AFTER, so a recompute that raced the write fails its compare-and-set and the hour stays dirty.
+ * dirty BEFORE writing any event document of that hour, and again AFTER, so a recompute that
+ * raced the write fails its compare-and-set and the hour stays dirty. The marks are made searchable
+ * by the refresh that precedes publishing a position (any process that sees the event document
+ * applied also sees the earlier mark), so a reader at that position reads the hour raw.
  * Queries read dirty hours raw. Acknowledging an old event therefore dirties its hour until the
  * worker recomputes it: byStatus and the means stay exact.
  */
@@ -59,7 +64,10 @@ export class Rollups {
     for (const hour of this.unsettledMarked) if (now >= hour + HOUR_MS + SETTLE_MS / 2) this.unsettledMarked.delete(hour);
     if (hours.size === 0) return;
     const operations = [...hours].flatMap((hour) => [{ index: { _index: this.names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]);
-    const response = await this.client.bulk({ operations, refresh: true });
+    // No refresh here: the compare-and-set of the worker reads in real time, and queries only need
+    // the mark once the position of the event is published, which refreshes this index first
+    // (ProjectionRuntime). A refresh per mark cost about as much as the event bulk itself.
+    const response = await this.client.bulk({ operations, filter_path: 'errors' });
     if (response.errors) throw new Error('marking rollup hours dirty failed');
     for (const hour of hours) if (now < hour + HOUR_MS + SETTLE_MS / 2) this.unsettledMarked.add(hour);
   }
@@ -97,12 +105,12 @@ export class Rollups {
       const current = await this.client.get<DirtyDoc>({ index: this.names.dirtyHours, id: String(hour) });
       if (!current._source?.dirty || current._seq_no === undefined || current._primary_term === undefined) continue;
       await this.client.indices.refresh({ index: this.names.alias('events') });
-      await this.recomputeHour(hour);
+      const { sparse } = await this.recomputeHour(hour);
       try {
         await this.client.index({
           index: this.names.dirtyHours,
           id: String(hour),
-          document: { hour, dirty: false },
+          document: { hour, dirty: false, sparse },
           if_seq_no: current._seq_no,
           if_primary_term: current._primary_term,
           refresh: true,
@@ -116,10 +124,12 @@ export class Rollups {
     return cleaned;
   }
 
-  private async recomputeHour(hour: number): Promise<void> {
+  /** Rewrites the rollups of one hour; `sparse`: it has no combination documents (rollup-docs.ts). */
+  private async recomputeHour(hour: number): Promise<{ sparse: boolean }> {
     const rollups = this.names.alias('rollups');
     const fresh = new Set<string>();
     const operations: estypes.BulkRequest['operations'] = [];
+    const combinations: Combination[] = [];
     let after: Record<string, string> | undefined;
     for (;;) {
       const response = await this.client.search({
@@ -145,10 +155,8 @@ export class Rollups {
       const combos = response.aggregations?.combos as { buckets: CompositeBucket[]; after_key?: Record<string, string> } | undefined;
       for (const bucket of combos?.buckets ?? []) {
         const { cameraId, type, severity, status } = bucket.key;
-        const id = `${hour}|${cameraId}|${type}|${severity}|${status}`;
-        fresh.add(id);
-        operations.push({ index: { _index: rollups, _id: id } }, {
-          hour,
+        if (cameraId === undefined || type === undefined || severity === undefined || status === undefined) continue;
+        combinations.push({
           cameraId,
           type,
           severity,
@@ -163,13 +171,20 @@ export class Rollups {
       if (!combos?.after_key || (combos.buckets.length ?? 0) === 0) break;
       after = combos.after_key;
     }
+    const { docs, dense } = rollupDocs(hour, combinations);
+    for (const { id, doc } of docs) {
+      fresh.add(id);
+      operations.push({ index: { _index: rollups, _id: id } }, doc);
+    }
     // Combinations that no longer occur (e.g. all OPEN events of a camera got acknowledged) go away.
     const existing = await this.client.search({ index: rollups, size: 10000, _source: false, query: { term: { hour } } });
     for (const hit of existing.hits.hits) {
       if (hit._id && !fresh.has(hit._id)) operations.push({ delete: { _index: rollups, _id: hit._id } });
     }
-    if (operations.length === 0) return;
-    const result = await this.client.bulk({ operations, refresh: true });
-    if (result.errors) throw new Error(`rollup write for hour ${new Date(hour).toISOString()} failed`);
+    if (operations.length > 0) {
+      const result = await this.client.bulk({ operations, refresh: true });
+      if (result.errors) throw new Error(`rollup write for hour ${new Date(hour).toISOString()} failed`);
+    }
+    return { sparse: !dense };
   }
 }

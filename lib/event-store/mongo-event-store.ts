@@ -37,7 +37,8 @@ const HINT_SPACING_MS = 50;
  */
 export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = {}): MongoEventStore {
   const collections = storeCollections(db);
-  const recent = new RecentOutcomes(20000);
+  // Events, not commits: 20,000 commits of 1,000 events each would have held ~18 GB.
+  const recent = new RecentOutcomes(50_000);
   const listeners = new Set<(position: number) => void>();
   const allocator = new SeqAllocator(collections);
   const outcomes = new CoalescingWriter<OutcomeDoc>((docs) => writeOutcomes(collections, docs), OUTCOME_SPACING_MS);

@@ -126,7 +126,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     const connections = Math.floor(options.connections / processes) + (p < options.connections % processes ? 1 : 0);
     const start: ToClient = {
       kind: 'start',
-      start: { url: stack.gatewayUrl.replace(/^http/, 'ws'), token, connections, subscriptionsPerConnection: perSocket, query: 'subscription { eventRecorded { id type attributes camera { name site } } }' },
+      start: { url: stack.gatewayUrl.replace(/^http/, 'ws'), token, connections, subscriptionsPerConnection: perSocket, query: 'subscription { eventRecorded { id type attributes camera { name site } } }', endToEnd: options.mode === 'live' },
     };
     child.send(start);
     children.push(child);
@@ -186,7 +186,9 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   const batchCount = Number(/sightline_gateway_request_duration_seconds_count\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN);
   const dropped = /sightline_gateway_subscription_dropped_total\{field="eventRecorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
   const rss = Number(/sightline_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
-  for (const child of children) child.kill('SIGKILL');
+  // They exit by themselves after reporting; the kill is for one that hangs.
+  await sleep(500);
+  for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await broker.close();
   const delivered = reports.reduce((sum, r) => sum + r.received, 0);
   const errorCodes: Record<string, number> = {};

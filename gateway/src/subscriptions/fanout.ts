@@ -50,7 +50,7 @@ const unavailable = (error: unknown): ExecutionResult => ({
   errors: [{ message: `could not resolve the payload: ${(error as Error).message}`, extensions: { code: 'UNAVAILABLE' } }],
 });
 
-const groupKey = (subscriber: Subscriber): string => `${subscriber.identity.role}\u0000${subscriber.query.key}`;
+const groupKey = (subscriber: Pick<Subscriber, 'identity' | 'query'>): string => `${subscriber.identity.role}\u0000${subscriber.query.key}`;
 
 /**
  * Delivers messages to many subscribers: the payload query runs once per distinct selection (and
@@ -60,6 +60,8 @@ const groupKey = (subscriber: Subscriber): string => `${subscriber.identity.role
  */
 export class Fanout {
   private readonly subscribers = new Set<Subscriber>();
+  /** The subscribers by selection (and role), kept as they come and go: matching never rebuilds keys. */
+  private readonly groups = new Map<string, Set<Subscriber>>();
   private tail: Promise<void> = Promise.resolve();
   private hold: { bound: Promise<void>; release: () => void } | undefined;
 
@@ -81,10 +83,14 @@ export class Fanout {
    * (complete, disconnect) removes the subscriber and, for the last one, releases the feed.
    */
   async open({ channel, ...parts }: OpenOptions): Promise<Subscriber> {
+    const key = groupKey(parts);
     const subscriber: Subscriber = {
       ...parts,
       queue: new PushQueue<ExecutionResult>(this.queueMax, () => {
         this.subscribers.delete(subscriber);
+        const members = this.groups.get(key);
+        members?.delete(subscriber);
+        if (members?.size === 0) this.groups.delete(key);
         this.hooks.onOpen(this.field, -1);
         if (this.subscribers.size === 0) {
           this.hold?.release();
@@ -94,6 +100,9 @@ export class Fanout {
     };
     if (channel) subscriber.frames = new FrameWriter(channel, () => subscriber.queue.isClosed);
     this.subscribers.add(subscriber);
+    const members = this.groups.get(key);
+    if (members) members.add(subscriber);
+    else this.groups.set(key, new Set([subscriber]));
     this.hooks.onOpen(this.field, 1);
     this.hold ??= this.feed.retain(this.feedName);
     // Subscribed means "will see every event from now on": wait until the broker binding exists.
@@ -152,12 +161,10 @@ export class Fanout {
 
   private groupsOf(match: (subscriber: Subscriber) => boolean): Map<string, Subscriber[]> {
     const groups = new Map<string, Subscriber[]>();
-    for (const subscriber of this.subscribers) {
-      if (!match(subscriber)) continue;
-      const key = groupKey(subscriber);
-      const group = groups.get(key);
-      if (group) group.push(subscriber);
-      else groups.set(key, [subscriber]);
+    for (const [key, members] of this.groups) {
+      const matching: Subscriber[] = [];
+      for (const subscriber of members) if (match(subscriber)) matching.push(subscriber);
+      if (matching.length > 0) groups.set(key, matching);
     }
     return groups;
   }

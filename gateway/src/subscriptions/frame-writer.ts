@@ -50,6 +50,8 @@ function rawSocketOf(socket: WebSocket): net.Socket | undefined {
  */
 export class FrameWriter {
   readonly prefix: Buffer;
+  /** The frame header and prefix for the last payload length: consecutive payloads often have the same. */
+  private head: { payloadLength: number; bytes: Buffer } | undefined;
 
   constructor(
     readonly channel: SubscriptionChannel,
@@ -60,6 +62,15 @@ export class FrameWriter {
 
   get closed(): boolean {
     return this.isClosed() || this.channel.socket.readyState !== this.channel.socket.OPEN;
+  }
+
+  /** Frame header + `{"id":…,"type":"next","payload":` for a payload of that many bytes. */
+  headFor(payloadLength: number): Buffer {
+    if (this.head?.payloadLength !== payloadLength) {
+      const header = frameHeader(this.prefix.length + payloadLength + SUFFIX.length);
+      this.head = { payloadLength, bytes: Buffer.concat([header, this.prefix]) };
+    }
+    return this.head.bytes;
   }
 }
 
@@ -85,10 +96,9 @@ export class FrameOutbox {
       this.pending.set(socket, entry);
     }
     if (socket.bufferedAmount + entry.bytes > SOCKET_BUFFER_MAX_BYTES) return false;
-    const length = writer.prefix.length + payload.length + SUFFIX.length;
-    const header = frameHeader(length);
-    entry.chunks.push(header, writer.prefix, payload, SUFFIX);
-    entry.bytes += header.length + length;
+    const head = writer.headFor(payload.length);
+    entry.chunks.push(head, payload, SUFFIX);
+    entry.bytes += head.length + payload.length + SUFFIX.length;
     return true;
   }
 
@@ -101,8 +111,12 @@ export class FrameOutbox {
         raw.write(Buffer.concat(chunks, bytes));
         continue;
       }
-      // Each frame is header, prefix, payload, suffix: send the message part through ws.
-      for (let i = 0; i + 3 < chunks.length; i += 4) socket.send(Buffer.concat(chunks.slice(i + 1, i + 4)), { binary: false });
+      // Each frame is head (header + prefix), payload, suffix: send the message part through ws.
+      for (let i = 0; i + 2 < chunks.length; i += 3) {
+        const head = chunks[i] as Buffer;
+        const headerLength = head[1] === 126 ? 4 : head[1] === 127 ? 10 : 2;
+        socket.send(Buffer.concat([head.subarray(headerLength), chunks[i + 1] as Buffer, SUFFIX]), { binary: false });
+      }
     }
     this.pending.clear();
   }

@@ -11,6 +11,7 @@ export interface IngestConsumerOptions {
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+const MAX_BATCHES_IN_FLIGHT = 2;
 
 /**
  * Consumes the ingest queue: deliveries that arrive together are handled as one batch (one
@@ -25,7 +26,7 @@ export async function startIngestConsumer(
   options: IngestConsumerOptions,
 ): Promise<{ stop(): Promise<void> }> {
   let stopped = false;
-  let active: Promise<void> = Promise.resolve();
+  const active = new Set<Promise<void>>();
   let current: { channel: ConfirmChannel; tag: string } | undefined;
 
   await connection.use(async (model) => {
@@ -34,26 +35,32 @@ export async function startIngestConsumer(
     await assertSharedTopology(channel, names);
     await channel.prefetch(options.prefetch);
     const buffer: ConsumeMessage[] = [];
-    let working = false;
-    // One batch at a time per channel; whatever arrived meanwhile (up to the prefetch) is the next batch.
+    let workers = 0;
+    let scheduled = false;
+    // Whatever arrived meanwhile (up to the prefetch) is the next batch. Two batches per channel
+    // may be in flight: one is validated and decided while the other is being written, and the
+    // event store merges or queues their appends (each message is acked on its own, so their
+    // order does not matter; the store's ids make a redelivery a no-op).
     const work = async () => {
-      working = true;
+      workers += 1;
       while (buffer.length > 0) {
         const batch = buffer.splice(0, options.prefetch);
         await processBatch(channel, batch).catch((error: unknown) => {
           logger.warn({ err: (error as Error).message }, 'ingest batch failed; the broker will redeliver');
         });
       }
-      working = false;
+      workers -= 1;
     };
     const { consumerTag } = await channel.consume(names.ingestQueue, (message) => {
       if (!message || stopped) return;
       buffer.push(message);
-      if (!working) {
-        working = true;
+      if (workers < MAX_BATCHES_IN_FLIGHT && !scheduled) {
+        scheduled = true;
         // Everything that arrives by the next turn of the event loop travels together.
         setImmediate(() => {
-          active = work();
+          scheduled = false;
+          const running = work().finally(() => active.delete(running));
+          active.add(running);
         });
       }
     });
@@ -91,7 +98,7 @@ export async function startIngestConsumer(
     async stop() {
       stopped = true;
       if (current) await current.channel.cancel(current.tag).catch(() => undefined);
-      await active;
+      await Promise.all(active);
     },
   };
 }

@@ -3,7 +3,6 @@ import http from 'node:http';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import express from 'express';
 import { GraphQLError, type FormattedExecutionResult, type GraphQLErrorExtensions, type GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../../lib/auth/identity';
@@ -17,6 +16,7 @@ import type { Logger } from '../../lib/logging/logger';
 import { createTokenVerifier } from './auth/user-token';
 import { dashboard } from './dashboard';
 import { hlsProxy, mediaBaseUrlOf } from './hls-proxy';
+import { graphqlHandler } from './http/graphql-handler';
 import { GatewayMetrics } from './observability/metrics';
 import { operationPlugin, type GatewayContext } from './observability/operation-plugin';
 import { watchProjectionLag } from './observability/projection-lag';
@@ -154,31 +154,29 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     '/graphql',
     express.json({ limit: config.gateway.maxBodyBytes }),
     bodyErrorHandler,
-    expressMiddleware(server, {
-      context: async ({ req }) => {
-        const receivedAt = performance.now();
-        const correlationId = correlationIdOf(req.headers[CORRELATION_HEADER]);
-        let identity: RequestContext['identity'];
-        try {
-          identity = await verifyToken(req.headers.authorization);
-        } catch (error) {
-          if (error instanceof AppError) throw toGraphQLError(error);
-          throw error;
-        }
-        const taken = rateLimiter.take(identity.subject);
-        if (!taken.allowed) {
-          metrics.rateLimited.inc();
-          const extensions = {
-            code: 'RATE_LIMITED',
-            retryAfter: taken.retryAfterSeconds,
-            // Apollo Server reads response headers from a Map here.
-            http: { status: 429, headers: new Map([['retry-after', String(taken.retryAfterSeconds)]]) },
-          };
-          // Cast: other libraries in the build (Hive Gateway, for the bench) narrow `http.headers` globally to a record.
-          throw new GraphQLError(`rate limit exceeded for ${identity.subject}: retry in ${taken.retryAfterSeconds} s`, { extensions: extensions as unknown as GraphQLErrorExtensions });
-        }
-        return { identity, correlationId, receivedAt };
-      },
+    graphqlHandler(server, async (req) => {
+      const receivedAt = performance.now();
+      const correlationId = correlationIdOf(req.headers[CORRELATION_HEADER]);
+      let identity: RequestContext['identity'];
+      try {
+        identity = await verifyToken(req.headers.authorization);
+      } catch (error) {
+        if (error instanceof AppError) throw toGraphQLError(error);
+        throw error;
+      }
+      const taken = rateLimiter.take(identity.subject);
+      if (!taken.allowed) {
+        metrics.rateLimited.inc();
+        const extensions = {
+          code: 'RATE_LIMITED',
+          retryAfter: taken.retryAfterSeconds,
+          // Apollo Server reads response headers from a Map here.
+          http: { status: 429, headers: new Map([['retry-after', String(taken.retryAfterSeconds)]]) },
+        };
+        // Cast: other libraries in the build (Hive Gateway, for the bench) narrow `http.headers` globally to a record.
+        throw new GraphQLError(`rate limit exceeded for ${identity.subject}: retry in ${taken.retryAfterSeconds} s`, { extensions: extensions as unknown as GraphQLErrorExtensions });
+      }
+      return { identity, correlationId, receivedAt };
     }),
   );
   app.use(dashboard());

@@ -62,7 +62,7 @@ ferretdb_start() {
   # an fsync per write transaction. WAL + NORMAL syncs only at checkpoints: still crash-safe for
   # the database (never corrupt), but an OS crash or power loss may lose the last commits, like
   # MongoDB's w:1 without j:true (journal flushed every 100 ms). Measured here: single writes
-  # 20-45 % cheaper (bench/write/README.md). Set FERRETDB_SYNCHRONOUS=full to get the fsyncs back.
+  # 8-45 % cheaper (bench/write/README.md). Set FERRETDB_SYNCHRONOUS=full to get the fsyncs back.
   spawn ferretdb ferretdb "$FERRETDB_BIN" \
     --handler=sqlite --sqlite-url="file:$d/data/?_pragma=synchronous($FERRETDB_SYNCHRONOUS)" \
     --listen-addr="127.0.0.1:$FERRETDB_PORT" \

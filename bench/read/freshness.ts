@@ -23,7 +23,7 @@ const summary = (values: number[]): string => {
  * with the same eventStats without minPosition.
  */
 export async function freshness(seconds: number): Promise<Record<string, string | number>> {
-  const stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'fresh', env: { LOG_LEVEL: 'warn' } });
+  const stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'fresh', env: { LOG_LEVEL: process.env.FRESHNESS_LOG_LEVEL ?? 'warn' } });
   try {
     const cameraIds: string[] = [];
     for (let i = 0; i < 10; i += 1) {

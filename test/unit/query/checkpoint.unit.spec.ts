@@ -22,8 +22,9 @@ describe('checkpoint', () => {
     }, 0, 50);
     checkpoint.markApplied([1, 2, 5, 8]);
     await checkpoint.advance();
-    // 3 is a gap, 4 applied by another process, 6 a gap, 7 dead-lettered; 10 not applied yet.
-    expect(checkpoint.position).toBe(9);
+    // 3 is a gap, 4 applied by another process, 6 a gap, 7 dead-lettered; 10 not applied yet. The
+    // store is read only up to the highest applied position (8): beyond it a slot may be in flight.
+    expect(checkpoint.position).toBe(8);
     checkpoint.markApplied([10]);
     await checkpoint.advance();
     // 11 and 12 were allocated but never written: the store shows it once deliveries pause.

@@ -11,6 +11,8 @@ export interface CheckpointPorts {
 }
 
 const SCAN_LIMIT = 5000;
+/** Positions per parallel read of a decided range (the store's commits span 1,000 positions). */
+const PARALLEL_PIECE = 1000;
 /** With nothing applied for this long and the head ahead, the store is asked what is missing. */
 const IDLE_MS = 300;
 
@@ -73,6 +75,28 @@ export class Checkpoint {
     return this.advancing;
   }
 
+  /**
+   * Reads (from, to] of a range known to be decided in parallel pieces: the store reads the log
+   * slot by slot, a few round trips each, and a checkpoint stuck at every commit boundary under
+   * steady load would otherwise wait for them one after the other (that wait is freshness).
+   */
+  private async *readDecided(from: number, to: number): AsyncIterable<EventEnvelope[]> {
+    const pieces: Array<Promise<EventEnvelope[]>> = [];
+    for (let start = from; start < to; start += PARALLEL_PIECE) {
+      const end = Math.min(to, start + PARALLEL_PIECE);
+      pieces.push(
+        (async () => {
+          const events: EventEnvelope[] = [];
+          for await (const batch of this.ports.store.readAll(start, { batchSize: 500, toPosition: end })) events.push(...batch);
+          return events;
+        })(),
+      );
+    }
+    // A piece failing while an earlier one is awaited must not go unhandled; awaited, it still throws.
+    for (const piece of pieces) piece.catch(() => undefined);
+    for (const piece of pieces) yield await piece;
+  }
+
   private takeLocalRun(): void {
     while (this.local.delete(this.position + 1)) this.position += 1;
   }
@@ -96,12 +120,17 @@ export class Checkpoint {
     // hint may trail a fresh commit for a while, and waiting for it would hold the position back.
     let highestApplied = 0;
     for (const p of this.local) if (p > highestApplied) highestApplied = p;
-    this.head = Math.max(this.head, await this.ports.store.headPosition(), highestApplied);
+    // Stuck, the head is not needed (the read ends at an applied position): one round trip less.
+    this.head = Math.max(this.head, stuckBeforeLater ? 0 : await this.ports.store.headPosition(), highestApplied);
     if (this.head <= this.position) return;
-    const to = Math.min(this.head, this.position + SCAN_LIMIT);
+    // Stuck before an applied position: only the slots up to it matter, and those are all decided
+    // (the relay publishes a commit only after every earlier one is decided), so the read cannot
+    // block. Reading on to the head could wait, up to the store's recovery timeout (5 s), on an
+    // append still in flight: that was the multi-second tail of freshness.
+    const to = Math.min(stuckBeforeLater ? highestApplied : this.head, this.position + SCAN_LIMIT);
     let reached = this.position;
     let complete = true;
-    outer: for await (const batch of this.ports.store.readAll(this.position, { batchSize: 500, toPosition: to })) {
+    outer: for await (const batch of stuckBeforeLater ? this.readDecided(this.position, to) : this.ports.store.readAll(this.position, { batchSize: 500, toPosition: to })) {
       const foreign = batch.filter((e) => !this.local.has(e.position) && this.ports.projectable(e));
       const answers = foreign.length > 0 ? await this.ports.appliedInViews(foreign) : [];
       const appliedElsewhere = new Set(foreign.filter((_, i) => answers[i]).map((e) => e.position));

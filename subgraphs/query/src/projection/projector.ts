@@ -72,7 +72,9 @@ export class Projector {
   private async applyWithBackoff(batch: Batch, envelopes: EventEnvelope[], changes: Change[], release: () => void): Promise<void> {
     for (let attempt = 0; !this.stopped && batch.alive(); attempt += 1) {
       try {
+        const started = performance.now();
         const result = await this.ports.apply(changes, (view) => this.ports.targetsOf(view));
+        this.logger.debug({ events: envelopes.length, first: envelopes[0]?.position, applyMs: Math.round(performance.now() - started) }, 'batch applied');
         await this.ports.eventDocsChanged(result);
         this.health.failing = false;
         this.health.applied += envelopes.length;

@@ -114,7 +114,9 @@ export class ProjectionRuntime {
 
   private async runTick(): Promise<void> {
     try {
+      const started = performance.now();
       await this.checkpoint.advance();
+      const advanced = performance.now();
       const position = this.checkpoint.position;
       if (position > this.freshness.searchable) {
         // Only what readers read (rollups refresh themselves; a rebuild's index once, when complete),
@@ -124,6 +126,11 @@ export class ProjectionRuntime {
         await this.deps.admin.refresh(indices);
         this.freshness.advanced(position);
         this.published.push({ at: Date.now(), position });
+        const done = performance.now();
+        // Where freshness goes, when asked for (LOG_LEVEL=debug): the checkpoint vs the refresh.
+        this.deps.logger.debug({ position, advanceMs: Math.round(advanced - started), refreshMs: Math.round(done - advanced) }, 'position published');
+      } else if (advanced - started > 100) {
+        this.deps.logger.debug({ position, advanceMs: Math.round(advanced - started) }, 'checkpoint advance was slow');
       }
       this.lastError = undefined;
     } catch (error) {

@@ -1,3 +1,5 @@
+import { existsSync, readFileSync } from 'node:fs';
+import path from 'node:path';
 import amqplib from 'amqplib';
 import { loadConfig } from '../../lib/config/config';
 import { amqpNames } from '../../lib/events/topology';
@@ -23,7 +25,7 @@ const summary = (values: number[]): string => {
  * with the same eventStats without minPosition.
  */
 export async function freshness(seconds: number): Promise<Record<string, string | number>> {
-  const stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'fresh', env: { LOG_LEVEL: process.env.FRESHNESS_LOG_LEVEL ?? 'warn' } });
+  const stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'fresh', env: { LOG_LEVEL: 'debug' } });
   try {
     const cameraIds: string[] = [];
     for (let i = 0; i < 10; i += 1) {
@@ -113,8 +115,40 @@ export async function freshness(seconds: number): Promise<Record<string, string 
       'ack -> on the exchange (relay; negative: published before the answer arrived)': summary(relay),
       'on the exchange -> stats answer (projector + refresh + query)': summary(projectorAndQuery),
       'the same eventStats alone (no minPosition)': summary(queryOnly),
+      ...projectorStages(stack.namespace),
     };
   } finally {
     await stack.stop();
   }
+}
+
+/**
+ * The query service's own timings during the run (its debug log): applying a batch, advancing the
+ * checkpoint (reads the event store at commit boundaries) and the refresh before a position is
+ * published.
+ */
+export function projectorStages(namespace: string): Record<string, string> {
+  const file = path.join('test-artifacts', 'logs', `${namespace}-query.log`);
+  if (!existsSync(file)) return {};
+  const apply: number[] = [];
+  const advance: number[] = [];
+  const refresh: number[] = [];
+  for (const line of readFileSync(file, 'utf8').split('\n')) {
+    if (!line.startsWith('{')) continue;
+    try {
+      const entry = JSON.parse(line) as { msg?: string; applyMs?: number; advanceMs?: number; refreshMs?: number };
+      if (entry.msg === 'batch applied' && entry.applyMs !== undefined) apply.push(entry.applyMs);
+      if (entry.msg === 'position published' && entry.advanceMs !== undefined && entry.refreshMs !== undefined) {
+        advance.push(entry.advanceMs);
+        refresh.push(entry.refreshMs);
+      }
+    } catch {
+      // not a log entry
+    }
+  }
+  return {
+    [`projector: batch applied (${apply.length} batches)`]: summary(apply),
+    [`projector: checkpoint advance before a publish (${advance.length})`]: summary(advance),
+    'projector: refresh before a publish': summary(refresh),
+  };
 }

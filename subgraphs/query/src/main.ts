@@ -23,12 +23,15 @@ runService('query', logger, async (onClose) => {
   const mongo = await connectMongo(config.mongodb);
   onClose(() => mongo.close());
   const store = createMongoEventStore(mongo.db);
+  // For the checkpoint's reads of slots the relay already published: their outcome document may
+  // still be on its way from the writer; re-deriving it after 300 ms (not 5 s) bounds freshness.
+  const decidedStore = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
   const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-query');
   amqp.start();
   onClose(() => amqp.close());
 
   const names = viewNames(config.namespace);
-  const projection = startProjection({ elastic, store, amqp, amqpNames: amqpNames(config.namespace), names, logger });
+  const projection = startProjection({ elastic, store, decidedStore, amqp, amqpNames: amqpNames(config.namespace), names, logger });
   onClose(() => projection.stop());
   // Not ready until the views exist and the projector consumes: before that a read-your-writes
   // query could only time out (on fresh engines, creating the first indices takes seconds).

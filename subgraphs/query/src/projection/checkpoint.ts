@@ -8,6 +8,14 @@ export interface CheckpointPorts {
   appliedInViews(envelopes: EventEnvelope[]): Promise<boolean[]>;
   /** False for an event the projection dead-letters: it counts as done. */
   projectable(envelope: EventEnvelope): boolean;
+  /**
+   * Reads slots already decided (published by the relay). The writer stores a commit's outcome in
+   * the background; a reader in another process waits for it, up to the store's recovery timeout,
+   * then re-derives it from the commit's intent (the same outcome, by the store's design). A
+   * reader with a short timeout here bounds that wait without ever closing a slot a writer may
+   * still claim (these slots all have their commit document). Defaults to `store`.
+   */
+  decidedStore?: Pick<EventStore, 'readAll'>;
 }
 
 const SCAN_LIMIT = 5000;
@@ -87,7 +95,7 @@ export class Checkpoint {
       pieces.push(
         (async () => {
           const events: EventEnvelope[] = [];
-          for await (const batch of this.ports.store.readAll(start, { batchSize: 500, toPosition: end })) events.push(...batch);
+          for await (const batch of (this.ports.decidedStore ?? this.ports.store).readAll(start, { batchSize: 500, toPosition: end })) events.push(...batch);
           return events;
         })(),
       );

@@ -18,6 +18,8 @@ export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;
 
 export interface RuntimeDeps {
   store: EventStoreReader;
+  /** Reads already-decided slots with a short recovery timeout (see CheckpointPorts.decidedStore). */
+  decidedStore?: Pick<EventStore, 'readAll'>;
   admin: IndexAdmin;
   views: ViewStore;
   state: StateStore;
@@ -47,6 +49,7 @@ export class ProjectionRuntime {
   constructor(private readonly deps: RuntimeDeps) {
     this.checkpoint = new Checkpoint({
       store: deps.store,
+      ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}),
       projectable: isProjectable,
       appliedInViews: (envelopes) => this.appliedInViews(envelopes),
     });

@@ -31,6 +31,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 export function startProjection(deps: {
   elastic: Client;
   store: EventStoreReader;
+  /** See CheckpointPorts.decidedStore. */
+  decidedStore?: EventStoreReader;
   amqp: AmqpConnection;
   amqpNames: AmqpNames;
   names: ViewNames;
@@ -44,7 +46,7 @@ export function startProjection(deps: {
   const rollups = new Rollups(elastic, deps.names, logger);
   const views = new ViewStore(elastic, (docs) => rollups.markDirty(docs));
   const state = new StateStore(elastic, deps.names);
-  const runtime = new ProjectionRuntime({ store: deps.store, admin, views, state, logger });
+  const runtime = new ProjectionRuntime({ store: deps.store, ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}), admin, views, state, logger });
   const projector = new Projector(
     {
       apply: (changes, targetsOf) => views.apply(changes, targetsOf),

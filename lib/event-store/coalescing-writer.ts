@@ -20,9 +20,7 @@ export class CoalescingWriter<T> {
 
   add(item: T): void {
     this.pending.push(item);
-    this.running ??= this.run().finally(() => {
-      this.running = undefined;
-    });
+    this.running ??= this.run();
   }
 
   /** Resolves once everything added so far was written (or failed). */
@@ -31,13 +29,25 @@ export class CoalescingWriter<T> {
   }
 
   private async run(): Promise<void> {
-    while (this.pending.length > 0) {
-      const wait = this.lastWrite + this.spacingMs - Date.now();
-      if (wait > 0) await sleep(wait);
-      const items = this.pending;
-      this.pending = [];
-      this.lastWrite = Date.now();
-      await this.write(items).catch(() => undefined);
+    // `running` is assigned before anything below runs, and cleared in the same turn as the loop
+    // sees nothing pending: an item added in between (a `.finally` runs a microtask later) would
+    // otherwise wait, unwritten, for the next add.
+    await Promise.resolve();
+    try {
+      while (this.pending.length > 0) {
+        const wait = this.lastWrite + this.spacingMs - Date.now();
+        if (wait > 0) await sleep(wait);
+        const items = this.pending;
+        this.pending = [];
+        this.lastWrite = Date.now();
+        try {
+          await this.write(items);
+        } catch {
+          // `write` handles its own failures; nothing written here is needed for correctness.
+        }
+      }
+    } finally {
+      this.running = undefined;
     }
   }
 }

@@ -21,8 +21,8 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /**
  * The outbox relay: follows the global log from its checkpoint and publishes every event, in
  * position order, moving the checkpoint only after the broker confirmed the batch. So delivery is
- * at least once (a crash between confirm and checkpoint republishes that batch) and never out of
- * order. One lease holder publishes at a time; the others wait to take over when its lease expires.
+ * at least once (a crash republishes what was confirmed since the last checkpoint save, at most
+ * `checkpointEveryMs` worth) and never out of order. One lease holder publishes at a time; the others wait to take over when its lease expires.
  */
 export class Relay {
   readonly owner = randomUUID();

@@ -2,6 +2,7 @@ import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { EventRecorded } from '../../../lib/events/domain-events';
 import type { WireEnvelope } from '../../../lib/events/envelope';
 import type { BatchTarget } from './batch-query';
+import { envelopeAnswerFor } from './envelope-answer';
 import { matchesRecordedEvent, needsSite, siteMatches, type EventFilter } from './event-filter';
 import { Fanout, type BatchItem, type GatewayExecutor, type Subscriber } from './fanout';
 import { buildInnerQuery, type SubscriptionRequest } from './inner-query';
@@ -41,6 +42,8 @@ interface Recorded {
  * selection resolves every event of the batch (aliases), with `minPosition` the batch's highest
  * position, which covers every event of it (positions are global and the projection applies them
  * in order), then each payload is serialized once and written to every subscriber of that selection.
+ * A selection made only of immutable Event fields is answered from the envelope at once
+ * (envelope-answer.ts): the same answer, without the read-model wait.
  */
 export class EventRecordedSubscriptions implements SubscriptionKind {
   private readonly fanout: Fanout;
@@ -60,9 +63,12 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
       { field: 'event', arguments: { id: 'ID!', minPosition: 'String' } },
       withSite ? `${SITE_PROBE}: camera { site }` : '',
     );
+    // A selection of immutable fields only is answered from the envelope: no wait, no query.
+    const answer = withSite || !request.field.selectionSet ? undefined : envelopeAnswerFor(request.field.selectionSet, request.responseKey);
     const subscriber = await this.fanout.open({
       query,
       identity: context.identity,
+      ...(answer ? { answer: answer as (message: never) => ExecutionResult } : {}),
       ...(context.channel ? { channel: context.channel } : {}),
       ...(withSite
         ? { probe: SITE_PROBE, accepts: (payload: Record<string, unknown>) => siteMatches(filter, (payload[SITE_PROBE] as { site?: string | null } | null)?.site) }
@@ -76,7 +82,9 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
   async handle(message: FeedMessage): Promise<void> {
     const envelope = message.body as WireEnvelope;
     if (envelope.type !== 'EventRecorded' || this.fanout.size === 0) return;
-    await this.batcher.add({ envelope, data: envelope.data as EventRecorded['data'] });
+    const data = envelope.data as EventRecorded['data'];
+    this.fanout.publishLocal((subscriber) => matchesRecordedEvent(this.filters.get(subscriber), data), envelope);
+    await this.batcher.add({ envelope, data });
   }
 
   private publish(batch: readonly Recorded[]): Promise<void> {

@@ -30,6 +30,11 @@ export interface Subscriber {
   probe?: string;
   /** Decides from the resolved payload (probe included) whether this subscriber gets it. */
   accepts?: (payload: Record<string, unknown>) => boolean;
+  /**
+   * Answers from the message itself, without a query (publishLocal): set only where that answer is
+   * the one the query would give. Part of the selection, so the same for a whole group.
+   */
+  answer?: (message: never) => ExecutionResult;
 }
 
 export interface OpenOptions extends Omit<Subscriber, 'queue' | 'frames'> {
@@ -110,9 +115,25 @@ export class Fanout {
     return subscriber;
   }
 
+  /**
+   * Delivers right away to the groups that answer from the message itself (`answer`); the others
+   * are left to publish/publishBatch, which skip these groups. A subscriber is in one kind of group
+   * only, so each still receives its payloads in message order.
+   */
+  publishLocal<M>(match: (subscriber: Subscriber) => boolean, message: M): void {
+    const groups = this.groupsOf((subscriber) => subscriber.answer !== undefined && match(subscriber));
+    if (groups.size === 0) return;
+    const outbox = new FrameOutbox();
+    for (const members of groups.values()) {
+      const answer = members[0]?.answer as ((message: M) => ExecutionResult) | undefined;
+      if (answer) this.deliver(members, answer(message), outbox);
+    }
+    outbox.flush();
+  }
+
   /** Resolves once the payload is queued for every matching subscriber. */
   publish(match: (subscriber: Subscriber) => boolean, variables: Record<string, unknown>, correlationId: string): Promise<void> {
-    const groups = this.groupsOf(match);
+    const groups = this.groupsOf((subscriber) => subscriber.answer === undefined && match(subscriber));
     if (groups.size === 0) return this.tail;
     const results = Promise.all(
       [...groups.values()].map(async (group) => {
@@ -137,7 +158,7 @@ export class Fanout {
     // group key -> subscribers of that group wanting each item (by item index)
     const groups = new Map<string, { first: Subscriber; wanted: Map<number, Subscriber[]> }>();
     items.forEach((item, index) => {
-      for (const [key, members] of this.groupsOf(item.match)) {
+      for (const [key, members] of this.groupsOf((subscriber) => subscriber.answer === undefined && item.match(subscriber))) {
         const group = groups.get(key) ?? { first: members[0] as Subscriber, wanted: new Map<number, Subscriber[]>() };
         group.wanted.set(index, members);
         groups.set(key, group);

@@ -106,9 +106,12 @@ describe('federated subscriptions through the gateway', () => {
     const critical = collect<Pushed>(client, `subscription($f: EventFilter) { eventRecorded(filter: $f) { ${selection} } }`, { f: { severities: ['CRITICAL'] } }, 'eventRecorded');
     const north = collect<Pushed>(client, `subscription { eventRecorded(filter: { sites: ["north"] }) { id camera { name } } }`, {}, 'eventRecorded');
     const stats = collect<{ total: number }>(client, 'subscription { eventStatsUpdated(interval: HOUR) { total } }', {}, 'eventStatsUpdated');
+    // Immutable fields only: answered from the envelope, which must equal what the query answers.
+    const immutable = '__typename id type severity occurredAt recordedAt source attributes';
+    const fromEnvelope = collect<Record<string, unknown>>(client, `subscription { eventRecorded { ${immutable} } }`, {}, 'eventRecorded');
     await waitFor('subscriptions open', async () => {
       const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-      return /subscriptions_open\{field="eventRecorded"\} 3/.test(metrics) ? true : undefined;
+      return /subscriptions_open\{field="eventRecorded"\} 4/.test(metrics) ? true : undefined;
     });
 
     const first = await record(gate, 'CRITICAL', 'corr-subs-1');
@@ -125,6 +128,15 @@ describe('federated subscriptions through the gateway', () => {
     expect(critical.values.map((v) => v.id)).toEqual([first]);
     expect(north.values).toEqual([{ id: first, camera: { name: 'Gate' } }]);
     expect(all.errors).toEqual([]);
+
+    await waitFor('envelope answers', () => (fromEnvelope.values.length >= 2 ? true : undefined));
+    for (const pushed of fromEnvelope.values) {
+      const queried = await waitFor('event projected', async () => {
+        const result = await stack.graphql<{ event: Record<string, unknown> | null }>(`query($id: ID!) { event(id: $id) { ${immutable} } }`, { id: pushed.id }, 'viewer');
+        return result.data?.event ?? undefined;
+      });
+      expect(pushed).toEqual(queried);
+    }
 
     await waitFor('stats pushed with both events', () => (stats.values.some((s) => s.total >= 2) ? true : undefined));
     // Only on change: no two consecutive pushes carry the same answer.

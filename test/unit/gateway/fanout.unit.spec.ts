@@ -22,6 +22,7 @@ const envelope = (eventId: string, position: number, data: Record<string, unknow
   body: {
     type: 'EventRecorded',
     position: String(position),
+    recordedAt: '2026-11-25T10:00:01Z',
     metadata: { correlationId: `c-${eventId}` },
     data: { eventId, cameraId: 'cam-1', type: 'motion', severity: 'HIGH', occurredAt: '2026-11-25T10:00:00Z', source: 'graphql', attributes: null, ...data },
   },
@@ -67,8 +68,8 @@ describe('eventRecorded fan-out', () => {
   it('resolves the events of a batch in one query per selection, minPosition the highest', async () => {
     const { executor, calls } = fakeGateway();
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
-    const ids = await subscribe(hub, 'subscription { eventRecorded { id } }');
-    const types = await subscribe(hub, 'subscription { eventRecorded { type } }');
+    const ids = await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
+    const types = await subscribe(hub, 'subscription { eventRecorded { type camera { name } } }');
     await Promise.all([1, 2, 3, 4, 5].map((i) => hub.handle(envelope(`e${i}`, 10 + i))));
     expect(calls).toHaveLength(2);
     expect(calls[0]?.variables).toMatchObject({ sightlineId0: 'e1', sightlineId4: 'e5', sightlineMinPosition: '15' });
@@ -88,7 +89,7 @@ describe('eventRecorded fan-out', () => {
       return { data: { sightlineItem0: { id: String(variables.sightlineId0) } } };
     };
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
-    const iterator = await subscribe(hub, 'subscription { eventRecorded { id } }');
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
     await Promise.all([hub.handle(envelope('e1', 1)), hub.handle(envelope('e2', 2))]);
     expect(calls[1]).toMatchObject({ sightlineId0: 'e2' });
     expect(calls[1]).not.toHaveProperty('sightlineId1');
@@ -142,9 +143,43 @@ describe('eventRecorded fan-out', () => {
   it('passes payload errors (e.g. STALE_READ) to the subscriber instead of hiding them', async () => {
     const executor: GatewayExecutor = async () => ({ data: { eventRecorded: null }, errors: [{ message: 'stale', extensions: { code: 'STALE_READ' } }] });
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 10, quick);
-    const iterator = await subscribe(hub, 'subscription { eventRecorded { id } }');
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
     await hub.handle(envelope('e1', 1));
     expect((await iterator.next()).value).toEqual({ data: null, errors: [{ message: 'stale', extensions: { code: 'STALE_READ' } }] });
+  });
+});
+
+describe('eventRecorded answered from the envelope', () => {
+  it('answers a selection of immutable fields at once, with no query, as the query subgraph would', async () => {
+    const { executor, calls } = fakeGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
+    const iterator = await subscribe(hub, 'subscription { e: eventRecorded { __typename id kind: type severity occurredAt recordedAt source attributes } }');
+    const handled = hub.handle(envelope('e1', 5, { attributes: { zone: 2 } }));
+    // Queued before the batch window even closes.
+    expect((await iterator.next()).value).toEqual({
+      data: {
+        e: {
+          __typename: 'Event',
+          id: 'e1',
+          kind: 'motion',
+          severity: 'HIGH',
+          occurredAt: '2026-11-25T10:00:00.000Z',
+          recordedAt: '2026-11-25T10:00:01.000Z',
+          source: 'graphql',
+          attributes: { zone: 2 },
+        },
+      },
+    });
+    await handled;
+    expect(calls).toHaveLength(0);
+  });
+
+  it('queries for anything that can change after the event was recorded', async () => {
+    const { executor, calls } = fakeGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
+    await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
+    await hub.handle(envelope('e1', 1));
+    expect(calls).toHaveLength(1);
   });
 });
 
@@ -212,8 +247,8 @@ describe('eventRecorded frames written by the gateway', () => {
     const b = fakeSocket();
     const request = (query: string) => readSubscriptionRequest(schema, parse(query), undefined, {});
     const stringify = jest.spyOn(JSON, 'stringify');
-    await hub.subscribe(request('subscription { eventRecorded { id } }'), { identity, correlationId: 'c', channel: { socket: a.socket, id: 'op-"1"' } });
-    await hub.subscribe(request('subscription { eventRecorded { id } }'), { identity, correlationId: 'c', channel: { socket: b.socket, id: '2' } });
+    await hub.subscribe(request('subscription { eventRecorded { id camera { name } } }'), { identity, correlationId: 'c', channel: { socket: a.socket, id: 'op-"1"' } });
+    await hub.subscribe(request('subscription { eventRecorded { id camera { name } } }'), { identity, correlationId: 'c', channel: { socket: b.socket, id: '2' } });
     stringify.mockClear();
     await hub.handle(envelope('e1', 1));
     const payloadSerializations = stringify.mock.calls.filter(([value]) => typeof value === 'object' && value !== null && 'data' in value);

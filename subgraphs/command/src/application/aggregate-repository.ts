@@ -62,9 +62,11 @@ export class AggregateRepository<S, E extends DomainEvent> {
 
   private async loadFresh(streamId: string): Promise<Loaded<S>> {
     const cached = this.cache.get(streamId);
-    let loaded = cached?.loaded ?? (await this.loadBase(streamId));
-    // Catch up with anything appended elsewhere (another process) since.
-    for (;;) {
+    const base = cached ? { loaded: cached.loaded, complete: false } : await this.loadBase(streamId);
+    let loaded = base.loaded;
+    // Catch up with anything appended elsewhere (another process) since, unless the base load has
+    // just looked past the end: on FerretDB that miss scans the whole table, so not twice.
+    for (; !base.complete; ) {
       const next = await this.store.readEvent(streamId, loaded.version + 1);
       if (!next) break;
       loaded = this.apply(loaded, next);
@@ -88,11 +90,12 @@ export class AggregateRepository<S, E extends DomainEvent> {
     this.cache.delete(streamId);
   }
 
-  private async loadBase(streamId: string): Promise<Loaded<S>> {
+  /** The state of a stream not cached; `complete` when it ends with a lookup past the stream's end. */
+  private async loadBase(streamId: string): Promise<{ loaded: Loaded<S>; complete: boolean }> {
     let loaded: Loaded<S> = { state: null, version: 0, position: 0 };
     for (let version = 1; version <= SHORT_STREAM; version += 1) {
       const envelope = await this.store.readEvent(streamId, version);
-      if (!envelope) return loaded;
+      if (!envelope) return { loaded, complete: true };
       loaded = this.apply(loaded, envelope);
     }
     const head = await this.store.streamVersion(streamId);
@@ -100,9 +103,9 @@ export class AggregateRepository<S, E extends DomainEvent> {
     // The newest few snapshot slots: a writer that died may have skipped one.
     for (let version = Math.floor(head / every) * every, tries = 0; version > SHORT_STREAM && tries < 3; version -= every, tries += 1) {
       const text = await this.store.loadSnapshot(streamId, version);
-      if (text) return JSON.parse(text) as Loaded<S>;
+      if (text) return { loaded: JSON.parse(text) as Loaded<S>, complete: false };
     }
-    return loaded;
+    return { loaded, complete: false };
   }
 
   private apply(loaded: Loaded<S>, envelope: EventEnvelope): Loaded<S> {

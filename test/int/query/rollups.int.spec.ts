@@ -1,5 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { computeEventStats, type EventStats } from '../../../subgraphs/query/src/read/event-stats';
+import { IndexAdmin } from '../../../subgraphs/query/src/views/index-admin';
+import { MAPPINGS } from '../../../subgraphs/query/src/views/mappings';
+import { viewNames } from '../../../subgraphs/query/src/views/names';
+import { Rollups } from '../../../subgraphs/query/src/views/rollups';
 import { ReadSideHarness, camera, lifecycle, recorded } from './harness';
 
 const HOUR = 3_600_000;
@@ -77,4 +81,21 @@ describe('hourly rollups', () => {
     expect(afterAcks.byStatus).toEqual([{ key: 'OPEN', count: 143 }, { key: 'ACKNOWLEDGED', count: 2 }]);
     expectSame(afterAcks, await computeEventStats(h.stats, span, 'HOUR', undefined, { rollups: false }));
   }, 60000);
+
+  it('marks every hour dirty when the rollups predate the dimension documents, then adds the new field', async () => {
+    const names = viewNames(`${h.namespace}-old`);
+    const { kind: _kind, ...oldProperties } = MAPPINGS.rollups.properties as Record<string, unknown>;
+    await h.elastic.indices.create({ index: names.newIndex('rollups', 1), mappings: { dynamic: 'strict', properties: oldProperties } as never, aliases: { [names.alias('rollups')]: { is_write_index: true } } });
+    await h.elastic.indices.create({ index: names.dirtyHours, mappings: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' } } } });
+    await h.elastic.index({ index: names.dirtyHours, id: '3600000', document: { hour: 3_600_000, dirty: false }, refresh: true });
+    try {
+      await new IndexAdmin(h.elastic, names).ensureViews(() => new Rollups(h.elastic, names, h.logger).markAllDirty());
+      const hour = await h.elastic.get<{ dirty: boolean }>({ index: names.dirtyHours, id: '3600000' });
+      expect(hour._source?.dirty).toBe(true);
+      const mapping = await h.elastic.indices.getMapping({ index: names.alias('rollups') });
+      expect(Object.values(mapping)[0]?.mappings.properties?.kind).toBeDefined();
+    } finally {
+      await h.elastic.indices.delete({ index: `${h.namespace}-old-*` }).catch(() => undefined);
+    }
+  });
 });

@@ -18,6 +18,8 @@ export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;
 
 export interface RuntimeDeps {
   store: EventStoreReader;
+  /** Marks every rollup hour dirty: run once when the rollups predate dimension documents. */
+  beforeRollupUpgrade?: () => Promise<unknown>;
   /** Reads already-decided slots with a short recovery timeout (see CheckpointPorts.decidedStore). */
   decidedStore?: Pick<EventStore, 'readAll'>;
   admin: IndexAdmin;
@@ -56,7 +58,7 @@ export class ProjectionRuntime {
   }
 
   async start(): Promise<void> {
-    await this.deps.admin.ensureViews();
+    await this.deps.admin.ensureViews(this.deps.beforeRollupUpgrade);
     const saved = await this.deps.state.loadCheckpoint();
     this.checkpoint.position = Math.max(this.checkpoint.position, saved);
     this.persisted = saved;

@@ -46,7 +46,15 @@ export function startProjection(deps: {
   const rollups = new Rollups(elastic, deps.names, logger);
   const views = new ViewStore(elastic, (docs) => rollups.markDirty(docs));
   const state = new StateStore(elastic, deps.names);
-  const runtime = new ProjectionRuntime({ store: deps.store, ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}), admin, views, state, logger });
+  const runtime = new ProjectionRuntime({
+    store: deps.store,
+    ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}),
+    beforeRollupUpgrade: () => rollups.markAllDirty(),
+    admin,
+    views,
+    state,
+    logger,
+  });
   const projector = new Projector(
     {
       apply: (changes, targetsOf) => views.apply(changes, targetsOf),

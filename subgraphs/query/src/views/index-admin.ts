@@ -15,10 +15,20 @@ export class IndexAdmin {
   ) {}
 
   /** Makes sure every view alias points at an index (first start), and the state indices exist. */
-  async ensureViews(): Promise<void> {
+  /**
+   * `beforeRollupUpgrade` runs when the rollups index predates the dimension documents (no `kind`
+   * field): their clean hours have none, so every hour must go dirty (read raw, recomputed by the
+   * worker) before the new format is declared. A crash in between repeats it at the next start.
+   */
+  async ensureViews(beforeRollupUpgrade?: () => Promise<unknown>): Promise<void> {
     try {
       for (const view of VIEW_NAMES) {
-        if (await this.concreteIndex(this.names.alias(view))) {
+        const existing = await this.concreteIndex(this.names.alias(view));
+        if (existing) {
+          if (view === 'rollups' && beforeRollupUpgrade) {
+            const mapping = await this.client.indices.getMapping({ index: existing });
+            if (!mapping[existing]?.mappings.properties?.kind) await beforeRollupUpgrade();
+          }
           // Fields added since the index was made (adding is allowed in place; strict would refuse them).
           await this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) });
           continue;

@@ -18,9 +18,10 @@ export interface CheckpointPorts {
   decidedStore?: Pick<EventStore, 'readAll'>;
 }
 
-const SCAN_LIMIT = 5000;
 /** Positions per parallel read of a decided range (the store's commits span 1,000 positions). */
 const PARALLEL_PIECE = 1000;
+/** Pieces read at once. */
+const PARALLEL_READS = 8;
 /** With nothing applied for this long and the head ahead, the store is asked what is missing. */
 const IDLE_MS = 300;
 
@@ -89,20 +90,28 @@ export class Checkpoint {
    * steady load would otherwise wait for them one after the other (that wait is freshness).
    */
   private async *readDecided(from: number, to: number): AsyncIterable<EventEnvelope[]> {
-    const pieces: Array<Promise<EventEnvelope[]>> = [];
-    for (let start = from; start < to; start += PARALLEL_PIECE) {
+    const read = (start: number): Promise<EventEnvelope[]> => {
       const end = Math.min(to, start + PARALLEL_PIECE);
-      pieces.push(
-        (async () => {
-          const events: EventEnvelope[] = [];
-          for await (const batch of (this.ports.decidedStore ?? this.ports.store).readAll(start, { batchSize: 500, toPosition: end })) events.push(...batch);
-          return events;
-        })(),
-      );
+      const piece = (async () => {
+        const events: EventEnvelope[] = [];
+        for await (const batch of (this.ports.decidedStore ?? this.ports.store).readAll(start, { batchSize: 500, toPosition: end })) events.push(...batch);
+        return events;
+      })();
+      // A piece failing while an earlier one is awaited must not go unhandled; awaited, it still throws.
+      piece.catch(() => undefined);
+      return piece;
+    };
+    const window: Array<Promise<EventEnvelope[]>> = [];
+    let next = from;
+    for (;;) {
+      while (window.length < PARALLEL_READS && next < to) {
+        window.push(read(next));
+        next += PARALLEL_PIECE;
+      }
+      const first = window.shift();
+      if (!first) return;
+      yield await first;
     }
-    // A piece failing while an earlier one is awaited must not go unhandled; awaited, it still throws.
-    for (const piece of pieces) piece.catch(() => undefined);
-    for (const piece of pieces) yield await piece;
   }
 
   private takeLocalRun(): void {
@@ -135,7 +144,9 @@ export class Checkpoint {
     // (the relay publishes a commit only after every earlier one is decided), so the read cannot
     // block. Reading on to the head could wait, up to the store's recovery timeout (5 s), on an
     // append still in flight: that was the multi-second tail of freshness.
-    const to = Math.min(stuckBeforeLater ? highestApplied : this.head, this.position + SCAN_LIMIT);
+    // No cap in positions: they are sparse (a commit spans 1,000), and a cap of 5,000 positions let
+    // the checkpoint advance only ~5 commits per tick, fall behind a steady load and time readers out.
+    const to = stuckBeforeLater ? highestApplied : this.head;
     let reached = this.position;
     let complete = true;
     outer: for await (const batch of stuckBeforeLater ? this.readDecided(this.position, to) : this.ports.store.readAll(this.position, { batchSize: 500, toPosition: to })) {

@@ -7,11 +7,12 @@ import type { CommitDoc, CounterDoc, OutcomeDoc, SnapshotDoc, StreamDoc } from '
 export interface StoreCollections {
   /**
    * Where a stream's docs live. Camera streams have a collection of their own: the command side
-   * re-reads a camera every few seconds, and on FerretDB an `_id` lookup scans its table (a miss,
-   * such as "is there a next version?", scans all of it), so it must not scan every stored event.
+   * re-reads cameras every few seconds, so they stay in a small table of their own, apart from the
+   * (large) event streams (on an engine whose `_id` lookups scan, such as an unpatched FerretDB,
+   * that is the difference between scanning a few camera docs and every stored event).
    */
   streamsOf(streamId: string): Collection<StreamDoc>;
-  /** The log, in buckets of LOG_BUCKET slots (see README: FerretDB's `_id` lookups scan their table). */
+  /** The log, in buckets of LOG_BUCKET slots: small tables (see README, "FerretDB"). */
   commits(seq: number): Collection<CommitDoc>;
   outcomes(seq: number): Collection<OutcomeDoc>;
   counters: Collection<CounterDoc>;

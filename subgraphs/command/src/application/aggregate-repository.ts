@@ -65,7 +65,7 @@ export class AggregateRepository<S, E extends DomainEvent> {
     const base = cached ? { loaded: cached.loaded, complete: false } : await this.loadBase(streamId);
     let loaded = base.loaded;
     // Catch up with anything appended elsewhere (another process) since, unless the base load has
-    // just looked past the end: on FerretDB that miss scans the whole table, so not twice.
+    // just looked past the end: that miss was a round trip to the engine, no need for a second.
     for (; !base.complete; ) {
       const next = await this.store.readEvent(streamId, loaded.version + 1);
       if (!next) break;

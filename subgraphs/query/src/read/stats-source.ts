@@ -149,41 +149,40 @@ export class StatsSource {
   async dimensionRollups(range: Range, skipHours: number[], interval: Interval): Promise<StatsPartial> {
     const n = { sum: { field: 'count' } };
     const of = (kind: string, aggs: Record<string, estypes.AggregationsAggregationContainer>): estypes.AggregationsAggregationContainer => ({ filter: { term: { kind } }, aggs });
-    const response = await engine(() =>
-      this.client.search({
-        index: this.names.alias('rollups'),
-        size: 0,
-        query: {
-          bool: {
-            filter: [{ range: { hour: { gte: range.from, lt: range.to, format: 'epoch_millis' } } }, { exists: { field: 'kind' } }],
-            must_not: skipHours.length > 0 ? [{ terms: { hour: skipHours } }] : [],
-          },
-        },
-        aggs: {
-          status: of('status', {
-            total: n,
-            byStatus: { terms: { field: 'status', size: 10 }, aggs: { n } },
-            histogram: { date_histogram: { field: 'hour', fixed_interval: FIXED[interval === 'MINUTE' ? 'HOUR' : interval], min_doc_count: 1 }, aggs: { n } },
-            ackSum: { sum: { field: 'ackSum' } },
-            ackCount: { sum: { field: 'ackCount' } },
-            resolveSum: { sum: { field: 'resolveSum' } },
-            resolveCount: { sum: { field: 'resolveCount' } },
-          }),
-          type: of('type', { byType: { terms: { field: 'type', size: 1000 }, aggs: { n } } }),
-          severity: of('severity', { bySeverity: { terms: { field: 'severity', size: 10 }, aggs: { n } } }),
-          camera: of('cameraId', { byCamera: { terms: { field: 'cameraId', size: 10000 }, aggs: { n } } }),
-        },
+    const query: Query = {
+      bool: {
+        filter: [{ range: { hour: { gte: range.from, lt: range.to, format: 'epoch_millis' } } }, { exists: { field: 'kind' } }],
+        must_not: skipHours.length > 0 ? [{ terms: { hour: skipHours } }] : [],
+      },
+    };
+    // Two searches at once: a search of the one-shard index runs on one thread, and the camera
+    // documents (one per camera per hour) are most of the work, so they get a thread of their own.
+    const search = (aggs: Record<string, estypes.AggregationsAggregationContainer>) =>
+      engine(() => this.client.search({ index: this.names.alias('rollups'), size: 0, query, aggs }));
+    const [main, cameras] = await Promise.all([
+      search({
+        status: of('status', {
+          total: n,
+          byStatus: { terms: { field: 'status', size: 10 }, aggs: { n } },
+          histogram: { date_histogram: { field: 'hour', fixed_interval: FIXED[interval === 'MINUTE' ? 'HOUR' : interval], min_doc_count: 1 }, aggs: { n } },
+          ackSum: { sum: { field: 'ackSum' } },
+          ackCount: { sum: { field: 'ackCount' } },
+          resolveSum: { sum: { field: 'resolveSum' } },
+          resolveCount: { sum: { field: 'resolveCount' } },
+        }),
+        type: of('type', { byType: { terms: { field: 'type', size: 1000 }, aggs: { n } } }),
+        severity: of('severity', { bySeverity: { terms: { field: 'severity', size: 10 }, aggs: { n } } }),
       }),
-    );
-    const aggs = (response.aggregations ?? {}) as Aggs;
-    const part = (name: string): Aggs => (aggs[name] ?? {}) as unknown as Aggs;
-    const status = part('status');
+      search({ camera: of('cameraId', { byCamera: { terms: { field: 'cameraId', size: 10000 }, aggs: { n } } }) }),
+    ]);
+    const part = (response: { aggregations?: unknown }, name: string): Aggs => (((response.aggregations ?? {}) as Aggs)[name] ?? {}) as unknown as Aggs;
+    const status = part(main, 'status');
     return {
       total: Math.round(valueOf(status, 'total')),
-      byType: termsOf(part('type'), 'byType', 'n'),
-      bySeverity: termsOf(part('severity'), 'bySeverity', 'n'),
+      byType: termsOf(part(main, 'type'), 'byType', 'n'),
+      bySeverity: termsOf(part(main, 'severity'), 'bySeverity', 'n'),
       byStatus: termsOf(status, 'byStatus', 'n'),
-      byCamera: termsOf(part('camera'), 'byCamera', 'n'),
+      byCamera: termsOf(part(cameras, 'camera'), 'byCamera', 'n'),
       histogram: histogramOf(status, true),
       ackSum: valueOf(status, 'ackSum'),
       ackCount: Math.round(valueOf(status, 'ackCount')),

@@ -2,7 +2,10 @@
  * Write-side benchmark: the raw engine limits and the write path's figures, measured in ONE run on
  * the same machine, printed side by side. See bench/write/README.md.
  *
- *   node dist/bench/write/write-bench.js [--events 20000] [--latency-seconds 15] [--rate 200]
+ *   node dist/bench/write/write-bench.js [--events 20000] [--latency-seconds 15] [--rate 200] [--only latency]
+ *
+ * `--only latency`: the recordEvent latency part alone (via gateway, direct, via gateway again),
+ * after 5 s of each at the same rate, so the gateway's share can be compared quickly.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -25,11 +28,13 @@ const { values } = parseArgs({
     events: { type: 'string', default: '20000' },
     'latency-seconds': { type: 'string', default: '15' },
     rate: { type: 'string', default: '200' },
+    only: { type: 'string' },
   },
 });
 const EVENTS = Number(values.events);
 const LATENCY_SECONDS = Number(values['latency-seconds']);
 const RATE = Number(values.rate);
+const LATENCY_ONLY = values.only === 'latency';
 
 /** A stored event's document size, so the raw figure is for the same bytes. */
 const sampleEvent = () =>
@@ -84,10 +89,11 @@ async function rawPublishConsume(): Promise<number> {
 async function fixedRate(
   send: (variables: Record<string, unknown>) => Promise<{ errors?: unknown }>,
   input: () => Record<string, unknown>,
+  seconds = LATENCY_SECONDS,
 ): Promise<{ latencies: number[]; failures: number }> {
   const latencies: number[] = [];
   let failures = 0;
-  const total = RATE * LATENCY_SECONDS;
+  const total = RATE * seconds;
   const interval = 1000 / RATE;
   const pending: Array<Promise<void>> = [];
   const start = performance.now();
@@ -115,6 +121,7 @@ const REGISTER = `mutation($input: RegisterCameraInput!) { registerCamera(input:
 
 async function main(): Promise<void> {
   console.log(hardwareLine());
+  if (LATENCY_ONLY) return latencyOnly();
   const rawInsert = await rawInsertMany();
   const rawAmqp = await rawPublishConsume();
 
@@ -191,6 +198,43 @@ async function main(): Promise<void> {
     await dropDatabase(stack.namespace);
   }
   console.log(`| recordEvent at ${RATE} req/s straight to the command subgraph, running alone (no gateway, query or media) | ${describe(await commandAlone())} | the write path without the rest of the stack on the 2 cores |`);
+  console.log('');
+  console.log(`load after: ${hardwareLine().split(' | ').find((part) => part.startsWith('load')) ?? ''}`);
+}
+
+/** recordEvent at RATE via the gateway and straight to the command subgraph, alternating, after a warm-up. */
+async function latencyOnly(): Promise<void> {
+  const stack: Stack = await startStack({ label: 'benchwritelat', env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'warn' } });
+  try {
+    const registered = await stack.graphql<{ registerCamera: { id: string } }>(REGISTER, { input: { name: 'bench', rtspUrl: 'rtsp://127.0.0.1/bench' } });
+    const cameraId = registered.data!.registerCamera.id;
+    const input = () => ({ cameraId, type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), attributes: { zone: 3, score: 0.93 } });
+    const internal = signInternalToken(INTERNAL_SECRET, { subject: 'bench', role: 'operator' }, 'bench');
+    const viaGateway = (seconds?: number) => fixedRate((variables) => stack.graphql(RECORD, variables, 'operator'), input, seconds);
+    const direct = (seconds?: number) => fixedRate(async (variables) => {
+      const response = await fetch(`http://127.0.0.1:${stack.ports.command}/graphql`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: internal },
+        body: JSON.stringify({ query: RECORD, variables }),
+      });
+      return (await response.json()) as { errors?: unknown[] };
+    }, input, seconds);
+    // Warm-up at the same rate, figures discarded: the first seconds after start (code compiled,
+    // caches and connection pools filled, in every process) are slower, whichever path runs first.
+    await viaGateway(5);
+    await direct(5);
+    const rows: Array<[string, string]> = [];
+    rows.push(['via gateway', describe(await viaGateway())]);
+    rows.push(['straight to the command subgraph', describe(await direct())]);
+    rows.push(['via gateway, again', describe(await viaGateway())]);
+    console.log('');
+    console.log('| recordEvent at ' + RATE + ' req/s for ' + LATENCY_SECONDS + ' s | latency |');
+    console.log('| --- | --- |');
+    for (const [name, figures] of rows) console.log(`| ${name} | ${figures} |`);
+  } finally {
+    await stack.stop();
+    await dropDatabase(stack.namespace);
+  }
   console.log('');
   console.log(`load after: ${hardwareLine().split(' | ').find((part) => part.startsWith('load')) ?? ''}`);
 }

@@ -42,6 +42,18 @@ describe('gateway over HTTP', () => {
       body: typeof body === 'string' ? body : JSON.stringify(body),
     });
 
+  it('keeps idle keep-alive connections open 65 s, on the gateway and on the subgraphs it pools connections to', async () => {
+    // Node's default (5 s) made connection pools reconnect after every lull (bench/write tail).
+    const gateway = await post({ query: '{ __typename }' });
+    await gateway.text();
+    expect(gateway.headers.get('keep-alive')).toBe('timeout=65');
+    for (const port of [stack.ports.command, stack.ports.query, stack.ports.media]) {
+      const subgraph = await fetch(`http://127.0.0.1:${port}/healthz`);
+      await subgraph.text();
+      expect(subgraph.headers.get('keep-alive')).toBe('timeout=65');
+    }
+  });
+
   it('passes every MUST of the graphql-http server audits', async () => {
     const token = stack.token('viewer', 'audit');
     const results = await auditServer({

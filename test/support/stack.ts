@@ -5,6 +5,7 @@ import path from 'node:path';
 import { signDevelopmentToken } from '../../lib/auth/development-token';
 import type { Role } from '../../lib/auth/roles';
 import { repoRoot } from '../../lib/paths';
+import { ENGINE_URLS } from './engine-urls';
 import { testNamespace } from './namespace';
 import { freePort } from './ports';
 
@@ -38,6 +39,19 @@ export interface Stack {
   /** Restarts (or starts) one service, e.g. after killing it in a fault test. */
   startService(name: ServiceName): Promise<ChildProcess>;
   stop(): Promise<void>;
+}
+
+/**
+ * Deletes the namespace's Elasticsearch indices once its processes are gone: every stack creates
+ * five, and hundreds left behind on a developer's engine keep Elasticsearch busy (flushes, syncs)
+ * and slow every later test and bench. Best effort: a failure here never fails a test.
+ */
+async function deleteIndices(namespace: string): Promise<void> {
+  try {
+    await fetch(`${ENGINE_URLS.elasticsearch}/${encodeURIComponent(namespace)}-*`, { method: 'DELETE', signal: AbortSignal.timeout(10000) });
+  } catch {
+    // Elasticsearch down (a fault test may have cut it): nothing to clean then.
+  }
 }
 
 async function waitFor(url: string, timeoutMs: number, isDead: () => string | undefined): Promise<void> {
@@ -131,6 +145,7 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
           }),
       ),
     );
+    await deleteIndices(env.SIGHTLINE_NAMESPACE ?? namespace);
   };
 
   try {

@@ -1,6 +1,6 @@
 /**
- * A bounded map that forgets the least recently used entry first: for caches keyed by client input
- * (tokens, identities), whose memory must not follow the number of distinct keys ever seen.
+ * A bounded map that forgets the least recently used entry first: for caches whose keys come from
+ * outside (tokens, identities, stream ids), so memory never follows the number of keys ever seen.
  */
 export class Lru<K, V> {
   private readonly entries = new Map<K, V>();

@@ -1,6 +1,6 @@
 import type { Identity } from '../../../lib/auth/identity';
 import { INTERNAL_TOKEN_TTL_SECONDS, signInternalIdentityToken } from '../../../lib/auth/internal-token';
-import { Lru } from '../util/lru';
+import { Lru } from '../../../lib/cache/lru';
 
 /**
  * The signed internal header for an identity, signed once and reused until half its validity has

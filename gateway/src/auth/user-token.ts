@@ -5,7 +5,7 @@ import { secretKeyOf } from '../../../lib/auth/internal-token';
 import { highestRole } from '../../../lib/auth/roles';
 import type { Config } from '../../../lib/config/config';
 import { AppError } from '../../../lib/errors/app-error';
-import { Lru } from '../util/lru';
+import { Lru } from '../../../lib/cache/lru';
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
 

@@ -7,7 +7,7 @@ import type { Config } from '../../../lib/config/config';
 import { internalHeaderCache } from '../../../gateway/src/auth/internal-header';
 import { createTokenVerifier } from '../../../gateway/src/auth/user-token';
 import { SignedSubgraphDataSource } from '../../../gateway/src/subgraph-data-source';
-import { Lru } from '../../../gateway/src/util/lru';
+import { Lru } from '../../../lib/cache/lru';
 
 const SECRET = 'unit-test-jwt-secret-long-enough-for-hs256';
 const INTERNAL = 'unit-test-internal-secret-long-enough';

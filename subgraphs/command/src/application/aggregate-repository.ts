@@ -1,3 +1,4 @@
+import { Lru } from '../../../../lib/cache/lru';
 import type { EventStore, SnapshotStore } from '../../../../lib/event-store/event-store';
 import type { DomainEvent } from '../../../../lib/events/domain-events';
 import type { EventEnvelope } from '../../../../lib/events/envelope';
@@ -23,7 +24,7 @@ const SHORT_STREAM = 8;
  * reloads and decides once more.
  */
 export class AggregateRepository<S, E extends DomainEvent> {
-  private readonly cache = new Map<string, { loaded: Loaded<S>; checkedAt: number }>();
+  private readonly cache: Lru<string, { loaded: Loaded<S>; checkedAt: number }>;
   /** Loads in flight by stream: concurrent callers share one (single flight). */
   private readonly loading = new Map<string, Promise<Loaded<S>>>();
 
@@ -31,7 +32,9 @@ export class AggregateRepository<S, E extends DomainEvent> {
     private readonly store: EventStore & SnapshotStore,
     private readonly type: AggregateType<S, E>,
     private readonly options: { cacheSize: number; snapshotEvery: number },
-  ) {}
+  ) {
+    this.cache = new Lru(options.cacheSize);
+  }
 
   /**
    * The aggregate, from the cache when it was checked against the store less than `maxAgeMs` ago.
@@ -113,11 +116,6 @@ export class AggregateRepository<S, E extends DomainEvent> {
   }
 
   private remember(streamId: string, loaded: Loaded<S>): void {
-    this.cache.delete(streamId);
     this.cache.set(streamId, { loaded, checkedAt: Date.now() });
-    if (this.cache.size > this.options.cacheSize) {
-      const oldest = this.cache.keys().next();
-      if (!oldest.done) this.cache.delete(oldest.value);
-    }
   }
 }

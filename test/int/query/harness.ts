@@ -44,7 +44,9 @@ export class ReadSideHarness {
     this.amqpNames = amqpNames(this.namespace);
   }
 
-  async start(options: { projectors?: number; elasticUrl?: string } = {}): Promise<void> {
+  /** `rollupWorker: false`: no timed rollup worker; the test calls `rollups.recomputeDirty` when it wants. */
+  async start(options: { projectors?: number; elasticUrl?: string; rollupWorker?: boolean } = {}): Promise<void> {
+    this.rollupWorker = options.rollupWorker ?? true;
     const config = loadConfig({ ...process.env, SIGHTLINE_NAMESPACE: this.namespace });
     this.elastic = createElasticClient({ url: options.elasticUrl ?? config.elasticsearch.url });
     this.mongo = await connectMongo(config.mongodb);
@@ -61,9 +63,19 @@ export class ReadSideHarness {
     this.stats = new StatsSource(reads, this.names);
   }
 
+  private rollupWorker = true;
+
   async addProjector(elasticUrl?: string): Promise<Projection> {
     const elastic = elasticUrl ? createElasticClient({ url: elasticUrl }) : this.elastic;
-    const projection = startProjection({ elastic, store: this.store, amqp: this.amqp, amqpNames: this.amqpNames, names: this.names, logger: this.logger });
+    const projection = startProjection({
+      elastic,
+      store: this.store,
+      amqp: this.amqp,
+      amqpNames: this.amqpNames,
+      names: this.names,
+      logger: this.logger,
+      ...(this.rollupWorker ? {} : { rollupWorkerMs: 0 }),
+    });
     this.projections.push(projection);
     await projection.started;
     return projection;

@@ -1,12 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { computeEventStats, type EventStats } from '../../../subgraphs/query/src/read/event-stats';
+import { StatsSource } from '../../../subgraphs/query/src/read/stats-source';
 import { IndexAdmin } from '../../../subgraphs/query/src/views/index-admin';
 import { MAPPINGS } from '../../../subgraphs/query/src/views/mappings';
 import { viewNames } from '../../../subgraphs/query/src/views/names';
-import { Rollups } from '../../../subgraphs/query/src/views/rollups';
+import { Rollups, dayStatusId, type DayStatus } from '../../../subgraphs/query/src/views/rollups';
 import { ReadSideHarness, camera, lifecycle, recorded } from './harness';
 
 const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
 
 /** Rollup answers must equal the raw aggregation (means up to float summation order). */
 function expectSame(rolled: EventStats, raw: EventStats): void {
@@ -21,7 +23,8 @@ function expectSame(rolled: EventStats, raw: EventStats): void {
 
 describe('hourly rollups', () => {
   const h = new ReadSideHarness('rollups');
-  beforeAll(() => h.start());
+  // The test recomputes when it wants: dirty states stay dirty until then (no timed worker racing the checks).
+  beforeAll(() => h.start({ rollupWorker: false }));
   afterAll(() => h.stop());
 
   it('serve long ranges exactly, and stay exact when an old event is acknowledged', async () => {
@@ -82,9 +85,75 @@ describe('hourly rollups', () => {
     expectSame(afterAcks, await computeEventStats(h.stats, span, 'HOUR', undefined, { rollups: false }));
   }, 60000);
 
+  it('serve whole days from day documents exactly, and stay exact when an hour of a day is dirtied, recomputed and a stale build lands late', async () => {
+    const cam = randomUUID();
+    const other = randomUUID();
+    // Four whole days well in the past (over and settled), sparse and dense hours mixed.
+    const day0 = Math.floor(Date.now() / DAY) * DAY - 6 * DAY;
+    const ids = Array.from({ length: 160 }, () => randomUUID());
+    await h.write([camera(cam, 1), camera(other, 1)]);
+    const written = await h.write([
+      ...ids.map((id, i) => recorded(id, i % 5 ? cam : other, { type: i % 4 ? 'motion' : 'person', severity: i % 3 ? 'LOW' : 'HIGH', occurredAt: new Date(day0 + (i % 96) * HOUR + 60_000 * (i % 50)).toISOString() })),
+    ]);
+    await h.caughtUp(written[written.length - 1]!.position);
+    // The first 20 acknowledged (days 0 and 1), so the means are not null.
+    const acks = await h.write(ids.slice(0, 20).map((id, i) => lifecycle(id, i % 5 ? cam : other, 2)));
+    await h.caughtUp(acks[acks.length - 1]!.position);
+    while ((await h.projection.rollups.recomputeDirty(100)) > 0);
+    const dayStatus = async (day: number) => (await h.elastic.get<DayStatus>({ index: h.names.dirtyHours, id: dayStatusId(day) }))._source;
+    for (let d = 0; d < 4; d += 1) expect(await dayStatus(day0 + d * DAY)).toMatchObject({ dirty: false, build: expect.any(String) });
+
+    // From 05:30 on day 0 to 07:10 on day 3: days 1 and 2 whole (day documents), the rest hours and raw edges.
+    const span = { from: new Date(day0 + 5.5 * HOUR).toISOString(), to: new Date(day0 + 3 * DAY + 7 * HOUR + 10 * 60_000).toISOString() };
+    const range = { from: Date.parse(span.from), to: Date.parse(span.to) };
+    expect([...((await h.stats.rollupStatus(range, false, true))?.days.keys() ?? [])].sort()).toEqual([day0 + DAY, day0 + 2 * DAY, day0 + 3 * DAY]);
+    const raw = async () => computeEventStats(h.stats, span, 'DAY', undefined, { rollups: false });
+    const byDays = await computeEventStats(h.stats, span, 'DAY', undefined);
+    expect(byDays.rollupKind).toBe('dimensions');
+    expectSame(byDays, await raw());
+    expectSame(await computeEventStats(h.stats, span, 'DAY', undefined, { days: false }), await raw());
+    // Exactly the four whole days: every day document.
+    const whole = { from: new Date(day0).toISOString(), to: new Date(day0 + 4 * DAY).toISOString() };
+    expectSame(await computeEventStats(h.stats, whole, 'DAY', undefined), await computeEventStats(h.stats, whole, 'DAY', undefined, { rollups: false }));
+    expect((await computeEventStats(h.stats, whole, 'DAY', undefined)).total).toBe(160);
+
+    // A slow worker's build of day 1 landing after the day was built: never read (not the named build).
+    await h.elastic.index({ index: h.names.alias('rollups'), id: `day:${day0 + DAY}|late|status|OPEN`, document: { hour: day0 + DAY, day: day0 + DAY, build: 'late', kind: 'status', status: 'OPEN', count: 999, ackSum: 0, ackCount: 0, resolveSum: 0, resolveCount: 0 }, refresh: true });
+    expectSame(await computeEventStats(h.stats, span, 'DAY', undefined), await raw());
+
+    // Acknowledge an event of day 2 (index 50: 02:00 that day, camera `other`): its hour and day turn
+    // dirty, so the day is served by hours and raw until rebuilt.
+    const { build: day2Build } = (await dayStatus(day0 + 2 * DAY))!;
+    const acked = await h.write([lifecycle(ids[50]!, other, 2)]);
+    await h.caughtUp(acked[0]!.position);
+    expect(await dayStatus(day0 + 2 * DAY)).toMatchObject({ dirty: true });
+    expect((await h.stats.rollupStatus(range, false, true))?.days.has(day0 + 2 * DAY)).toBe(false);
+    const dirty = await computeEventStats(h.stats, span, 'DAY', undefined);
+    expect(dirty.byStatus.find((b) => b.key === 'ACKNOWLEDGED')?.count).toBe(byDays.byStatus.find((b) => b.key === 'ACKNOWLEDGED')!.count + 1);
+    expectSame(dirty, await raw());
+    // The day's status clean again with its old build while one of its hours is dirty (a state the
+    // marks never leave visible): the dirty hour still wins, the day is served by hours and raw.
+    await h.elastic.index({ index: h.names.dirtyHours, id: dayStatusId(day0 + 2 * DAY), document: { day: day0 + 2 * DAY, dirty: false, build: day2Build }, refresh: true });
+    expectSame(await computeEventStats(h.stats, span, 'DAY', undefined), await raw());
+    await h.elastic.index({ index: h.names.dirtyHours, id: dayStatusId(day0 + 2 * DAY), document: { day: day0 + 2 * DAY, dirty: true }, refresh: true });
+
+    // Recomputed: new builds, exact again, and the older builds of the rebuilt day are gone.
+    while ((await h.projection.rollups.recomputeDirty(100)) > 0);
+    const rebuilt = await dayStatus(day0 + 2 * DAY);
+    expect(rebuilt).toMatchObject({ dirty: false });
+    await h.elastic.indices.refresh({ index: h.names.alias('rollups') });
+    const docsOfDay = await h.elastic.search({ index: h.names.alias('rollups'), size: 1000, query: { term: { day: day0 + 2 * DAY } }, _source: ['build'] });
+    expect(new Set(docsOfDay.hits.hits.map((hit) => (hit._source as { build: string }).build))).toEqual(new Set([rebuilt!.build]));
+    const after = await computeEventStats(h.stats, span, 'DAY', undefined);
+    expect(after.byStatus).toEqual(dirty.byStatus);
+    expectSame(after, await raw());
+    // HOUR histograms never use day documents (they cannot split a day).
+    expectSame(await computeEventStats(h.stats, span, 'HOUR', undefined), await computeEventStats(h.stats, span, 'HOUR', undefined, { rollups: false }));
+  }, 90000);
+
   it('marks every hour dirty when the rollups predate the dimension documents, then adds the new field', async () => {
     const names = viewNames(`${h.namespace}-old`);
-    const { kind: _kind, ...oldProperties } = MAPPINGS.rollups.properties as Record<string, unknown>;
+    const { kind: _kind, day: _day, build: _build, ...oldProperties } = MAPPINGS.rollups.properties as Record<string, unknown>;
     await h.elastic.indices.create({ index: names.newIndex('rollups', 1), mappings: { dynamic: 'strict', properties: oldProperties } as never, aliases: { [names.alias('rollups')]: { is_write_index: true } } });
     await h.elastic.indices.create({ index: names.dirtyHours, mappings: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' } } } });
     await h.elastic.index({ index: names.dirtyHours, id: '3600000', document: { hour: 3_600_000, dirty: false }, refresh: true });
@@ -92,10 +161,39 @@ describe('hourly rollups', () => {
       await new IndexAdmin(h.elastic, names).ensureViews(() => new Rollups(h.elastic, names, h.logger).markAllDirty());
       const hour = await h.elastic.get<{ dirty: boolean }>({ index: names.dirtyHours, id: '3600000' });
       expect(hour._source?.dirty).toBe(true);
+      expect((await h.elastic.get<DayStatus>({ index: names.dirtyHours, id: dayStatusId(0) }))._source).toEqual({ day: 0, dirty: true });
       const mapping = await h.elastic.indices.getMapping({ index: names.alias('rollups') });
       expect(Object.values(mapping)[0]?.mappings.properties?.kind).toBeDefined();
+      expect(Object.values(mapping)[0]?.mappings.properties?.day).toBeDefined();
     } finally {
       await h.elastic.indices.delete({ index: `${h.namespace}-old-*` }).catch(() => undefined);
+    }
+  });
+
+  it('marks every day dirty (hours untouched) when the rollups predate day documents, so the worker builds them', async () => {
+    const names = viewNames(`${h.namespace}-noday`);
+    const { day: _day, build: _build, ...oldProperties } = MAPPINGS.rollups.properties as Record<string, unknown>;
+    await h.elastic.indices.create({ index: names.newIndex('rollups', 1), mappings: { dynamic: 'strict', properties: oldProperties } as never, aliases: { [names.alias('rollups')]: { is_write_index: true } } });
+    await h.elastic.indices.create({ index: names.dirtyHours, mappings: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' } } } });
+    const hours = [DAY + 2 * HOUR, DAY + 5 * HOUR, 3 * DAY];
+    for (const hour of hours) await h.elastic.index({ index: names.dirtyHours, id: String(hour), document: { hour, dirty: false, sparse: true } });
+    await h.elastic.indices.refresh({ index: names.dirtyHours });
+    try {
+      const missing: string[] = [];
+      await new IndexAdmin(h.elastic, names).ensureViews((kind) => {
+        missing.push(kind);
+        return new Rollups(h.elastic, names, h.logger).markAllDirty({ hours: kind === 'dimensions' });
+      });
+      expect(missing).toEqual(['days']);
+      for (const hour of hours) expect((await h.elastic.get<{ dirty: boolean }>({ index: names.dirtyHours, id: String(hour) }))._source?.dirty).toBe(false);
+      for (const day of [DAY, 3 * DAY]) expect((await h.elastic.get<DayStatus>({ index: names.dirtyHours, id: dayStatusId(day) }))._source).toEqual({ day, dirty: true });
+      // Until the worker builds them, readers see no clean day: hour documents answer.
+      const status = await new StatsSource(h.elastic, names).rollupStatus({ from: 0, to: 4 * DAY }, false, true);
+      expect(status?.days.size).toBe(0);
+      const mapping = await h.elastic.indices.getMapping({ index: names.alias('rollups') });
+      expect(Object.values(mapping)[0]?.mappings.properties?.day).toBeDefined();
+    } finally {
+      await h.elastic.indices.delete({ index: `${h.namespace}-noday-*` }).catch(() => undefined);
     }
   });
 });

@@ -1,4 +1,4 @@
-import { rollupDocs, type Combination } from '../../../subgraphs/query/src/views/rollup-docs';
+import { addToDimension, dayOfBuild, dayRollupDocs, emptyDimensionSums, newDayBuild, rollupDocs, type Combination, type Dimension, type Sums } from '../../../subgraphs/query/src/views/rollup-docs';
 
 const combo = (cameraId: string, type: string, severity: string, status: string, count: number, ack = 0): Combination => ({
   cameraId,
@@ -35,5 +35,24 @@ describe('rollup documents', () => {
     expect(dense).toBe(false);
     expect(docs.every((d) => typeof d.doc.kind === 'string')).toBe(true);
     expect(docs.filter((d) => d.doc.kind === 'status').map((d) => d.doc.count)).toEqual([3]);
+  });
+
+  it('sums the dimension documents of the hours of a day into day documents of one build', () => {
+    const day = Date.UTC(2026, 0, 1);
+    const sums = emptyDimensionSums();
+    for (const hour of [day + 3_600_000, day + 5 * 3_600_000]) {
+      for (const { doc } of rollupDocs(hour, [combo('c1', 'motion', 'LOW', 'OPEN', 1), combo('c2', 'person', 'LOW', 'ACKNOWLEDGED', 1, 30)]).docs) {
+        if (typeof doc.kind === 'string') addToDimension(sums, doc.kind as Dimension, String(doc[doc.kind]), doc as unknown as Sums);
+      }
+    }
+    const docs = dayRollupDocs(day, 'b1', sums);
+    expect(docs).toHaveLength(2 + 2 + 1 + 2);
+    expect(docs.every((d) => d.doc.day === day && d.doc.hour === day && d.doc.build === 'b1' && d.id.includes('|b1|'))).toBe(true);
+    expect(docs.find((d) => d.doc.kind === 'status' && d.doc.status === 'ACKNOWLEDGED')?.doc).toMatchObject({ count: 2, ackSum: 60, ackCount: 2 });
+    expect(docs.find((d) => d.doc.kind === 'severity')?.doc).toMatchObject({ severity: 'LOW', count: 4 });
+    // Build ids name their day; another build of the same day never shares a document id with this one.
+    expect(dayOfBuild(newDayBuild(day))).toBe(day);
+    expect(dayOfBuild('b1')).toBeUndefined();
+    expect(dayRollupDocs(day, 'b2', sums).some((d) => docs.some((o) => o.id === d.id))).toBe(false);
   });
 });

@@ -24,8 +24,34 @@ describe('stats planning', () => {
         { from: 3 * H, to: 5 * H },
         { from: 10 * H, to: 10 * H + 5 * 60_000 },
       ],
+      days: [],
+      builds: [],
+      hourSpans: [{ from: H, to: 10 * H }],
     });
     expect(splitForRollups({ from: 0, to: 3 * H }, [])).toBeUndefined();
+  });
+
+  it('serves whole clean days from day documents and the partial days around them from hours', () => {
+    const D = 24 * H;
+    const clean = new Map([
+      [0, 'b0'],
+      [D, 'b1'],
+      [2 * D, 'b2'],
+      [3 * D, 'b3'],
+      [4 * D, 'b4'],
+    ]);
+    // From 05:30 on day 0 to 07:10 on day 4: days 1 to 3 are whole; day 2 holds a dirty hour.
+    const split = splitForRollups({ from: 5.5 * H, to: 4 * D + 7 * H + 10 * 60_000 }, [2 * D + 3 * H], clean);
+    expect(split?.days).toEqual([D, 3 * D]);
+    expect(split?.builds).toEqual(['b1', 'b3']);
+    expect(split?.hourSpans).toEqual([
+      { from: 6 * H, to: D },
+      { from: 2 * D, to: 3 * D },
+      { from: 4 * D, to: 4 * D + 7 * H },
+    ]);
+    expect(split?.dirtyHours).toEqual([2 * D + 3 * H]);
+    // Whole days only: a range of exactly one day is served by its day document alone.
+    expect(splitForRollups({ from: D, to: 2 * D }, [], clean)).toMatchObject({ days: [D], builds: ['b1'], hourSpans: [], raw: [] });
   });
 
   it('adds partials exactly and orders buckets deterministically', () => {

@@ -18,8 +18,8 @@ export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;
 
 export interface RuntimeDeps {
   store: EventStoreReader;
-  /** Marks every rollup hour dirty: run once when the rollups predate dimension documents. */
-  beforeRollupUpgrade?: () => Promise<unknown>;
+  /** Marks rollup hours and/or days dirty: run once when the rollups predate a document kind (IndexAdmin.ensureViews). */
+  beforeRollupUpgrade?: (missing: 'dimensions' | 'days') => Promise<unknown>;
   /** Reads already-decided slots with a short recovery timeout (see CheckpointPorts.decidedStore). */
   decidedStore?: Pick<EventStore, 'readAll'>;
   admin: IndexAdmin;

@@ -40,6 +40,8 @@ export function startProjection(deps: {
   /** False for a process that only answers queries. */
   consume?: boolean;
   batch?: { maxBatch: number; lingerMs: number; prefetch: number; maxInFlight?: number };
+  /** How often the rollup worker runs; 0: never (a test drives `rollups.recomputeDirty` itself). */
+  rollupWorkerMs?: number;
 }): Projection {
   const { elastic, logger } = deps;
   const admin = new IndexAdmin(elastic, deps.names);
@@ -49,7 +51,7 @@ export function startProjection(deps: {
   const runtime = new ProjectionRuntime({
     store: deps.store,
     ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}),
-    beforeRollupUpgrade: () => rollups.markAllDirty(),
+    beforeRollupUpgrade: (missing) => rollups.markAllDirty({ hours: missing === 'dimensions' }),
     admin,
     views,
     state,
@@ -86,6 +88,8 @@ export function startProjection(deps: {
     }
     if (stopped) return;
     if (deps.consume ?? true) await batches.start(projector.handle);
+    const rollupWorkerMs = deps.rollupWorkerMs ?? 5000;
+    if (rollupWorkerMs <= 0) return;
     rollupTimer = setInterval(() => {
       if (rollupRunning) return;
       rollupRunning = true;
@@ -95,7 +99,7 @@ export function startProjection(deps: {
         .finally(() => {
           rollupRunning = false;
         });
-    }, 5000);
+    }, rollupWorkerMs);
   })();
 
   return {

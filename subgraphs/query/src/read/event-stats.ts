@@ -27,17 +27,18 @@ const hasFieldFilter = (filter: EventFilter | null | undefined, cameraIdsOfSites
   Boolean(filter?.cameraIds || cameraIdsOfSites || filter?.types || filter?.severities || filter?.statuses);
 
 /**
- * eventStats: aggregations, never counters. Over long ranges the whole clean hours come from the
- * hourly rollups and only the edges and the dirty hours are aggregated from raw events, so a
- * one-year query reads rollup documents (rollup-docs.ts) instead of every event.
+ * eventStats: aggregations, never counters. Over long ranges the whole clean days (DAY histogram,
+ * no field filter) and hours come from the rollups and only the edges and the dirty hours are
+ * aggregated from raw events, so a one-year query reads rollup documents (rollup-docs.ts) instead
+ * of every event.
  */
 export async function computeEventStats(
   source: StatsSource,
   filter: EventFilter | null | undefined,
   interval: Interval,
   cameraIdsOfSites: string[] | undefined,
-  /** `rollups: false` answers from raw events only (tests compare the two). */
-  options: { rollups?: boolean } = {},
+  /** `rollups: false` answers from raw events only, `days: false` without day documents (tests and benches compare). */
+  options: { rollups?: boolean; days?: boolean } = {},
 ): Promise<EventStats> {
   const from = filter?.from ? Date.parse(filter.from) : undefined;
   const to = filter?.to ? Date.parse(filter.to) : undefined;
@@ -55,9 +56,11 @@ export async function computeEventStats(
   const canRollup = (options.rollups ?? true) && range !== undefined && interval !== 'MINUTE' && !(filter?.text && filter.text.trim() !== '');
   let rollupKind: EventStats['rollupKind'] = null;
   const kind = hasFieldFilter(filter, cameraIdsOfSites) ? 'combinations' : 'dimensions';
-  // Sparse hours have no combination documents: filtered statistics read them raw.
-  const rawHours = canRollup && range ? await source.hourExceptions(range, kind === 'combinations') : undefined;
-  const split = rawHours && range ? splitForRollups(range, rawHours) : undefined;
+  // Sparse hours have no combination documents: filtered statistics read them raw. Day documents
+  // (dimensions only) cannot split a day, so only a DAY histogram can use them.
+  const withDays = (options.days ?? true) && kind === 'dimensions' && interval === 'DAY';
+  const status = canRollup && range ? await source.rollupStatus(range, kind === 'combinations', withDays) : undefined;
+  const split = status && range ? splitForRollups(range, status.hours, status.days) : undefined;
   // Rollups help only if they serve some hours, and the raw rest must stay a query of bounded size.
   const useSplit = split !== undefined && split.dirtyHours.length * HOUR_MS < split.rollupTo - split.rollupFrom && split.raw.length <= MAX_RAW_RANGES;
   if (split && useSplit) {
@@ -67,7 +70,7 @@ export async function computeEventStats(
     const [rolled, raw] = await Promise.all([
       rollupKind === 'combinations'
         ? source.rollups(filter, cameraIdsOfSites, rolledRange, split.dirtyHours, interval)
-        : source.dimensionRollups(rolledRange, split.dirtyHours, interval),
+        : source.dimensionRollups({ hourSpans: split.hourSpans, skipHours: split.dirtyHours, builds: split.builds }, interval),
       source.raw(noTime, split.raw, interval, true),
     ]);
     partial = addPartials([rolled, raw]);

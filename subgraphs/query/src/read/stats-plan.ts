@@ -27,8 +27,9 @@ export function bucketStarts(range: Range, interval: Interval): number[] {
 }
 
 /**
- * Which parts of a range come from rollups and which from raw events: rollups serve the whole,
- * clean (recomputed, not dirty since) hours; raw aggregation serves the edges and the dirty hours.
+ * Which parts of a range come from rollups and which from raw events: day documents serve the
+ * whole, clean days (when `cleanDays` are given), hour documents the other whole, clean
+ * (recomputed, not dirty since) hours; raw aggregation serves the edges and the dirty hours.
  * Returns undefined when rollups cannot serve any of it.
  */
 export interface Split {
@@ -38,9 +39,17 @@ export interface Split {
   dirtyHours: number[];
   /** Raw ranges: the edges plus every dirty hour. */
   raw: Range[];
+  /** Whole days inside [rollupFrom, rollupTo) served by day documents, and the build of each. */
+  days: number[];
+  builds: string[];
+  /** The rest of [rollupFrom, rollupTo), served by hour documents (minus `dirtyHours`). */
+  hourSpans: Range[];
 }
 
-export function splitForRollups(range: Range, dirtyHours: readonly number[]): Split | undefined {
+const DAY_MS = INTERVAL_MS.DAY;
+
+/** `cleanDays`: day start -> the build of its day documents (only for statistics day documents can serve). */
+export function splitForRollups(range: Range, dirtyHours: readonly number[], cleanDays: ReadonlyMap<number, string> = new Map()): Split | undefined {
   const rollupFrom = Math.ceil(range.from / HOUR_MS) * HOUR_MS;
   const rollupTo = Math.floor(range.to / HOUR_MS) * HOUR_MS;
   if (rollupTo - rollupFrom < 6 * HOUR_MS) return undefined;
@@ -57,5 +66,15 @@ export function splitForRollups(range: Range, dirtyHours: readonly number[]): Sp
     if (last && last.to === rollupTo) last.to = range.to;
     else raw.push({ from: rollupTo, to: range.to });
   }
-  return { rollupFrom, rollupTo, dirtyHours: dirty, raw };
+  // A day with a dirty hour is never served whole (its status cannot be clean then; this is a guard).
+  const dirtyDays = new Set(dirty.map((hour) => Math.floor(hour / DAY_MS) * DAY_MS));
+  const days = [...cleanDays.keys()].filter((day) => day >= rollupFrom && day + DAY_MS <= rollupTo && !dirtyDays.has(day)).sort((a, b) => a - b);
+  const hourSpans: Range[] = [];
+  let cursor = rollupFrom;
+  for (const day of days) {
+    if (day > cursor) hourSpans.push({ from: cursor, to: day });
+    cursor = day + DAY_MS;
+  }
+  if (cursor < rollupTo) hourSpans.push({ from: cursor, to: rollupTo });
+  return { rollupFrom, rollupTo, dirtyHours: dirty, raw, days, builds: days.map((day) => cleanDays.get(day)!), hourSpans };
 }

@@ -1,6 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { unavailable } from '../../../../lib/errors/engine-errors';
 import type { ViewNames } from '../views/names';
+import { dayOfBuild } from '../views/rollup-docs';
 import type { EventFilter } from './filters';
 import { emptyPartial, type StatsPartial } from './stats-partial';
 import { INTERVAL_MS, type Interval, type Range } from './stats-plan';
@@ -142,21 +143,25 @@ export class StatsSource {
   }
 
   /**
-   * The dimension rollups of whole, clean hours in [from, to) except `skipHours`: statistics with no
-   * field filter. Each dimension partitions the events, so totals, histogram and duration sums come
-   * from the `status` documents and each breakdown from its own dimension's documents.
+   * The dimension rollups: hour documents of whole, clean hours in `hourSpans` except `skipHours`,
+   * and the day documents of `builds` (whole, clean days; stats-plan.ts): statistics with no field
+   * filter. Each dimension partitions the events, so totals, histogram and duration sums come from
+   * the `status` documents and each breakdown from its own dimension's documents. A day document's
+   * `hour` is its day's start, so one histogram on `hour` (HOUR or DAY, never finer) serves both.
    */
-  async dimensionRollups(range: Range, skipHours: number[], interval: Interval): Promise<StatsPartial> {
+  async dimensionRollups(parts: { hourSpans: readonly Range[]; skipHours: readonly number[]; builds: readonly string[] }, interval: Interval): Promise<StatsPartial> {
+    const { hourSpans, skipHours, builds } = parts;
+    const should: Query[] = [];
+    if (hourSpans.length > 0) {
+      should.push({ bool: { filter: [rangeQuery('hour', hourSpans)], must_not: [{ exists: { field: 'day' } }, ...(skipHours.length > 0 ? [{ terms: { hour: [...skipHours] } }] : [])] } });
+    }
+    if (builds.length > 0) should.push({ terms: { build: [...builds] } });
+    if (should.length === 0) return emptyPartial();
     const n = { sum: { field: 'count' } };
     const of = (kind: string, aggs: Record<string, estypes.AggregationsAggregationContainer>): estypes.AggregationsAggregationContainer => ({ filter: { term: { kind } }, aggs });
-    const query: Query = {
-      bool: {
-        filter: [{ range: { hour: { gte: range.from, lt: range.to, format: 'epoch_millis' } } }, { exists: { field: 'kind' } }],
-        must_not: skipHours.length > 0 ? [{ terms: { hour: skipHours } }] : [],
-      },
-    };
+    const query: Query = { bool: { filter: [{ exists: { field: 'kind' } }, { bool: { should, minimum_should_match: 1 } }] } };
     // Two searches at once: a search of the one-shard index runs on one thread, and the camera
-    // documents (one per camera per hour) are most of the work, so they get a thread of their own.
+    // documents (one per camera per hour or day) are most of the work, so they get a thread of their own.
     const search = (aggs: Record<string, estypes.AggregationsAggregationContainer>) =>
       engine(() => this.client.search({ index: this.names.alias('rollups'), size: 0, query, aggs }));
     const [main, cameras] = await Promise.all([
@@ -191,42 +196,64 @@ export class StatsSource {
     };
   }
 
-  /**
-   * Hours in [from, to) that rollups cannot serve: dirty ones (their rollups may be stale) and, for
-   * combination rollups (`withSparse`), sparse ones (clean, but without combination documents).
-   * Undefined when rollups are no help: more exceptions than one search lists, or (combinations)
-   * most hours sparse, when listing them costs more than reading the events raw.
-   */
+  /** The hours of `rollupStatus` alone (no days). */
   async hourExceptions(range: Range, withSparse: boolean): Promise<number[] | undefined> {
-    const inRange = { range: { hour: { gte: range.from, lt: range.to } } };
+    return (await this.rollupStatus(range, withSparse, false))?.hours;
+  }
+
+  /**
+   * What rollups can serve in [from, to), in one search of the status index. `hours`: hours they
+   * cannot, dirty ones (their rollups may be stale) and, for combination rollups (`withSparse`),
+   * sparse ones (clean, but without combination documents). `days` (with `withDays`): clean days
+   * and the build of their day documents. Undefined when rollups are no help: more exceptions than
+   * one search lists, or (combinations) most hours sparse, when listing them costs more than
+   * reading the events raw.
+   */
+  async rollupStatus(range: Range, withSparse: boolean, withDays: boolean): Promise<{ hours: number[]; days: Map<number, string> } | undefined> {
+    const inRange = (field: string): Query => ({ range: { [field]: { gte: range.from, lt: range.to } } });
+    const dirtyHour: Query = { bool: { filter: [{ term: { dirty: true } }, { exists: { field: 'hour' } }] } };
+    const cleanDay: Query = { bool: { filter: [{ term: { dirty: false } }, { exists: { field: 'day' } }] } };
+    // Dirty hours come as hits (usually none); clean days as the buckets of their builds (each
+    // build id starts with its day): fetching a year of day statuses as hits, or a terms of days
+    // with their builds under them, cost 2-4 ms more.
+    const dayCount = Math.min(10000, Math.ceil((range.to - range.from) / INTERVAL_MS.DAY) + 1);
     const response = await engine(() =>
-      this.client.search<{ hour: number }>({
+      this.client.search<{ hour?: number }>({
         index: this.names.dirtyHours,
         size: 10000,
         track_total_hits: true,
-        query: { bool: { filter: [inRange] } },
-        post_filter: { term: { dirty: true } },
-        aggs: { sparse: { filter: { bool: { filter: [{ term: { sparse: true } }, { term: { dirty: false } }] } } } },
+        query: withDays ? { bool: { should: [inRange('hour'), inRange('day')], minimum_should_match: 1 } } : inRange('hour'),
+        post_filter: dirtyHour,
+        aggs: {
+          sparse: { filter: { bool: { filter: [{ term: { sparse: true } }, { term: { dirty: false } }] } } },
+          ...(withDays ? { days: { filter: cleanDay, aggs: { build: { terms: { field: 'build', size: dayCount } } } } } : {}),
+        },
         _source: ['hour'],
       }),
     );
-    const hoursOf = (hits: Array<{ _source?: { hour: number } }>) => hits.map((hit) => hit._source?.hour).filter((h): h is number => typeof h === 'number');
     const total = response.hits.total;
-    const dirtyCount = typeof total === 'number' ? total : (total?.value ?? 0);
-    if (dirtyCount > response.hits.hits.length) return undefined;
-    const dirty = hoursOf(response.hits.hits);
+    const listed = typeof total === 'number' ? total : (total?.value ?? 0);
+    if (listed > response.hits.hits.length) return undefined;
+    const dirty = response.hits.hits.map((hit) => hit._source?.hour).filter((h): h is number => typeof h === 'number');
+    // Days past `dayCount` (never in a range this long) are simply served by hours: still exact.
+    const days = new Map<number, string>();
+    for (const bucket of (response.aggregations?.days as { build?: { buckets: Array<{ key: string }> } } | undefined)?.build?.buckets ?? []) {
+      const day = dayOfBuild(bucket.key);
+      if (day !== undefined) days.set(day, bucket.key);
+    }
     const sparseCount = (response.aggregations?.sparse as { doc_count?: number } | undefined)?.doc_count ?? 0;
-    if (!withSparse || sparseCount === 0) return dirty;
+    if (!withSparse || sparseCount === 0) return { hours: dirty, days };
     if (sparseCount * 2 > (range.to - range.from) / INTERVAL_MS.HOUR || sparseCount > 10000) return undefined;
     const sparse = await engine(() =>
       this.client.search<{ hour: number }>({
         index: this.names.dirtyHours,
         size: 10000,
-        query: { bool: { filter: [inRange, { term: { sparse: true } }, { term: { dirty: false } }] } },
+        query: { bool: { filter: [inRange('hour'), { term: { sparse: true } }, { term: { dirty: false } }] } },
         _source: ['hour'],
       }),
     );
-    return [...dirty, ...hoursOf(sparse.hits.hits)];
+    const sparseHours = sparse.hits.hits.map((hit) => hit._source?.hour).filter((h): h is number => typeof h === 'number');
+    return { hours: [...dirty, ...sparseHours], days };
   }
 }
 

@@ -14,20 +14,25 @@ export class IndexAdmin {
     readonly names: ViewNames,
   ) {}
 
-  /** Makes sure every view alias points at an index (first start), and the state indices exist. */
   /**
-   * `beforeRollupUpgrade` runs when the rollups index predates the dimension documents (no `kind`
-   * field): their clean hours have none, so every hour must go dirty (read raw, recomputed by the
-   * worker) before the new format is declared. A crash in between repeats it at the next start.
+   * Makes sure every view alias points at an index (first start), and the state indices exist.
+   * `beforeRollupUpgrade` runs when the rollups index predates a document kind, before the new
+   * format is declared (a crash in between repeats it at the next start):
+   * - `dimensions` (no `kind` field): clean hours have no dimension documents, so every hour must
+   *   go dirty (read raw, recomputed by the worker);
+   * - `days` (no `day` field): there are no day documents and no day statuses; readers then use
+   *   hour documents (exact), and every day must be marked dirty so the worker builds them.
    */
-  async ensureViews(beforeRollupUpgrade?: () => Promise<unknown>): Promise<void> {
+  async ensureViews(beforeRollupUpgrade?: (missing: 'dimensions' | 'days') => Promise<unknown>): Promise<void> {
     try {
       for (const view of VIEW_NAMES) {
         const existing = await this.concreteIndex(this.names.alias(view));
         if (existing) {
           if (view === 'rollups' && beforeRollupUpgrade) {
             const mapping = await this.client.indices.getMapping({ index: existing });
-            if (!mapping[existing]?.mappings.properties?.kind) await beforeRollupUpgrade();
+            const properties = mapping[existing]?.mappings.properties;
+            if (!properties?.kind) await beforeRollupUpgrade('dimensions');
+            else if (!properties.day) await beforeRollupUpgrade('days');
           }
           // Fields added since the index was made (adding is allowed in place; strict would refuse them).
           await this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) });
@@ -49,7 +54,8 @@ export class IndexAdmin {
       const small = { number_of_shards: 1, number_of_replicas: 0 };
       const stateMappings = {
         [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' } } },
-        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' } } },
+        // Hour statuses (`hour`) and day statuses (`day`, and the `build` of the day documents when clean).
+        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' }, day: { type: 'long' }, build: { type: 'keyword' } } },
       };
       for (const [index, mappings] of Object.entries(stateMappings)) {
         try {

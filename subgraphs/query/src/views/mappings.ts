@@ -59,6 +59,9 @@ export const MAPPINGS: Record<ViewName, Record<string, unknown>> = {
     dynamic: 'strict',
     properties: {
       hour: date,
+      /** Day documents only (also their `hour`: the day's start); `build`: which build of the day (rollups.ts). */
+      day: date,
+      build: keyword,
       /** Absent on combination documents; the dimension on dimension documents (rollup-docs.ts). */
       kind: keyword,
       cameraId: keyword,

@@ -1,3 +1,5 @@
+import { randomUUID } from 'node:crypto';
+
 /**
  * The documents of the hourly rollups, built from the (camera, type, severity, status) combinations
  * of one hour. Two kinds live in the rollups index:
@@ -9,6 +11,10 @@
  *   #statuses + #cameras) per hour however sparse the data: one year is 8,760 hours x that, at
  *   any number of events. Each dimension partitions the hour's events, so the `status` documents
  *   alone give the total, the histogram and the duration sums.
+ * - a **day** document per (day, dimension, value): the sum of that day's 24 hours of dimension
+ *   documents (`dayRollupDocs`), built by the rollup worker once every hour of the day is clean.
+ *   It carries `day` (and `hour` = the day's start, so one date histogram serves both kinds) and
+ *   the `build` it belongs to; readers use only the build the day's status names (rollups.ts).
  * Counts and sums only (never means), so parts add up exactly.
  */
 export interface Sums {
@@ -46,6 +52,20 @@ const addSums = (into: Sums, from: Sums): void => {
 
 const sumsOf = (s: Sums): Sums => ({ count: s.count, ackSum: s.ackSum, ackCount: s.ackCount, resolveSum: s.resolveSum, resolveCount: s.resolveCount });
 
+export const DAY_MS = 86_400_000;
+export const dayOf = (ms: number): number => Math.floor(ms / DAY_MS) * DAY_MS;
+
+/** Sums per dimension value: the content of dimension documents, of an hour or of a day. */
+export type DimensionSums = Map<Dimension, Map<string, Sums>>;
+export const emptyDimensionSums = (): DimensionSums => new Map(DIMENSIONS.map((d) => [d, new Map()]));
+
+export function addToDimension(into: DimensionSums, dimension: Dimension, key: string, sums: Sums): void {
+  const values = into.get(dimension)!;
+  const current = values.get(key) ?? zero();
+  addSums(current, sums);
+  values.set(key, current);
+}
+
 /**
  * Combination documents are written only for a dense hour: at least two events per combination on
  * average. A sparse hour (an event per combination, the common case below ~10M events a year on
@@ -62,19 +82,36 @@ export function rollupDocs(hour: number, combinationList: Iterable<Combination>)
   const combinations = [...combinationList];
   const dense = isDense(combinations);
   const docs: RollupDoc[] = [];
-  const byDimension = new Map<Dimension, Map<string, Sums>>(DIMENSIONS.map((d) => [d, new Map()]));
+  const byDimension = emptyDimensionSums();
   for (const c of combinations) {
     if (dense) docs.push({ id: `${hour}|${c.cameraId}|${c.type}|${c.severity}|${c.status}`, doc: { hour, cameraId: c.cameraId, type: c.type, severity: c.severity, status: c.status, ...sumsOf(c) } });
-    for (const dimension of DIMENSIONS) {
-      const values = byDimension.get(dimension)!;
-      const key = c[dimension];
-      const sums = values.get(key) ?? zero();
-      addSums(sums, c);
-      values.set(key, sums);
-    }
+    for (const dimension of DIMENSIONS) addToDimension(byDimension, dimension, c[dimension], c);
   }
   for (const [dimension, values] of byDimension) {
     for (const [key, sums] of values) docs.push({ id: `${hour}|by:${dimension}|${key}`, doc: { hour, kind: dimension, [dimension]: key, ...sums } });
   }
   return { docs, dense };
+}
+
+/**
+ * A new build id for a day. It starts with the day, so readers learn the clean days and their
+ * builds from one terms aggregation of the statuses' `build` (stats-source.ts).
+ */
+export const newDayBuild = (day: number): string => `${day}:${randomUUID()}`;
+export const dayOfBuild = (build: string): number | undefined => {
+  const day = Number(build.slice(0, build.indexOf(':')));
+  return Number.isInteger(day) && build.includes(':') ? day : undefined;
+};
+
+/**
+ * The day documents of one build of a day, from the sums of the day's hourly dimension documents.
+ * The build is part of the id: a slow worker still writing an older build never overwrites the
+ * documents of the build the day's status names.
+ */
+export function dayRollupDocs(day: number, build: string, sums: DimensionSums): RollupDoc[] {
+  const docs: RollupDoc[] = [];
+  for (const [dimension, values] of sums) {
+    for (const [key, s] of values) docs.push({ id: `day:${day}|${build}|${dimension}|${key}`, doc: { hour: day, day, build, kind: dimension, [dimension]: key, ...sumsOf(s) } });
+  }
+  return docs;
 }

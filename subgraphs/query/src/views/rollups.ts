@@ -2,7 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { ViewDoc } from '../projection/merge';
 import type { ViewNames } from './names';
-import { rollupDocs, type Combination } from './rollup-docs';
+import { DAY_MS, DIMENSIONS, addToDimension, dayOf, dayRollupDocs, emptyDimensionSums, newDayBuild, rollupDocs, type Combination } from './rollup-docs';
 
 const HOUR_MS = 3_600_000;
 /** An hour is recomputed once it has been over for this long (late events just mark it dirty again). */
@@ -20,6 +20,18 @@ interface DirtyDoc {
   /** Clean but without combination documents: filtered statistics read the hour raw. */
   sparse?: boolean;
 }
+
+/** A day's status, in the same index as the hours' (one refresh makes both visible together). */
+export interface DayStatus {
+  day: number;
+  dirty: boolean;
+  /** When clean: the build whose day documents hold the day. */
+  build?: string;
+}
+
+export const dayStatusId = (day: number): string => `day:${day}`;
+
+type SumBuckets = { buckets: Array<{ key: string; count: { value: number }; ackSum: { value: number }; ackCount: { value: number }; resolveSum: { value: number }; resolveCount: { value: number } }>; sum_other_doc_count?: number };
 
 type CompositeBucket = {
   key: Record<string, string>;
@@ -41,6 +53,15 @@ type CompositeBucket = {
  * applied also sees the earlier mark), so a reader at that position reads the hour raw.
  * Queries read dirty hours raw. Acknowledging an old event therefore dirties its hour until the
  * worker recomputes it: byStatus and the means stay exact.
+ *
+ * Days: every mark of an hour also marks its day dirty, in the same bulk. Once a day is over and
+ * all its hours are clean, the worker sums their dimension documents into day documents of a new
+ * `build` (ids carry the build, so no other build's writes touch them) and then sets the day clean
+ * naming that build, by compare-and-set against the status it read before checking the hours. Any
+ * mark of an hour of the day in between changes that status, so the set fails and the day stays
+ * dirty; any mark after it makes the day dirty again. Queries use a day's documents only while its
+ * status is clean, and only those of the build it names: documents a slow worker writes for an
+ * older build are never read, however late they land.
  */
 export class Rollups {
   constructor(
@@ -63,7 +84,11 @@ export class Rollups {
     }
     for (const hour of this.unsettledMarked) if (now >= hour + HOUR_MS + SETTLE_MS / 2) this.unsettledMarked.delete(hour);
     if (hours.size === 0) return;
-    const operations = [...hours].flatMap((hour) => [{ index: { _index: this.names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]);
+    const days = new Set([...hours].map(dayOf));
+    const operations = [
+      ...[...hours].flatMap((hour) => [{ index: { _index: this.names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]),
+      ...[...days].flatMap((day) => [{ index: { _index: this.names.dirtyHours, _id: dayStatusId(day) } }, { day, dirty: true }]),
+    ];
     // No refresh here: the compare-and-set of the worker reads in real time, and queries only need
     // the mark once the position of the event is published, which refreshes this index first
     // (ProjectionRuntime). A refresh per mark cost about as much as the event bulk itself.
@@ -72,23 +97,38 @@ export class Rollups {
     for (const hour of hours) if (now < hour + HOUR_MS + SETTLE_MS / 2) this.unsettledMarked.add(hour);
   }
 
-  /** Marks every known hour dirty: queries go raw (exact) while the worker recomputes them all. */
-  async markAllDirty(): Promise<number> {
+  /**
+   * Marks every known hour (unless `hours: false`) and the day of each dirty: queries go raw (exact)
+   * while the worker recomputes them all. `hours: false` only makes the worker (re)build every day.
+   */
+  async markAllDirty(options: { hours?: boolean } = {}): Promise<number> {
+    const withHours = options.hours ?? true;
     let marked = 0;
     let after: estypes.SortResults | undefined;
     for (;;) {
-      const page = await this.client.search<DirtyDoc>({ index: this.names.dirtyHours, size: 5000, sort: [{ hour: 'asc' }], ...(after ? { search_after: after } : {}) });
+      const page = await this.client.search<DirtyDoc>({
+        index: this.names.dirtyHours,
+        size: 5000,
+        query: { exists: { field: 'hour' } },
+        sort: [{ hour: 'asc' }],
+        ...(after ? { search_after: after } : {}),
+      });
       const hits = page.hits.hits;
       if (hits.length === 0) break;
-      const operations = hits.flatMap((hit) => [{ index: { _index: this.names.dirtyHours, _id: hit._id } }, { hour: hit._source?.hour, dirty: true }]);
-      await this.client.bulk({ operations, refresh: true });
+      const hours = hits.map((hit) => hit._source?.hour).filter((hour): hour is number => typeof hour === 'number');
+      const operations = [
+        ...(withHours ? hours.flatMap((hour) => [{ index: { _index: this.names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]) : []),
+        ...[...new Set(hours.map(dayOf))].flatMap((day) => [{ index: { _index: this.names.dirtyHours, _id: dayStatusId(day) } }, { day, dirty: true }]),
+      ];
+      const result = await this.client.bulk({ operations, refresh: true });
+      if (result.errors) throw new Error('marking all rollup hours dirty failed');
       marked += hits.length;
       after = hits[hits.length - 1]?.sort;
     }
     return marked;
   }
 
-  /** Recomputes up to `limit` settled dirty hours; returns how many became clean. */
+  /** Recomputes up to `limit` settled dirty hours, then builds up to `limit` days; returns how many became clean. */
   async recomputeDirty(limit = 50, now = Date.now()): Promise<number> {
     const response = await this.client.search<DirtyDoc>({
       index: this.names.dirtyHours,
@@ -106,22 +146,86 @@ export class Rollups {
       if (!current._source?.dirty || current._seq_no === undefined || current._primary_term === undefined) continue;
       await this.client.indices.refresh({ index: this.names.alias('events') });
       const { sparse } = await this.recomputeHour(hour);
-      try {
-        await this.client.index({
-          index: this.names.dirtyHours,
-          id: String(hour),
-          document: { hour, dirty: false, sparse },
-          if_seq_no: current._seq_no,
-          if_primary_term: current._primary_term,
-          refresh: true,
-        });
-        cleaned += 1;
-      } catch (error) {
-        if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw error;
-        this.logger.debug({ hour }, 'hour changed while recomputing; stays dirty');
-      }
+      if (await this.setClean(String(hour), { hour, dirty: false, sparse }, current)) cleaned += 1;
+      else this.logger.debug({ hour }, 'hour changed while recomputing; stays dirty');
+    }
+    return cleaned + (await this.recomputeDays(limit, now));
+  }
+
+  /** Compare-and-set of a status from the version read before recomputing; false: it changed since (stays dirty). */
+  private async setClean(id: string, document: DirtyDoc | DayStatus, read: { _seq_no?: number; _primary_term?: number }): Promise<boolean> {
+    if (read._seq_no === undefined || read._primary_term === undefined) return false;
+    try {
+      await this.client.index({ index: this.names.dirtyHours, id, document, if_seq_no: read._seq_no, if_primary_term: read._primary_term, refresh: true });
+      return true;
+    } catch (error) {
+      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw error;
+      return false;
+    }
+  }
+
+  /** Builds the day documents of up to `limit` dirty days that are over; returns how many became clean. */
+  private async recomputeDays(limit: number, now: number): Promise<number> {
+    const response = await this.client.search<DayStatus>({
+      index: this.names.dirtyHours,
+      size: limit,
+      query: { bool: { filter: [{ term: { dirty: true } }, { range: { day: { lte: now - DAY_MS - SETTLE_MS } } }] } },
+      sort: [{ day: 'asc' }],
+    });
+    let cleaned = 0;
+    for (const hit of response.hits.hits) {
+      const day = hit._source?.day;
+      if (typeof day === 'number' && (await this.recomputeDay(day))) cleaned += 1;
     }
     return cleaned;
+  }
+
+  /** One day (see the class comment for why this order is exact under races). */
+  private async recomputeDay(day: number): Promise<boolean> {
+    const status = await this.client.get<DayStatus>({ index: this.names.dirtyHours, id: dayStatusId(day) });
+    if (!status._source?.dirty || status._seq_no === undefined || status._primary_term === undefined) return false;
+    // Real-time reads: an hour not clean yet keeps the day dirty (hours with no status have no events).
+    const hours = await this.client.mget<DirtyDoc>({ index: this.names.dirtyHours, ids: Array.from({ length: 24 }, (_, i) => String(day + i * HOUR_MS)) });
+    if (hours.docs.some((doc) => '_source' in doc && doc._source !== undefined && doc._source.dirty !== false)) return false;
+    const rollups = this.names.alias('rollups');
+    const sums = { count: { sum: { field: 'count' } }, ackSum: { sum: { field: 'ackSum' } }, ackCount: { sum: { field: 'ackCount' } }, resolveSum: { sum: { field: 'resolveSum' } }, resolveCount: { sum: { field: 'resolveCount' } } };
+    // A clean hour's documents were written (refresh=true) before its status turned clean.
+    const response = await this.client.search({
+      index: rollups,
+      size: 0,
+      query: { bool: { filter: [{ range: { hour: { gte: day, lt: day + DAY_MS, format: 'epoch_millis' } } }, { exists: { field: 'kind' } }], must_not: [{ exists: { field: 'day' } }] } },
+      aggs: Object.fromEntries(DIMENSIONS.map((d) => [d, { filter: { term: { kind: d } }, aggs: { values: { terms: { field: d, size: 10000 }, aggs: sums } } }])),
+    });
+    const byDimension = emptyDimensionSums();
+    for (const dimension of DIMENSIONS) {
+      const values = (response.aggregations?.[dimension] as { values?: SumBuckets } | undefined)?.values;
+      if ((values?.sum_other_doc_count ?? 0) > 0) throw new Error(`day ${new Date(day).toISOString()}: more than 10,000 values of ${dimension}`);
+      for (const b of values?.buckets ?? []) {
+        addToDimension(byDimension, dimension, String(b.key), {
+          count: Math.round(b.count.value),
+          ackSum: b.ackSum.value,
+          ackCount: Math.round(b.ackCount.value),
+          resolveSum: b.resolveSum.value,
+          resolveCount: Math.round(b.resolveCount.value),
+        });
+      }
+    }
+    const build = newDayBuild(day);
+    const docs = dayRollupDocs(day, build, byDimension);
+    if (docs.length > 0) {
+      const written = await this.client.bulk({ operations: docs.flatMap(({ id, doc }) => [{ index: { _index: rollups, _id: id } }, doc]), refresh: true, filter_path: 'errors' });
+      if (written.errors) throw new Error(`day rollup write for ${new Date(day).toISOString()} failed`);
+    }
+    if (!(await this.setClean(dayStatusId(day), { day, dirty: false, build }, status))) {
+      // This build's documents are never read (no status names it); the next build deletes them.
+      this.logger.debug({ day }, 'day changed while building; stays dirty');
+      return false;
+    }
+    // Other builds of the day are no longer named by its status: drop them.
+    const stale = await this.client.search({ index: rollups, size: 10000, _source: false, query: { bool: { filter: [{ term: { day } }], must_not: [{ term: { build } }] } } });
+    const deletes = stale.hits.hits.flatMap((hit) => (hit._id ? [{ delete: { _index: rollups, _id: hit._id } }] : []));
+    if (deletes.length > 0) await this.client.bulk({ operations: deletes, filter_path: 'errors' });
+    return true;
   }
 
   /** Rewrites the rollups of one hour; `sparse`: it has no combination documents (rollup-docs.ts). */
@@ -177,7 +281,8 @@ export class Rollups {
       operations.push({ index: { _index: rollups, _id: id } }, doc);
     }
     // Combinations that no longer occur (e.g. all OPEN events of a camera got acknowledged) go away.
-    const existing = await this.client.search({ index: rollups, size: 10000, _source: false, query: { term: { hour } } });
+    // Day documents (their `hour` is the day's start) are the day's business, not this hour's.
+    const existing = await this.client.search({ index: rollups, size: 10000, _source: false, query: { bool: { filter: [{ term: { hour } }], must_not: [{ exists: { field: 'day' } }] } } });
     for (const hit of existing.hits.hits) {
       if (hit._id && !fresh.has(hit._id)) operations.push({ delete: { _index: rollups, _id: hit._id } });
     }

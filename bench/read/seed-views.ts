@@ -4,13 +4,15 @@ import type { EventEnvelope } from '../../lib/events/envelope';
 import { changeOf } from '../../subgraphs/query/src/projection/changes';
 import { mergeChanges } from '../../subgraphs/query/src/projection/merge';
 import { IndexAdmin } from '../../subgraphs/query/src/views/index-admin';
-import { rollupDocs, type Combination } from '../../subgraphs/query/src/views/rollup-docs';
+import { addToDimension, dayOf, dayRollupDocs, emptyDimensionSums, newDayBuild, rollupDocs, type Combination, type Dimension, type Sums } from '../../subgraphs/query/src/views/rollup-docs';
+import { dayStatusId } from '../../subgraphs/query/src/views/rollups';
 import type { ViewNames } from '../../subgraphs/query/src/views/names';
 import { SEVERITY_LIST, TYPES } from './setup';
 
 const HOUR = 3_600_000;
 type BulkOperations = NonNullable<estypes.BulkRequest['operations']>;
 const YEAR = 365 * 24 * HOUR;
+const DAY = 24 * HOUR;
 
 const envelope = (streamId: string, version: number, position: number, type: EventEnvelope['type'], data: Record<string, unknown>, recordedAt: string): EventEnvelope =>
   ({ eventId: randomUUID(), streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'seed', causationId: null, actor: 'seed' } }) as EventEnvelope;
@@ -18,11 +20,17 @@ const envelope = (streamId: string, version: number, position: number, type: Eve
 /**
  * Fills the events view with `count` events spread over the last year, WITHOUT the pipeline (10M
  * events through commands would take hours here): each document is built by the projector's own
- * builder (changeOf + mergeChanges) from synthetic envelopes, and the hourly rollups (both kinds,
- * rollup-docs.ts) and hour statuses are computed alongside, as the rollup worker would from the
- * same documents. Bulks of 5,000 with two in flight, so building overlaps indexing.
+ * builder (changeOf + mergeChanges) from synthetic envelopes, and the rollups (hour documents of
+ * both kinds and day documents, rollup-docs.ts) and hour and day statuses are computed alongside,
+ * as the rollup worker would from the same documents: every day that is over gets its day
+ * documents (built from its hours' dimension documents) and a clean status; today stays dirty. Bulks of 5,000 with two in flight, so building overlaps indexing.
  */
-export async function seedViews(elastic: Client, names: ViewNames, count: number, cameras = 50): Promise<{ from: number; to: number; rollupDocs: number; hours: number; sparseHours: number }> {
+export async function seedViews(
+  elastic: Client,
+  names: ViewNames,
+  count: number,
+  cameras = 50,
+): Promise<{ from: number; to: number; rollupDocs: number; dayDocs: number; hours: number; sparseHours: number }> {
   await new IndexAdmin(elastic, names).ensureViews();
   const events = names.alias('events');
   await elastic.indices.putSettings({ index: [events, names.alias('rollups')], settings: { refresh_interval: '-1' } });
@@ -42,12 +50,29 @@ export async function seedViews(elastic: Client, names: ViewNames, count: number
   let rollupCount = 0;
   let sparseHours = 0;
   let rollupOps: BulkOperations = [];
+  let day = -1;
+  let daySums = emptyDimensionSums();
+  let dayDocCount = 0;
+  const closeDay = () => {
+    if (day < 0) return;
+    const status = { index: { _index: names.dirtyHours, _id: dayStatusId(day) } };
+    if (day + DAY <= to) {
+      const build = newDayBuild(day);
+      for (const { id, doc } of dayRollupDocs(day, build, daySums)) {
+        rollupOps.push({ index: { _index: names.alias('rollups'), _id: id } }, doc);
+        dayDocCount += 1;
+      }
+      rollupOps.push(status, { day, dirty: false, build });
+    } else rollupOps.push(status, { day, dirty: true });
+    daySums = emptyDimensionSums();
+  };
   const closeHour = async () => {
     if (hour < 0) return;
     const { docs, dense } = rollupDocs(hour, combinations.values());
     for (const { id, doc } of docs) {
       rollupOps.push({ index: { _index: names.alias('rollups'), _id: id } }, doc);
       rollupCount += 1;
+      if (typeof doc.kind === 'string') addToDimension(daySums, doc.kind as Dimension, String(doc[doc.kind]), doc as unknown as Sums);
     }
     if (!dense) sparseHours += 1;
     rollupOps.push({ index: { _index: names.dirtyHours, _id: String(hour) } }, { hour, dirty: false, sparse: !dense });
@@ -72,6 +97,10 @@ export async function seedViews(elastic: Client, names: ViewNames, count: number
     if (docHour !== hour) {
       await closeHour();
       hour = docHour;
+      if (dayOf(docHour) !== day) {
+        closeDay();
+        day = dayOf(docHour);
+      }
     }
     const key = `${cameraId}|${String(doc.type)}|${String(doc.severity)}|${String(doc.status)}`;
     const c = combinations.get(key) ?? { cameraId, type: String(doc.type), severity: String(doc.severity), status: String(doc.status), count: 0, ackSum: 0, ackCount: 0, resolveSum: 0, resolveCount: 0 };
@@ -91,6 +120,7 @@ export async function seedViews(elastic: Client, names: ViewNames, count: number
     }
   }
   await closeHour();
+  closeDay();
   if (batch.length > 0) await send(batch);
   if (rollupOps.length > 0) await send(rollupOps);
   await Promise.all(inFlight);
@@ -99,5 +129,5 @@ export async function seedViews(elastic: Client, names: ViewNames, count: number
   // The rollups are merged like a settled index would be; the events index is left as indexing
   // left it (merging gigabytes here would take minutes of the shared machine).
   await elastic.indices.forcemerge({ index: names.alias('rollups'), max_num_segments: 1 }).catch(() => undefined);
-  return { from, to, rollupDocs: rollupCount, hours: YEAR / HOUR, sparseHours };
+  return { from, to, rollupDocs: rollupCount, dayDocs: dayDocCount, hours: YEAR / HOUR, sparseHours };
 }

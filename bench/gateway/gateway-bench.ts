@@ -7,7 +7,7 @@
  * (replay: the fan-out alone, from envelopes republished on the exchange; fanout: end to end).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -61,9 +61,11 @@ async function startHive(stack: Stack): Promise<{ url: string; child: ChildProce
   const file = path.join(mkdtempSync(path.join(os.tmpdir(), 'hive-bench-')), 'supergraph.graphql');
   writeFileSync(file, supergraph);
   const port = await freePort();
-  const child = spawn(process.execPath, [path.join(repoRoot, 'dist/bench/gateway/hive-server.js')], {
+  // BENCH_HIVE_NODE_ARGS: V8 flags for Hive's process, as STACK_GATEWAY_NODE_ARGS for ours (its stdout goes to stderr).
+  const nodeArgs = (process.env.BENCH_HIVE_NODE_ARGS ?? '').split(' ').filter(Boolean);
+  const child = spawn(process.execPath, [...nodeArgs, path.join(repoRoot, 'dist/bench/gateway/hive-server.js')], {
     env: { ...process.env, HIVE_SUPERGRAPH_FILE: file, HIVE_PORT: String(port), NODE_ENV: 'production' },
-    stdio: ['ignore', 'ignore', 'inherit'],
+    stdio: ['ignore', nodeArgs.length > 0 ? 2 : 'ignore', 'inherit'],
   });
   const url = `http://127.0.0.1:${port}/graphql`;
   for (let i = 0; i < 100; i++) {
@@ -81,6 +83,37 @@ const metricsOf = async (stack: Stack): Promise<string> => (await fetch(`${stack
 async function gatewayCpuSeconds(stack: Stack): Promise<number> {
   const match = /^sightline_gateway_process_cpu_seconds_total (\S+)$/m.exec(await metricsOf(stack));
   return Number(match?.[1] ?? NaN);
+}
+
+type GcTotals = Map<string, { count: number; seconds: number; over10ms: number }>;
+
+/** The gateway's garbage collections so far, per kind (prom-client's GC histogram). */
+async function gatewayGc(stack: Stack): Promise<GcTotals> {
+  const totals: GcTotals = new Map();
+  const entry = (kind: string) => totals.get(kind) ?? totals.set(kind, { count: 0, seconds: 0, over10ms: 0 }).get(kind)!;
+  for (const [, name, labels, value] of (await metricsOf(stack)).matchAll(/^sightline_gateway_nodejs_gc_duration_seconds_(count|sum|bucket)\{([^}]*)\} (\S+)$/gm)) {
+    const kind = /kind="([^"]+)"/.exec(labels!)?.[1] ?? '?';
+    if (name === 'count') entry(kind).count = Number(value);
+    else if (name === 'sum') entry(kind).seconds = Number(value);
+    else if (/le="0.01"/.test(labels!)) entry(kind).over10ms -= Number(value);
+  }
+  for (const totalsOfKind of totals.values()) totalsOfKind.over10ms += totalsOfKind.count;
+  return totals;
+}
+
+const gcDelta = (before: GcTotals, after: GcTotals, into: GcTotals) => {
+  for (const [kind, a] of after) {
+    const b = before.get(kind) ?? { count: 0, seconds: 0, over10ms: 0 };
+    const sum = into.get(kind) ?? { count: 0, seconds: 0, over10ms: 0 };
+    into.set(kind, { count: sum.count + a.count - b.count, seconds: sum.seconds + a.seconds - b.seconds, over10ms: sum.over10ms + a.over10ms - b.over10ms });
+  }
+};
+
+/** A child process's user+system CPU seconds so far, from /proc (Linux). */
+function processCpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return NaN;
+  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+  return (Number(fields[11]) + Number(fields[12])) / 100;
 }
 
 async function subgraphFetches(stack: Stack): Promise<{ total: number; shared: number }> {
@@ -128,11 +161,17 @@ async function queryBench(stack: Stack): Promise<void> {
     // Interleaved rounds: a change in the machine's load during the run hits every target alike.
     const perTarget = targets.map(() => [] as LoadResult[]);
     let gatewayBusy = 0;
+    let hiveBusy = 0;
+    const gc: GcTotals = new Map();
     for (let round = 0; round < rounds; round++) {
       for (const [i, [label, request]] of targets.entries()) {
         const before = i === 1 ? await gatewayCpuSeconds(stack) : 0;
+        const hiveBefore = i === 2 ? processCpuSeconds(hive.child.pid) : 0;
+        const gcBefore = i === 1 ? await gatewayGc(stack) : undefined;
         perTarget[i]?.push(await closedLoop(label, request, { concurrency, seconds: seconds / rounds, warmupSeconds: round === 0 ? 2 : 0.5 }));
         if (i === 1) gatewayBusy += (await gatewayCpuSeconds(stack)) - before;
+        if (i === 2) hiveBusy += processCpuSeconds(hive.child.pid) - hiveBefore;
+        if (gcBefore) gcDelta(gcBefore, await gatewayGc(stack), gc);
       }
     }
     const results = perTarget.map(mergeLoads);
@@ -140,7 +179,10 @@ async function queryBench(stack: Stack): Promise<void> {
     const [direct, ours, theirs] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
     console.log(`added p50 over direct: ours ${(ours.p50 - direct.p50).toFixed(2)} ms, Hive ${(theirs.p50 - direct.p50).toFixed(2)} ms; p99: ours ${(ours.p99 - direct.p99).toFixed(2)} ms, Hive ${(theirs.p99 - direct.p99).toFixed(2)} ms`);
     const fetches = await subgraphFetches(stack);
-    console.log(`our gateway: ${((gatewayBusy * 1000) / (results[1]?.requests ?? 1)).toFixed(2)} ms CPU per request (warm-ups included); subgraph fetches ${fetches.total}, ${fetches.shared} of them answered by an identical query in flight`);
+    console.log(`CPU per request: ours ${((gatewayBusy * 1000) / (results[1]?.sent ?? 1)).toFixed(2)} ms, Hive ${((hiveBusy * 1000) / (results[2]?.sent ?? 1)).toFixed(2)} ms`);
+    console.log(`our gateway's subgraph fetches ${fetches.total}, ${fetches.shared} of them answered by an identical query in flight`);
+    const gcLine = [...gc].filter(([, g]) => g.count > 0).map(([kind, g]) => `${kind} ${g.count}x, ${(g.seconds * 1000).toFixed(0)} ms in all, ${g.over10ms} over 10 ms`);
+    console.log(`our gateway's GC pauses while loaded: ${gcLine.join('; ') || 'none'}`);
     console.log('* the query subgraph alone answers the cameras part; both gateways also fetch liveStream from media.');
   } finally {
     hive.child.kill('SIGKILL');

@@ -3,6 +3,8 @@ import { percentile } from '../hardware';
 export interface LoadResult {
   label: string;
   requests: number;
+  /** Requests sent, warm-up included (for CPU per request measured around the whole loop). */
+  sent: number;
   errors: number;
   seconds: number;
   perSecond: number;
@@ -19,7 +21,8 @@ export function mergeLoads(results: readonly LoadResult[]): LoadResult {
   const latencies = results.flatMap((r) => r.latencies).sort((a, b) => a - b);
   const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
   const errors = results.reduce((sum, r) => sum + r.errors, 0);
-  return { label: first.label, requests: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
+  const sent = results.reduce((sum, r) => sum + r.sent, 0);
+  return { label: first.label, requests: latencies.length, sent, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
 }
 
 /**
@@ -34,11 +37,13 @@ export async function closedLoop(
   const run = async (seconds: number, record: boolean) => {
     const latencies: number[] = [];
     let errors = 0;
+    let sent = 0;
     const deadline = performance.now() + seconds * 1000;
     await Promise.all(
       Array.from({ length: options.concurrency }, async () => {
         while (performance.now() < deadline) {
           const started = performance.now();
+          sent += 1;
           const outcome = await request().catch(() => ({ ok: false }));
           if (!record) continue;
           latencies.push(performance.now() - started);
@@ -46,14 +51,14 @@ export async function closedLoop(
         }
       }),
     );
-    return { latencies, errors };
+    return { latencies, errors, sent };
   };
-  if (options.warmupSeconds > 0) await run(options.warmupSeconds, false);
+  const warmup = options.warmupSeconds > 0 ? (await run(options.warmupSeconds, false)).sent : 0;
   const started = performance.now();
-  const { latencies, errors } = await run(options.seconds, true);
+  const { latencies, errors, sent } = await run(options.seconds, true);
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { label, requests: latencies.length, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
+  return { label, requests: latencies.length, sent: warmup + sent, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
 }
 
 export const formatLoad = (r: LoadResult): string =>

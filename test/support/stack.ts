@@ -126,7 +126,9 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
   const logs = new Map<ServiceName, string[]>();
 
   const startService = async (name: ServiceName): Promise<ChildProcess> => {
-    const child = spawn(process.execPath, [ENTRY[name]], {
+    // e.g. STACK_GATEWAY_NODE_ARGS="--max-semi-space-size=64": V8 flags for one service (benches).
+    const nodeArgs = (process.env[`STACK_${name.toUpperCase()}_NODE_ARGS`] ?? '').split(' ').filter(Boolean);
+    const child = spawn(process.execPath, [...nodeArgs, ENTRY[name]], {
       cwd: repoRoot,
       env: { ...process.env, ...env, NODE_ENV: env.NODE_ENV ?? 'development' },
       stdio: ['ignore', 'pipe', 'pipe'],

@@ -192,6 +192,9 @@ describe('hourly rollups', () => {
       expect(status?.days.size).toBe(0);
       const mapping = await h.elastic.indices.getMapping({ index: names.alias('rollups') });
       expect(Object.values(mapping)[0]?.mappings.properties?.day).toBeDefined();
+      // The status index got its new fields before the upgrade wrote any status.
+      const statusMapping = await h.elastic.indices.getMapping({ index: names.dirtyHours });
+      expect(Object.values(statusMapping)[0]?.mappings.properties?.build).toEqual({ type: 'keyword' });
     } finally {
       await h.elastic.indices.delete({ index: `${h.namespace}-noday-*` }).catch(() => undefined);
     }

@@ -25,6 +25,21 @@ export class IndexAdmin {
    */
   async ensureViews(beforeRollupUpgrade?: (missing: 'dimensions' | 'days') => Promise<unknown>): Promise<void> {
     try {
+      // State indices first: an upgrade below writes statuses, which must meet their mapping (`build` is a keyword).
+      const small = { number_of_shards: 1, number_of_replicas: 0 };
+      const stateMappings = {
+        [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' } } },
+        // Hour statuses (`hour`) and day statuses (`day`, and the `build` of the day documents when clean).
+        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' }, day: { type: 'long' }, build: { type: 'keyword' } } },
+      };
+      for (const [index, mappings] of Object.entries(stateMappings)) {
+        try {
+          await this.client.indices.create({ index, settings: small, mappings: mappings as never });
+        } catch (error) {
+          if (!isAlreadyExists(error)) throw error;
+          await this.client.indices.putMapping({ index, ...(mappings as object) });
+        }
+      }
       for (const view of VIEW_NAMES) {
         const existing = await this.concreteIndex(this.names.alias(view));
         if (existing) {
@@ -49,20 +64,6 @@ export class IndexAdmin {
           });
         } catch (error) {
           if (!isAlreadyExists(error)) throw error;
-        }
-      }
-      const small = { number_of_shards: 1, number_of_replicas: 0 };
-      const stateMappings = {
-        [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' } } },
-        // Hour statuses (`hour`) and day statuses (`day`, and the `build` of the day documents when clean).
-        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' }, day: { type: 'long' }, build: { type: 'keyword' } } },
-      };
-      for (const [index, mappings] of Object.entries(stateMappings)) {
-        try {
-          await this.client.indices.create({ index, settings: small, mappings: mappings as never });
-        } catch (error) {
-          if (!isAlreadyExists(error)) throw error;
-          await this.client.indices.putMapping({ index, ...(mappings as object) });
         }
       }
     } catch (error) {

@@ -7,7 +7,7 @@
  * (replay: the fan-out alone, from envelopes republished on the exchange; fanout: end to end).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
@@ -17,6 +17,7 @@ import { composeSupergraph, SUBGRAPHS } from '../../schema/compose';
 import { startStack, type Stack } from '../../test/support/stack';
 import { freePort } from '../../test/support/ports';
 import { hardwareLine } from '../hardware';
+import { cpuSeconds } from '../process-cpu';
 import { fanoutBench } from './fanout';
 import { closedLoop, formatLoad, mergeLoads, type LoadResult } from './load';
 
@@ -109,13 +110,6 @@ const gcDelta = (before: GcTotals, after: GcTotals, into: GcTotals) => {
   }
 };
 
-/** A child process's user+system CPU seconds so far, from /proc (Linux). */
-function processCpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return NaN;
-  const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-  return (Number(fields[11]) + Number(fields[12])) / 100;
-}
-
 async function subgraphFetches(stack: Stack): Promise<{ total: number; shared: number }> {
   let total = 0;
   let shared = 0;
@@ -166,11 +160,11 @@ async function queryBench(stack: Stack): Promise<void> {
     for (let round = 0; round < rounds; round++) {
       for (const [i, [label, request]] of targets.entries()) {
         const before = i === 1 ? await gatewayCpuSeconds(stack) : 0;
-        const hiveBefore = i === 2 ? processCpuSeconds(hive.child.pid) : 0;
+        const hiveBefore = i === 2 ? cpuSeconds(hive.child.pid) : 0;
         const gcBefore = i === 1 ? await gatewayGc(stack) : undefined;
         perTarget[i]?.push(await closedLoop(label, request, { concurrency, seconds: seconds / rounds, warmupSeconds: round === 0 ? 2 : 0.5 }));
         if (i === 1) gatewayBusy += (await gatewayCpuSeconds(stack)) - before;
-        if (i === 2) hiveBusy += processCpuSeconds(hive.child.pid) - hiveBefore;
+        if (i === 2) hiveBusy += cpuSeconds(hive.child.pid) - hiveBefore;
         if (gcBefore) gcDelta(gcBefore, await gatewayGc(stack), gc);
       }
     }

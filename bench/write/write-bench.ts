@@ -15,10 +15,12 @@ import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-toke
 import { amqpNames } from '../../lib/events/topology';
 import { startStack, type Stack } from '../../test/support/stack';
 import { hardwareLine, percentile } from '../hardware';
+import { CpuMeter, enginePids, pidListening } from '../process-cpu';
 import { loadConfig } from '../../lib/config/config';
 
 // The same engines (and defaults) the services use.
-const { mongodb: { url: MONGODB_URL }, amqp: { url: AMQP_URL } } = loadConfig();
+const { mongodb: { url: MONGODB_URL }, amqp: { url: AMQP_URL }, elasticsearch: { url: ELASTICSEARCH_URL } } = loadConfig();
+const portOf = (url: string) => Number(new URL(url).port);
 /** The development default of INTERNAL_SECRET (the stack does not override it). */
 const INTERNAL_SECRET = process.env.INTERNAL_SECRET ?? 'sightline-development-internal-secret';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -137,9 +139,24 @@ async function main(): Promise<void> {
     const { queue } = await probe.assertQueue('', { exclusive: true });
     await probe.bindQueue(queue, names.eventsExchange, 'event.EventRecorded');
     let relayed = 0;
-    await probe.consume(queue, () => {
+    let lastPosition = '0';
+    await probe.consume(queue, (message) => {
       relayed += 1;
+      if (message) lastPosition = String((JSON.parse(message.content.toString()) as { position: string | number }).position);
     }, { noAck: true });
+    // Each phase starts once the read side has projected everything before it, so a phase's figures
+    // are not slowed by the previous phase's backlog (the projection of its own events still runs).
+    const projected = async () => {
+      for (let i = 0; i < 30; i += 1) {
+        const answer = await stack.graphql(`{ eventStats(interval: DAY, minPosition: "${lastPosition}") { total } }`, undefined, 'viewer');
+        if (!answer.errors) return;
+      }
+    };
+    const cpu = new CpuMeter(new Map([
+      ...enginePids({ rabbitmq: portOf(AMQP_URL), ferretdb: portOf(MONGODB_URL), elasticsearch: portOf(ELASTICSEARCH_URL) }),
+      ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
+      ['bench', process.pid],
+    ]));
     const waitRelayed = async (target: number) => {
       for (let i = 0; i < 6000 && relayed < target; i += 1) await sleep(20);
     };
@@ -157,20 +174,32 @@ async function main(): Promise<void> {
       return (await response.json()) as { errors?: unknown[] };
     }, input);
 
-    // AMQP ingest: publish -> stored (observed when the relay re-publishes it: includes the relay).
-    await sleep(2000);
-    const relayedBefore = relayed;
-    const ingestStarted = performance.now();
-    for (let i = 0; i < EVENTS; i += 1) {
-      channel.publish(names.ingestExchange, 'bench.motion', Buffer.from(JSON.stringify(input())), { persistent: true, messageId: `m-${i}-${randomUUID()}` });
-      if (i % 1000 === 999) await channel.waitForConfirms();
-    }
-    await channel.waitForConfirms();
-    await waitRelayed(relayedBefore + EVENTS);
-    const ingestRate = (relayed - relayedBefore) / ((performance.now() - ingestStarted) / 1000);
+    // AMQP ingest: publish -> stored (observed when the relay re-publishes it: includes the relay),
+    // one event per message, then 100 per message (the contract's array body).
+    const ingest = async (perMessage: number) => {
+      await waitRelayed(relayed);
+      await projected();
+      const relayedBefore = relayed;
+      cpu.start();
+      const started = performance.now();
+      for (let i = 0; i < EVENTS / perMessage; i += 1) {
+        const body = perMessage === 1 ? input() : Array.from({ length: perMessage }, input);
+        channel.publish(names.ingestExchange, 'bench.motion', Buffer.from(JSON.stringify(body)), { persistent: true, messageId: `m-${i}-${randomUUID()}` });
+        if (i % Math.max(1, 1000 / perMessage) === 0) await channel.waitForConfirms();
+      }
+      await channel.waitForConfirms();
+      await waitRelayed(relayedBefore + EVENTS);
+      const rate = (relayed - relayedBefore) / ((performance.now() - started) / 1000);
+      return { rate, cpu: cpu.report(relayed - relayedBefore, 'event') };
+    };
+    const ingestSingle = await ingest(1);
+    const ingestArrays = await ingest(100);
 
     // recordEvents: batches of 1,000 through the gateway, two clients at a time.
     const batches = Math.max(2, Math.round(EVENTS / 1000));
+    await waitRelayed(relayed);
+    await projected();
+    cpu.start();
     const batchStarted = performance.now();
     let accepted = 0;
     for (let i = 0; i < batches; i += 2) {
@@ -180,6 +209,7 @@ async function main(): Promise<void> {
       for (const r of results) accepted += r.data?.recordEvents.accepted ?? 0;
     }
     const batchRate = accepted / ((performance.now() - batchStarted) / 1000);
+    const batchCpu = cpu.report(accepted, 'event');
 
     await connection.close();
 
@@ -189,10 +219,16 @@ async function main(): Promise<void> {
     console.log('| --- | --- | --- |');
     console.log(`| raw FerretDB insertMany (1,000-doc batches, event-sized docs) | ${rawInsert.toFixed(0)} docs/s | limit |`);
     console.log(`| raw RabbitMQ publish (confirms) + consume (ack) | ${rawAmqp.toFixed(0)} msg/s | limit |`);
-    console.log(`| AMQP ingest, publish -> stored -> relayed (${EVENTS} messages) | ${ingestRate.toFixed(0)} events/s | ${pct(ingestRate, rawInsert)}; ${((100 * ingestRate) / rawAmqp).toFixed(0)}% of raw AMQP |`);
+    console.log(`| AMQP ingest, publish -> stored -> relayed (${EVENTS} messages of 1 event) | ${ingestSingle.rate.toFixed(0)} events/s | ${pct(ingestSingle.rate, rawInsert)}; ${((100 * ingestSingle.rate) / rawAmqp).toFixed(0)}% of raw AMQP |`);
+    console.log(`| AMQP ingest, publish -> stored -> relayed (${EVENTS / 100} messages of 100 events) | ${ingestArrays.rate.toFixed(0)} events/s | ${pct(ingestArrays.rate, rawInsert)} |`);
     console.log(`| recordEvents, 1,000 per call, 2 clients, via gateway | ${batchRate.toFixed(0)} events/s | ${pct(batchRate, rawInsert)} |`);
     console.log(`| recordEvent at ${RATE} req/s for ${LATENCY_SECONDS} s via gateway | ${describe(viaGateway)} | target p99 < 20 ms |`);
     console.log(`| recordEvent at ${RATE} req/s straight to the command subgraph | ${describe(direct)} | the gateway's share is the difference |`);
+    console.log('');
+    console.log('CPU per event by process (each phase starts once the previous one is projected):');
+    console.log(`- ingest, 1 event per message: ${ingestSingle.cpu}`);
+    console.log(`- ingest, 100 events per message: ${ingestArrays.cpu}`);
+    console.log(`- recordEvents: ${batchCpu}`);
   } finally {
     await stack.stop();
     await dropDatabase(stack.namespace);

@@ -1,0 +1,62 @@
+import { execFileSync } from 'node:child_process';
+import { readFileSync } from 'node:fs';
+
+/** A process's user + system CPU seconds so far, from /proc (Linux). NaN once it is gone. */
+export function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return Number.NaN;
+  try {
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
+    return (Number(fields[11]) + Number(fields[12])) / 100;
+  } catch {
+    return Number.NaN;
+  }
+}
+
+/** The pid of the process listening on a loopback TCP port (undefined if none is found). */
+export function pidListening(port: number): number | undefined {
+  try {
+    const match = /pid=(\d+)/.exec(execFileSync('ss', ['-ltnpH', `sport = :${port}`], { encoding: 'utf8' }));
+    return match ? Number(match[1]) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CPU time per process over a phase of a bench, reported per unit of work: where a rate's time
+ * goes on a machine whose cores every process shares.
+ */
+export class CpuMeter {
+  private before = new Map<string, number>();
+  private started = 0;
+
+  constructor(private readonly pids: ReadonlyMap<string, number | undefined>) {}
+
+  start(): void {
+    this.started = performance.now();
+    this.before = new Map([...this.pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
+  }
+
+  /** e.g. "RabbitMQ 61 µs (78%), FerretDB 52 µs (66%) ... per event; all 190 µs". */
+  report(units: number, unit: string): string {
+    const seconds = (performance.now() - this.started) / 1000;
+    let all = 0;
+    const parts: string[] = [];
+    for (const [name, pid] of this.pids) {
+      const used = cpuSeconds(pid) - (this.before.get(name) ?? Number.NaN);
+      if (!Number.isFinite(used)) continue;
+      all += used;
+      parts.push(`${name} ${((used * 1e6) / units).toFixed(0)} µs (${((100 * used) / seconds).toFixed(0)}% of a core)`);
+    }
+    return `${parts.join(', ')}; all ${((all * 1e6) / units).toFixed(0)} µs CPU per ${unit}`;
+  }
+}
+
+/** The engines' server processes, by name (pids from their listening ports). */
+export function enginePids(ports: { rabbitmq: number; ferretdb: number; elasticsearch: number }): Map<string, number | undefined> {
+  return new Map([
+    ['RabbitMQ', pidListening(ports.rabbitmq)],
+    ['FerretDB', pidListening(ports.ferretdb)],
+    ['Elasticsearch', pidListening(ports.elasticsearch)],
+  ]);
+}

@@ -151,6 +151,19 @@ describe('hourly rollups', () => {
     expectSame(await computeEventStats(h.stats, span, 'HOUR', undefined), await computeEventStats(h.stats, span, 'HOUR', undefined, { rollups: false }));
   }, 90000);
 
+  it('lists every dirty hour past the first page of the status search', async () => {
+    const names = viewNames(`${h.namespace}-many`);
+    await new IndexAdmin(h.elastic, names).ensureViews();
+    const hours = Array.from({ length: 700 }, (_, i) => i * HOUR);
+    await h.elastic.bulk({ operations: hours.flatMap((hour) => [{ index: { _index: names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]), refresh: true });
+    try {
+      const status = await new StatsSource(h.elastic, names).rollupStatus({ from: 0, to: 800 * HOUR }, false, true);
+      expect(status?.hours.sort((a, b) => a - b)).toEqual(hours);
+    } finally {
+      await h.elastic.indices.delete({ index: `${h.namespace}-many-*` }).catch(() => undefined);
+    }
+  });
+
   it('marks every hour dirty when the rollups predate the dimension documents, then adds the new field', async () => {
     const names = viewNames(`${h.namespace}-old`);
     const { kind: _kind, day: _day, build: _build, ...oldProperties } = MAPPINGS.rollups.properties as Record<string, unknown>;

@@ -217,23 +217,27 @@ export class StatsSource {
     // build id starts with its day): fetching a year of day statuses as hits, or a terms of days
     // with their builds under them, cost 2-4 ms more.
     const dayCount = Math.min(10000, Math.ceil((range.to - range.from) / INTERVAL_MS.DAY) + 1);
-    const response = await engine(() =>
-      this.client.search<{ hour?: number }>({
-        index: this.names.dirtyHours,
-        size: 10000,
-        track_total_hits: true,
-        query: withDays ? { bool: { should: [inRange('hour'), inRange('day')], minimum_should_match: 1 } } : inRange('hour'),
-        post_filter: dirtyHour,
-        aggs: {
-          sparse: { filter: { bool: { filter: [{ term: { sparse: true } }, { term: { dirty: false } }] } } },
-          ...(withDays ? { days: { filter: cleanDay, aggs: { build: { terms: { field: 'build', size: dayCount } } } } } : {}),
-        },
-        _source: ['hour'],
-      }),
-    );
-    const total = response.hits.total;
-    const listed = typeof total === 'number' ? total : (total?.value ?? 0);
-    if (listed > response.hits.hits.length) return undefined;
+    const search = (size: number) =>
+      engine(() =>
+        this.client.search<{ hour?: number }>({
+          index: this.names.dirtyHours,
+          size,
+          track_total_hits: true,
+          query: withDays ? { bool: { should: [inRange('hour'), inRange('day')], minimum_should_match: 1 } } : inRange('hour'),
+          post_filter: dirtyHour,
+          aggs: {
+            sparse: { filter: { bool: { filter: [{ term: { sparse: true } }, { term: { dirty: false } }] } } },
+            ...(withDays ? { days: { filter: cleanDay, aggs: { build: { terms: { field: 'build', size: dayCount } } } } } : {}),
+          },
+          _source: ['hour'],
+        }),
+      );
+    // Few hours are dirty at a time: a first page of 500, and 10,000 only when there are more (the
+    // hit queue is sized by `size`: at 10,000 it cost ~1 ms of this search's 3.5 ms at 1M events).
+    let response = await search(500);
+    const listed = (r: typeof response) => (typeof r.hits.total === 'number' ? r.hits.total : (r.hits.total?.value ?? 0));
+    if (listed(response) > response.hits.hits.length) response = await search(10000);
+    if (listed(response) > response.hits.hits.length) return undefined;
     const dirty = response.hits.hits.map((hit) => hit._source?.hour).filter((h): h is number => typeof h === 'number');
     // Days past `dayCount` (never in a range this long) are simply served by hours: still exact.
     const days = new Map<number, string>();

@@ -37,8 +37,8 @@ const { values, positionals } = parseArgs({
 const parts = positionals.length > 0 ? positionals : ['query', 'replay', 'fanout'];
 const seconds = Number(values.seconds);
 
-const post = async (url: string, query: string, headers: Record<string, string>) => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query }) });
+const post = async (url: string, query: string, headers: Record<string, string>, variables?: Record<string, unknown>) => {
+  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
   const body = (await response.json()) as { errors?: unknown[] };
   return { ok: response.ok && !body.errors };
 };
@@ -136,51 +136,63 @@ async function seedCameras(stack: Stack, count: number): Promise<void> {
 }
 
 async function queryBench(stack: Stack): Promise<void> {
-  await seedCameras(stack, 10);
+  await seedCameras(stack, 20);
   const hive = await startHive(stack);
   try {
-    const federated = 'query Bench { cameras(first: 10) { edges { node { id name site liveStream { status } } } } }';
-    const local = 'query Bench { cameras(first: 10) { edges { node { id name site } } } }';
-    const token = `Bearer ${stack.token('viewer', 'bench')}`;
-    const header = internalHeader();
-    const rounds = Math.max(1, Number(values.rounds));
-    const concurrency = Number(values.concurrency);
-    const queryUrl = `http://127.0.0.1:${stack.ports.query}/graphql`;
-    const targets: Array<[string, () => Promise<{ ok: boolean }>]> = [
-      ['query subgraph directly*', () => post(queryUrl, local, { [INTERNAL_HEADER]: header() })],
-      ['Sightline gateway', () => post(stack.gatewayUrl, federated, { authorization: token })],
-      ['Hive Gateway', () => post(hive.url, federated, { [INTERNAL_HEADER]: header() })],
-    ];
-    console.log(`query: ${federated}  (concurrency ${concurrency}, ${seconds} s per target in ${rounds} interleaved rounds, 2 s warm-up each first)`);
-    // Interleaved rounds: a change in the machine's load during the run hits every target alike.
-    const perTarget = targets.map(() => [] as LoadResult[]);
-    let gatewayBusy = 0;
-    let hiveBusy = 0;
-    const gc: GcTotals = new Map();
-    for (let round = 0; round < rounds; round++) {
-      for (const [i, [label, request]] of targets.entries()) {
-        const before = i === 1 ? await gatewayCpuSeconds(stack) : 0;
-        const hiveBefore = i === 2 ? cpuSeconds(hive.child.pid) : 0;
-        const gcBefore = i === 1 ? await gatewayGc(stack) : undefined;
-        perTarget[i]?.push(await closedLoop(label, request, { concurrency, seconds: seconds / rounds, warmupSeconds: round === 0 ? 2 : 0.5 }));
-        if (i === 1) gatewayBusy += (await gatewayCpuSeconds(stack)) - before;
-        if (i === 2) hiveBusy += cpuSeconds(hive.child.pid) - hiveBefore;
-        if (gcBefore) gcDelta(gcBefore, await gatewayGc(stack), gc);
-      }
-    }
-    const results = perTarget.map(mergeLoads);
-    for (const r of results) console.log(formatLoad(r));
-    const [direct, ours, theirs] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
-    console.log(`added p50 over direct: ours ${(ours.p50 - direct.p50).toFixed(2)} ms, Hive ${(theirs.p50 - direct.p50).toFixed(2)} ms; p99: ours ${(ours.p99 - direct.p99).toFixed(2)} ms, Hive ${(theirs.p99 - direct.p99).toFixed(2)} ms`);
-    const fetches = await subgraphFetches(stack);
-    console.log(`CPU per request: ours ${((gatewayBusy * 1000) / (results[1]?.sent ?? 1)).toFixed(2)} ms, Hive ${((hiveBusy * 1000) / (results[2]?.sent ?? 1)).toFixed(2)} ms`);
-    console.log(`our gateway's subgraph fetches ${fetches.total}, ${fetches.shared} of them answered by an identical query in flight`);
-    const gcLine = [...gc].filter(([, g]) => g.count > 0).map(([kind, g]) => `${kind} ${g.count}x, ${(g.seconds * 1000).toFixed(0)} ms in all, ${g.over10ms} over 10 ms`);
-    console.log(`our gateway's GC pauses while loaded: ${gcLine.join('; ') || 'none'}`);
-    console.log('* the query subgraph alone answers the cameras part; both gateways also fetch liveStream from media.');
+    // Every request alike: both gateways may share identical subgraph calls in flight (Hive any of
+    // them; ours only one that left after the joining request arrived, for read-your-writes).
+    await compareGateways(stack, hive.url, hive.child.pid, 'identical', () => 10);
+    // Each of the 16 requests in flight asks for a different page size (1-20 of the 20 cameras), so
+    // neither gateway can share a subgraph call: the added latency is each gateway's own work.
+    let next = 0;
+    await compareGateways(stack, hive.url, hive.child.pid, 'distinct', () => 1 + (next++ % 20));
   } finally {
     hive.child.kill('SIGKILL');
   }
+}
+
+async function compareGateways(stack: Stack, hiveUrl: string, hivePid: number | undefined, kind: string, first: () => number): Promise<void> {
+  const federated = 'query Bench($first: Int!) { cameras(first: $first) { edges { node { id name site liveStream { status } } } } }';
+  const local = 'query Bench($first: Int!) { cameras(first: $first) { edges { node { id name site } } } }';
+  const token = `Bearer ${stack.token('viewer', 'bench')}`;
+  const header = internalHeader();
+  const rounds = Math.max(1, Number(values.rounds));
+  const concurrency = Number(values.concurrency);
+  const queryUrl = `http://127.0.0.1:${stack.ports.query}/graphql`;
+  const targets: Array<[string, () => Promise<{ ok: boolean }>]> = [
+    ['query subgraph directly*', () => post(queryUrl, local, { [INTERNAL_HEADER]: header() }, { first: first() })],
+    ['Sightline gateway', () => post(stack.gatewayUrl, federated, { authorization: token }, { first: first() })],
+    ['Hive Gateway', () => post(hiveUrl, federated, { [INTERNAL_HEADER]: header() }, { first: first() })],
+  ];
+  console.log('');
+  console.log(`query, ${kind} requests: ${federated}  (concurrency ${concurrency}, ${seconds} s per target in ${rounds} interleaved rounds, 2 s warm-up each first)`);
+  // Interleaved rounds: a change in the machine's load during the run hits every target alike.
+  const perTarget = targets.map(() => [] as LoadResult[]);
+  let gatewayBusy = 0;
+  let hiveBusy = 0;
+  const gc: GcTotals = new Map();
+  const fetchesBefore = await subgraphFetches(stack);
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, [label, request]] of targets.entries()) {
+      const before = i === 1 ? await gatewayCpuSeconds(stack) : 0;
+      const hiveBefore = i === 2 ? cpuSeconds(hivePid) : 0;
+      const gcBefore = i === 1 ? await gatewayGc(stack) : undefined;
+      perTarget[i]?.push(await closedLoop(label, request, { concurrency, seconds: seconds / rounds, warmupSeconds: round === 0 ? 2 : 0.5 }));
+      if (i === 1) gatewayBusy += (await gatewayCpuSeconds(stack)) - before;
+      if (i === 2) hiveBusy += cpuSeconds(hivePid) - hiveBefore;
+      if (gcBefore) gcDelta(gcBefore, await gatewayGc(stack), gc);
+    }
+  }
+  const results = perTarget.map(mergeLoads);
+  for (const r of results) console.log(formatLoad(r));
+  const [direct, ours, theirs] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
+  console.log(`added p50 over direct: ours ${(ours.p50 - direct.p50).toFixed(2)} ms, Hive ${(theirs.p50 - direct.p50).toFixed(2)} ms; p99: ours ${(ours.p99 - direct.p99).toFixed(2)} ms, Hive ${(theirs.p99 - direct.p99).toFixed(2)} ms`);
+  console.log(`CPU per request: ours ${((gatewayBusy * 1000) / ours.sent).toFixed(2)} ms, Hive ${((hiveBusy * 1000) / theirs.sent).toFixed(2)} ms`);
+  const fetches = await subgraphFetches(stack);
+  console.log(`our gateway's subgraph fetches ${fetches.total - fetchesBefore.total}, ${fetches.shared - fetchesBefore.shared} of them answered by an identical query in flight`);
+  const gcLine = [...gc].filter(([, g]) => g.count > 0).map(([kind, g]) => `${kind} ${g.count}x, ${(g.seconds * 1000).toFixed(0)} ms in all, ${g.over10ms} over 10 ms`);
+  console.log(`our gateway's GC pauses while loaded: ${gcLine.join('; ') || 'none'}`);
+  console.log('* the query subgraph alone answers the cameras part; both gateways also fetch liveStream from media.');
 }
 
 async function main(): Promise<void> {

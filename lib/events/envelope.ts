@@ -30,6 +30,13 @@ export interface EventEnvelope<E extends DomainEvent = DomainEvent> {
 /** The wire form: identical but for `position`, which is a decimal string as in the API. */
 export type WireEnvelope = Omit<EventEnvelope, 'position'> & { position: string };
 
+/**
+ * AMQP header the relay puts on every message of the events exchange: the position of the event it
+ * published just before this one (0 before the first), i.e. no stored event lies between the two.
+ * Lets a consumer that follows the whole log tell "next event" from "gap" without reading the store.
+ */
+export const PREVIOUS_POSITION_HEADER = 'x-previous-position';
+
 export const routingKeyOf = (type: DomainEventType): string => `${AGGREGATE_OF[type]}.${type}`;
 
 export const toWire = (envelope: EventEnvelope): WireEnvelope => ({ ...envelope, position: String(envelope.position) });

@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { ConsumeMessage } from 'amqplib';
-import { fromWire, type EventEnvelope, type WireEnvelope } from '../../../lib/events/envelope';
+import { fromWire, PREVIOUS_POSITION_HEADER, type EventEnvelope, type WireEnvelope } from '../../../lib/events/envelope';
 import { amqpEventPublisher } from '../../../subgraphs/command/src/relay/amqp-event-publisher';
 import { mongoRelayCheckpoint } from '../../../subgraphs/command/src/relay/mongo-relay-checkpoint';
 import { Relay } from '../../../subgraphs/command/src/relay/relay';
@@ -32,6 +32,15 @@ afterAll(async () => {
   await side.close();
 });
 
+/** Every message names the stored event published right before it: the next lower position received. */
+function expectPreviousPositionChain(): void {
+  const positions = [...new Set(received.map((r) => r.envelope.position))].sort((a, b) => a - b);
+  for (const { envelope, message } of received) {
+    const index = positions.indexOf(envelope.position);
+    expect(message.properties.headers?.[PREVIOUS_POSITION_HEADER]).toBe(String(index > 0 ? positions[index - 1] : 0));
+  }
+}
+
 const positionsOf = (streamId: string) => received.filter((r) => r.envelope.streamId === streamId).map((r) => r.envelope.version);
 
 describe('outbox relay', () => {
@@ -51,6 +60,7 @@ describe('outbox relay', () => {
     );
     const all = received.map((r) => r.envelope.position);
     expect(all).toEqual([...all].sort((a, b) => a - b));
+    expectPreviousPositionChain();
     expect(relays.filter((r) => r.status.holding)).toHaveLength(1);
   });
 
@@ -63,5 +73,7 @@ describe('outbox relay', () => {
     await eventually(() => positionsOf(`camera-${id}`).length >= 2);
     expect(positionsOf(`camera-${id}`)).toEqual([1, 2]);
     expect(relays.find((r) => r !== active)!.status.holding).toBe(true);
+    // The standby resumed from the saved checkpoint: its first message names the last one published before.
+    expectPreviousPositionChain();
   });
 });

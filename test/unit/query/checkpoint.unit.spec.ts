@@ -80,3 +80,51 @@ describe('checkpoint with batches in flight', () => {
     expect(reads).toBe(1);
   });
 });
+
+describe('checkpoint following the relay\'s previous-position links', () => {
+  const countingStore = (positions: number[]) => {
+    const store = fakeStore(positions);
+    const counter = { reads: 0 };
+    return {
+      counter,
+      store: {
+        headPosition: store.headPosition,
+        async *readAll(from: number, options: { toPosition?: number } = {}) {
+          counter.reads += 1;
+          yield* store.readAll(from, options);
+        },
+      },
+    };
+  };
+
+  it('moves across commit boundaries without reading the store when each event names the one before it', async () => {
+    const { store, counter } = countingStore([1000, 2000, 2001, 5000]);
+    const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map(() => false) }, 0, 50);
+    // Delivered out of order, as two batches in flight may land.
+    checkpoint.markApplied([5000], new Map([[5000, 2001]]));
+    checkpoint.markApplied([1000, 2000, 2001], new Map([[1000, 0], [2000, 1000], [2001, 2000]]));
+    await checkpoint.advance();
+    expect(checkpoint.position).toBe(5000);
+    expect(counter.reads).toBe(0);
+  });
+
+  it('stops where the chain breaks and asks the store from there', async () => {
+    // 3000 was taken by another process (applied there); this one never saw its message.
+    const { store, counter } = countingStore([1000, 3000, 4000]);
+    const elsewhere = new Set([3000]);
+    const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map((x) => elsewhere.has(x.position)) }, 0, 50);
+    checkpoint.markApplied([1000, 4000], new Map([[1000, 0], [4000, 3000]]));
+    await checkpoint.advance();
+    expect(checkpoint.position).toBe(4000);
+    expect(counter.reads).toBeGreaterThan(0);
+  });
+
+  it('never passes an event that is not applied, whatever the links say about later ones', async () => {
+    const { store } = countingStore([1000, 2000, 3000]);
+    const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map(() => false) }, 0, 50);
+    // 2000 is not applied: the link 2000 -> 3000 cannot be used, and the store shows 2000 missing.
+    checkpoint.markApplied([1000, 3000], new Map([[1000, 0], [3000, 2000]]));
+    await checkpoint.advance();
+    expect(checkpoint.position).toBe(1999);
+  });
+});

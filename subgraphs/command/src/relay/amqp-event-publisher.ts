@@ -1,7 +1,7 @@
 import type { ConfirmChannel } from 'amqplib';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
 import { unavailable } from '../../../../lib/errors/engine-errors';
-import { routingKeyOf, toWire, type EventEnvelope } from '../../../../lib/events/envelope';
+import { PREVIOUS_POSITION_HEADER, routingKeyOf, toWire, type EventEnvelope } from '../../../../lib/events/envelope';
 import { assertSharedTopology, type AmqpNames } from '../../../../lib/events/topology';
 import type { EventPublisher } from './relay-ports';
 
@@ -22,11 +22,15 @@ export async function amqpEventPublisher(connection: AmqpConnection, names: Amqp
     channel = opened;
   });
   return {
-    async publish(envelopes) {
+    async publish(envelopes, previousPosition) {
       const current = channel;
       if (!current) throw unavailable('rabbitmq', new Error('no channel'));
       try {
-        for (const envelope of envelopes) publishOne(current, names.eventsExchange, envelope);
+        let previous = previousPosition;
+        for (const envelope of envelopes) {
+          publishOne(current, names.eventsExchange, envelope, previous);
+          previous = envelope.position;
+        }
         await current.waitForConfirms();
       } catch (error) {
         throw unavailable('rabbitmq', error);
@@ -35,12 +39,13 @@ export async function amqpEventPublisher(connection: AmqpConnection, names: Amqp
   };
 }
 
-function publishOne(channel: ConfirmChannel, exchange: string, envelope: EventEnvelope): void {
+function publishOne(channel: ConfirmChannel, exchange: string, envelope: EventEnvelope, previous: number): void {
   channel.publish(exchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), {
     persistent: true,
     messageId: envelope.eventId,
     contentType: 'application/json',
     type: envelope.type,
     timestamp: Math.floor(Date.parse(envelope.recordedAt) / 1000),
+    headers: { [PREVIOUS_POSITION_HEADER]: String(previous) },
   });
 }

@@ -13,5 +13,6 @@ export interface RelayCheckpoint {
 
 /** Publishes envelopes in order and resolves once the broker confirmed every one of them. */
 export interface EventPublisher {
-  publish(envelopes: readonly EventEnvelope[]): Promise<void>;
+  /** `previousPosition`: the stored event right before the first envelope (0 for none), for PREVIOUS_POSITION_HEADER. */
+  publish(envelopes: readonly EventEnvelope[], previousPosition: number): Promise<void>;
 }

@@ -90,7 +90,8 @@ export class Relay {
     for await (const batch of this.store.readAll(this.position, { batchSize: this.options.batchSize })) {
       // Past the lease's own deadline another relay may already publish: stop before we reorder it.
       if (Date.now() >= this.leaseValidUntil || this.stopped) break;
-      await this.publisher.publish(batch);
+      // The log is read from the last published position: it is the event right before this batch.
+      await this.publisher.publish(batch, this.position);
       const last = batch.at(-1);
       if (!last) continue;
       this.position = last.position;

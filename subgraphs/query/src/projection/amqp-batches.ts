@@ -1,11 +1,14 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
+import { PREVIOUS_POSITION_HEADER } from '../../../../lib/events/envelope';
 import { assertSharedTopology, type AmqpNames } from '../../../../lib/events/topology';
 import type { Logger } from '../../../../lib/logging/logger';
 
 /** One batch of message bodies. `alive()` turns false once the channel that delivered it is gone. */
 export interface Batch {
   bodies: Buffer[];
+  /** Per body, the relay's PREVIOUS_POSITION_HEADER when present and valid. */
+  previous: Array<number | undefined>;
   alive(): boolean;
 }
 
@@ -84,7 +87,7 @@ export class AmqpBatches {
   private async process(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler, messages: ConsumeMessage[], earlier: Promise<void>): Promise<void> {
     if (!alive()) return;
     const dead: Array<{ body: Buffer; reason: string }> = [];
-    await handler({ bodies: messages.map((m) => m.content), alive }, (body, reason) => dead.push({ body, reason }));
+    await handler({ bodies: messages.map((m) => m.content), previous: messages.map(previousOf), alive }, (body, reason) => dead.push({ body, reason }));
     await earlier;
     if (!alive()) return;
     try {
@@ -106,4 +109,10 @@ export class AmqpBatches {
   idle(): Promise<void> {
     return this.running;
   }
+}
+
+function previousOf(message: ConsumeMessage): number | undefined {
+  const value: unknown = (message.properties.headers as Record<string, unknown> | undefined)?.[PREVIOUS_POSITION_HEADER];
+  const position = typeof value === 'string' && /^\d{1,16}$/.test(value) ? Number(value) : undefined;
+  return position !== undefined && Number.isSafeInteger(position) ? position : undefined;
 }

@@ -36,9 +36,18 @@ const IDLE_MS = 300;
  *   documents record every stream version applied to them.
  * P never passes an event that is not applied, so a SIGKILL at any moment loses nothing: the
  * unacked messages come back and their re-application is a no-op.
+ *
+ * Positions are sparse (each commit starts a new block of 1,000), so under a steady load of small
+ * commits "the next position" is almost never P + 1. The relay says on every message which event it
+ * published right before (PREVIOUS_POSITION_HEADER): when that is P and the message is applied here,
+ * nothing lies between, and P moves to it without asking the store. The store is read only where
+ * that chain breaks (another process took the message, a dead letter, a restart, an older relay).
+ * The header is trusted as the events exchange is written by the relay alone.
  */
 export class Checkpoint {
   private readonly local = new Set<number>();
+  /** Applied positions by the position the relay published right before each (see above). */
+  private readonly next = new Map<number, number>();
   /** Lowest position of each batch this process is applying right now (see `hold`). */
   private readonly held = new Map<symbol, number>();
   private advancing: Promise<void> | undefined;
@@ -71,8 +80,14 @@ export class Checkpoint {
     };
   }
 
-  markApplied(positions: Iterable<number>): void {
-    for (const p of positions) if (p > this.position) this.local.add(p);
+  /** `previous`: for applied positions, the one the relay published right before each. */
+  markApplied(positions: Iterable<number>, previous?: ReadonlyMap<number, number>): void {
+    for (const p of positions) {
+      if (p <= this.position) continue;
+      this.local.add(p);
+      const before = previous?.get(p);
+      if (before !== undefined && before >= this.position) this.next.set(before, p);
+    }
     this.lastMarked = Date.now();
   }
 
@@ -115,7 +130,17 @@ export class Checkpoint {
   }
 
   private takeLocalRun(): void {
-    while (this.local.delete(this.position + 1)) this.position += 1;
+    for (;;) {
+      if (this.local.delete(this.position + 1)) {
+        this.position += 1;
+        continue;
+      }
+      const next = this.next.get(this.position);
+      if (next === undefined || !this.local.delete(next)) break;
+      this.next.delete(this.position);
+      this.position = next;
+    }
+    if (this.next.size > this.local.size) for (const before of this.next.keys()) if (before < this.position) this.next.delete(before);
   }
 
   private async run(): Promise<void> {

@@ -46,9 +46,13 @@ export class Projector {
 
   readonly handle = async (batch: Batch, deadLetter: (body: Buffer, reason: string) => void): Promise<void> => {
     const envelopes: EventEnvelope[] = [];
-    for (const body of batch.bodies) {
+    const links = new Map<number, number>();
+    for (const [index, body] of batch.bodies.entries()) {
       try {
-        envelopes.push(parseEnvelope(body));
+        const envelope = parseEnvelope(body);
+        envelopes.push(envelope);
+        const previous = batch.previous[index];
+        if (previous !== undefined && previous < envelope.position) links.set(envelope.position, previous);
       } catch (error) {
         const reason = error instanceof PoisonEvent ? error.reason : String(error);
         deadLetter(body, reason);
@@ -62,14 +66,14 @@ export class Projector {
     for (const envelope of envelopes) if (envelope.position < lowest) lowest = envelope.position;
     const release = envelopes.length > 0 ? this.checkpoint.hold(lowest) : () => undefined;
     try {
-      await this.applyWithBackoff(batch, envelopes, changes, release);
+      await this.applyWithBackoff(batch, envelopes, changes, release, links);
     } finally {
       release();
     }
   };
 
   /** `release` ends the batch's hold on the checkpoint; it must come before `markApplied`. */
-  private async applyWithBackoff(batch: Batch, envelopes: EventEnvelope[], changes: Change[], release: () => void): Promise<void> {
+  private async applyWithBackoff(batch: Batch, envelopes: EventEnvelope[], changes: Change[], release: () => void, links: ReadonlyMap<number, number>): Promise<void> {
     for (let attempt = 0; !this.stopped && batch.alive(); attempt += 1) {
       try {
         const started = performance.now();
@@ -79,7 +83,7 @@ export class Projector {
         this.health.failing = false;
         this.health.applied += envelopes.length;
         release();
-        this.checkpoint.markApplied(envelopes.map((e) => e.position));
+        this.checkpoint.markApplied(envelopes.map((e) => e.position), links);
         this.onApplied();
         return;
       } catch (error) {

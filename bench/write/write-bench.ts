@@ -259,14 +259,24 @@ async function latencyOnly(): Promise<void> {
     // caches and connection pools filled, in every process) are slower, whichever path runs first.
     await viaGateway(5);
     await direct(5);
-    const rows: Array<[string, string]> = [];
-    rows.push(['via gateway', describe(await viaGateway())]);
-    rows.push(['straight to the command subgraph', describe(await direct())]);
-    rows.push(['via gateway, again', describe(await viaGateway())]);
+    const cpu = new CpuMeter(new Map([
+      ...enginePids({ rabbitmq: portOf(AMQP_URL), ferretdb: portOf(MONGODB_URL), elasticsearch: portOf(ELASTICSEARCH_URL) }),
+      ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
+      ['bench', process.pid],
+    ]));
+    const rows: Array<[string, string, string]> = [];
+    const measure = async (name: string, run: () => Promise<{ latencies: number[]; failures: number }>) => {
+      cpu.start();
+      const result = await run();
+      rows.push([name, describe(result), cpu.report(result.latencies.length + result.failures, 'request')]);
+    };
+    await measure('via gateway', viaGateway);
+    await measure('straight to the command subgraph', direct);
+    await measure('via gateway, again', viaGateway);
     console.log('');
-    console.log('| recordEvent at ' + RATE + ' req/s for ' + LATENCY_SECONDS + ' s | latency |');
-    console.log('| --- | --- |');
-    for (const [name, figures] of rows) console.log(`| ${name} | ${figures} |`);
+    console.log('| recordEvent at ' + RATE + ' req/s for ' + LATENCY_SECONDS + ' s | latency | CPU per request by process |');
+    console.log('| --- | --- | --- |');
+    for (const [name, figures, cpuFigures] of rows) console.log(`| ${name} | ${figures} | ${cpuFigures} |`);
   } finally {
     await stack.stop();
     await dropDatabase(stack.namespace);

@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
+import { SessionFloors } from './session-floors';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express from 'express';
@@ -65,6 +66,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const limits = { maxDepth: config.gateway.maxDepth, maxCost: config.gateway.maxCost };
   const rateLimiter = new RateLimiter(config.gateway.rateLimitPerSecond, config.gateway.rateLimitBurst);
 
+  const sessions = new SessionFloors();
   const gateway = new ApolloGateway({
     supergraphSdl: new IntrospectAndCompose({
       subgraphs: Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url })),
@@ -72,7 +74,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       pollIntervalInMs: config.gateway.supergraphPollMs,
     }),
     buildService: ({ name, url }) =>
-      new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret, name, { onFetch: (shared) => metrics.subgraphCalls.inc({ subgraph: name, shared: shared ? 'yes' : 'no' }) }),
+      new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret, name, {
+        onFetch: (shared) => metrics.subgraphCalls.inc({ subgraph: name, shared: shared ? 'yes' : 'no' }),
+        sessions,
+        // The read model states its own freshness (minPosition); the others answer live state.
+        shareScope: name === 'query' ? 'session' : 'request',
+      }),
     logger,
   });
   let subscriptionSchema: GraphQLSchema | undefined;

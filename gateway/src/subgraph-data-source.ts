@@ -7,6 +7,7 @@ import { CORRELATION_HEADER, INTERNAL_HEADER } from '../../lib/auth/internal-tok
 import { AppError } from '../../lib/errors/app-error';
 import { toGraphQLError } from '../../lib/graphql/errors';
 import { internalHeaderCache } from './auth/internal-header';
+import { SessionFloors } from './session-floors';
 
 /** The identity of the gateway itself, for its own schema introspection of the subgraphs. */
 export const GATEWAY_IDENTITY = { subject: 'sightline-gateway', role: 'viewer' } as const;
@@ -35,6 +36,18 @@ export const receivedAtOf = (context: unknown): number | undefined => {
 // One keep-alive pool per subgraph origin, shared by the data sources of every supergraph reload.
 let sharedAgent: Agent | undefined;
 
+/**
+ * Which calls in flight a query may share:
+ * - `request`: only one that left after the request arrived. Its answer then reflects the
+ *   subgraph's state at a moment inside the request's own lifetime, exactly as a call of its own
+ *   could have (a client that wrote anywhere and then reads never gets an answer from before).
+ * - `session`: any one that left after the identity's last mutation and after the call behind its
+ *   last answer (SessionFloors). For a subgraph whose reads state their own freshness: the query
+ *   subgraph answers a read model that lags the writes by design, and a read that must see a write
+ *   says so with `minPosition`, which is part of the shared query, so the subgraph enforces it.
+ */
+export type ShareScope = 'request' | 'session';
+
 // Queries the query planner generates start with `query` or `{`; mutations are never shared.
 const isQuery = (query: string | undefined): boolean => query !== undefined && /^\s*(query\b|\{)/.test(query);
 
@@ -49,26 +62,34 @@ const isQuery = (query: string | undefined): boolean => query !== undefined && /
  * undici's pooled keep-alive `request` instead of node-fetch objects over WHATWG fetch, and
  * identical queries in flight at the same moment for the same identity share one subgraph call
  * (as Hive Gateway does by default). Sharing is for queries only (they have no effect), and only
- * with a call that left after the joining request reached the gateway: the answer then reflects
- * the subgraph's state at a moment inside that request's own lifetime, exactly as a call of its
- * own could have (a client that wrote and then reads never gets an answer from before its read).
- * Each caller parses its own copy of the answer. The shared call carries the first caller's
- * correlation id.
+ * with a call recent enough for the subgraph's ShareScope (above). Each caller parses its own copy
+ * of the answer. The shared call carries the first caller's correlation id.
  */
 export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestContext> {
   private readonly inflight = new Map<string, Inflight>();
   private readonly internalHeader: (identity: Identity) => string;
   private readonly dispatcher: Dispatcher;
   private readonly onFetch: ((shared: boolean) => void) | undefined;
+  private readonly sessions: SessionFloors;
+  private readonly shareScope: ShareScope;
 
   constructor(
     url: string,
     internalSecret: string,
     private readonly serviceName = 'a backend',
-    options: { dispatcher?: Dispatcher; internalHeader?: (identity: Identity) => string; onFetch?: (shared: boolean) => void } = {},
+    options: {
+      dispatcher?: Dispatcher;
+      internalHeader?: (identity: Identity) => string;
+      onFetch?: (shared: boolean) => void;
+      /** One per gateway, given to every data source: a mutation through one raises the floors of all. */
+      sessions?: SessionFloors;
+      shareScope?: ShareScope;
+    } = {},
   ) {
     super({ url });
     this.onFetch = options.onFetch;
+    this.sessions = options.sessions ?? new SessionFloors();
+    this.shareScope = options.shareScope ?? 'request';
     this.internalHeader = options.internalHeader ?? internalHeaderCache(internalSecret);
     this.dispatcher = options.dispatcher ?? (sharedAgent ??= new Agent({ keepAliveTimeout: 30_000, connections: 64 }));
   }
@@ -82,13 +103,14 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
     headers['content-type'] = 'application/json';
     // Health checks and schema loads run without a request context.
     const ctx = 'identity' in context ? (context as RequestContext) : undefined;
-    headers[INTERNAL_HEADER] = this.internalHeader(ctx?.identity ?? GATEWAY_IDENTITY);
+    const identity = ctx?.identity ?? GATEWAY_IDENTITY;
+    headers[INTERNAL_HEADER] = this.internalHeader(identity);
     headers[CORRELATION_HEADER] = ctx?.correlationId ?? 'gateway';
     const { http: _http, ...payload } = request;
     const body = JSON.stringify(payload);
     let answer: RawAnswer | undefined;
     try {
-      answer = await this.answerOf(headers, body, isQuery(request.query) ? receivedAtOf(context) : undefined);
+      answer = await this.answerOf(headers, body, `${identity.subject}\u0000${identity.role}`, isQuery(request.query) ? receivedAtOf(context) : undefined);
       if (answer.status < 200 || answer.status >= 300) throw this.httpError(answer);
       const parsed: unknown = answer.contentType.includes('json') ? JSON.parse(answer.text) : answer.text;
       if (typeof parsed !== 'object' || parsed === null) throw new Error(`Expected JSON response body, but received: ${String(parsed)}`);
@@ -112,26 +134,33 @@ export class SignedSubgraphDataSource extends RemoteGraphQLDataSource<RequestCon
   }
 
   /** `receivedAt` undefined: this call is not shared (a mutation, or no request time known). */
-  private answerOf(headers: Record<string, string>, body: string, receivedAt: number | undefined): Promise<RawAnswer> {
+  private async answerOf(headers: Record<string, string>, body: string, identity: string, receivedAt: number | undefined): Promise<RawAnswer> {
     if (receivedAt === undefined) {
       this.onFetch?.(false);
-      return this.call(headers, body);
+      const answer = await this.call(headers, body);
+      // A write is done once answered: no later read of this identity shares a call from before it.
+      this.sessions.raise(identity, performance.now());
+      return answer;
     }
     const key = `${headers[INTERNAL_HEADER] ?? ''}\u0000${body}`;
     const running = this.inflight.get(key);
-    if (running && running.sentAt >= receivedAt) {
+    const floor = this.shareScope === 'session' ? this.sessions.floor(identity) : receivedAt;
+    let entry: Inflight;
+    if (running && running.sentAt >= floor) {
       this.onFetch?.(true);
-      return running.answer;
+      entry = running;
+    } else {
+      this.onFetch?.(false);
+      entry = { answer: this.call(headers, body), sentAt: performance.now() };
+      this.inflight.set(key, entry);
+      const forget = () => {
+        if (this.inflight.get(key) === entry) this.inflight.delete(key);
+      };
+      entry.answer.then(forget, forget);
     }
-    this.onFetch?.(false);
-    const sentAt = performance.now();
-    const entry: Inflight = { answer: this.call(headers, body), sentAt };
-    this.inflight.set(key, entry);
-    const forget = () => {
-      if (this.inflight.get(key) === entry) this.inflight.delete(key);
-    };
-    entry.answer.then(forget, forget);
-    return entry.answer;
+    const answer = await entry.answer;
+    this.sessions.raise(identity, entry.sentAt);
+    return answer;
   }
 
   private async call(headers: Record<string, string>, body: string): Promise<RawAnswer> {

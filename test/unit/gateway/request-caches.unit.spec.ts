@@ -7,6 +7,7 @@ import type { Config } from '../../../lib/config/config';
 import { internalHeaderCache } from '../../../gateway/src/auth/internal-header';
 import { createTokenVerifier } from '../../../gateway/src/auth/user-token';
 import { SignedSubgraphDataSource } from '../../../gateway/src/subgraph-data-source';
+import { SessionFloors } from '../../../gateway/src/session-floors';
 import { Lru } from '../../../lib/cache/lru';
 
 const SECRET = 'unit-test-jwt-secret-long-enough-for-hs256';
@@ -92,7 +93,7 @@ describe('subgraph calls', () => {
         setTimeout(() => {
           res.setHeader('content-type', 'application/json');
           res.end(JSON.stringify({ data: { n: seen.length } }));
-        }, 100);
+        }, body.includes('slow') ? 300 : 100);
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -141,6 +142,38 @@ describe('subgraph calls', () => {
       call(source, 'mutation M { m }', context('alice', performance.now())),
     ]);
     expect(seen).toHaveLength(5);
+  });
+
+  describe('with session scope (the query subgraph)', () => {
+    const later = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+    it('shares a call that left before the request arrived, within one identity only', async () => {
+      const source = new SignedSubgraphDataSource(url, INTERNAL, 'test', { shareScope: 'session' });
+      const early = call(source, 'query A { a }', context('alice', performance.now()));
+      await later(20);
+      await Promise.all([early, call(source, 'query A { a }', context('alice', performance.now())), call(source, 'query A { a }', context('bob', performance.now()))]);
+      expect(seen).toHaveLength(2);
+    });
+
+    it('does not share a call that left before the identity\'s last mutation was answered', async () => {
+      const sessions = new SessionFloors();
+      const reads = new SignedSubgraphDataSource(url, INTERNAL, 'query', { shareScope: 'session', sessions });
+      const writes = new SignedSubgraphDataSource(url, INTERNAL, 'command', { sessions });
+      const early = call(reads, 'query S { slow }', context('alice', performance.now()));
+      await call(writes, 'mutation M { m }', context('alice', performance.now()));
+      await Promise.all([early, call(reads, 'query S { slow }', context('alice', performance.now()))]);
+      expect(seen).toHaveLength(3);
+    });
+
+    it('does not share a call older than the one behind the identity\'s last answer', async () => {
+      const source = new SignedSubgraphDataSource(url, INTERNAL, 'query', { shareScope: 'session' });
+      const early = call(source, 'query S { slow }', context('alice', performance.now()));
+      await later(20);
+      // Answered from a call that left after `early`'s: a later read must not go back before it.
+      await call(source, 'query B { b }', context('alice', performance.now()));
+      await Promise.all([early, call(source, 'query S { slow }', context('alice', performance.now()))]);
+      expect(seen).toHaveLength(3);
+    });
   });
 
   it('reports a subgraph that does not answer as UNAVAILABLE', async () => {

@@ -25,7 +25,8 @@ export interface ClientStart {
   endToEnd: boolean;
 }
 
-export type ToClient = { kind: 'start'; start: ClientStart } | { kind: 'reached'; ids: string[]; at: number } | { kind: 'finish' };
+/** `reset`: the warm-up is over; counts, histograms and CPU start again from zero. */
+export type ToClient = { kind: 'start'; start: ClientStart } | { kind: 'reached'; ids: string[]; at: number } | { kind: 'reset' } | { kind: 'finish' };
 export type FromClient =
   | { kind: 'subscribed'; subscriptions: number }
   | { kind: 'progress'; received: number }
@@ -60,13 +61,13 @@ function run(start: ClientStart): void {
   const send = (message: FromClient) => process.send?.(message);
   const reached = new Map<string, number>();
   const waiting = new Map<string, number[]>();
-  const fromExchange = new Histogram();
-  const endToEnd = new Histogram();
+  let fromExchange = new Histogram();
+  let endToEnd = new Histogram();
   const errors: Record<string, number> = {};
   let received = 0;
   let subscribed = 0;
-  const cpuStart = process.cpuUsage();
-  const wallStart = performance.now();
+  let cpuStart = process.cpuUsage();
+  let wallStart = performance.now();
 
   const countError = (code: string) => {
     errors[code] = (errors[code] ?? 0) + 1;
@@ -118,6 +119,13 @@ function run(start: ClientStart): void {
           waiting.delete(id);
         }
       }
+    } else if (message.kind === 'reset') {
+      fromExchange = new Histogram();
+      endToEnd = new Histogram();
+      received = 0;
+      cpuStart = process.cpuUsage();
+      wallStart = performance.now();
+      send({ kind: 'progress', received });
     } else if (message.kind === 'finish') {
       const usage = process.cpuUsage(cpuStart);
       send({

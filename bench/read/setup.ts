@@ -8,7 +8,7 @@ import { connectMongo, type MongoHandle } from '../../lib/engines/mongo';
 import type { AppendCandidate } from '../../lib/event-store/event-store';
 import { createMongoEventStore, type MongoEventStore } from '../../lib/event-store/mongo-event-store';
 import type { Severity } from '../../lib/events/domain-events';
-import { routingKeyOf, toWire, type EventEnvelope } from '../../lib/events/envelope';
+import { PREVIOUS_POSITION_HEADER, routingKeyOf, toWire, type EventEnvelope } from '../../lib/events/envelope';
 import { amqpNames, assertSharedTopology, type AmqpNames } from '../../lib/events/topology';
 import { createLogger, type Logger } from '../../lib/logging/logger';
 import { viewNames, type ViewNames } from '../../subgraphs/query/src/views/names';
@@ -93,10 +93,13 @@ export async function appendAll(store: MongoEventStore, candidates: AppendCandid
   return out.sort((a, b) => a.position - b.position);
 }
 
+/** As the relay publishes them: in position order, each naming the stored event before it. */
 export async function publishAll(ctx: BenchContext, envelopes: EventEnvelope[]): Promise<void> {
-  for (let i = 0; i < envelopes.length; i += 1) {
-    const envelope = envelopes[i]!;
-    ctx.publisher.publish(ctx.amqpNames.eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), { persistent: true });
+  const ordered = [...envelopes].sort((a, b) => a.position - b.position);
+  for (let i = 0; i < ordered.length; i += 1) {
+    const envelope = ordered[i]!;
+    const headers = { [PREVIOUS_POSITION_HEADER]: String(i > 0 ? ordered[i - 1]!.position : 0) };
+    ctx.publisher.publish(ctx.amqpNames.eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), { persistent: true, headers });
     if (i % 5000 === 4999) await ctx.publisher.waitForConfirms();
   }
   await ctx.publisher.waitForConfirms();

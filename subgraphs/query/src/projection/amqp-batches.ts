@@ -29,6 +29,8 @@ export class AmqpBatches {
   private timer: NodeJS.Timeout | undefined;
   private running: Promise<void> = Promise.resolve();
   private inFlight = 0;
+  /** Messages of the batches in hand. */
+  private inHand = 0;
   /** Settles when every batch taken so far has been acked (or given up): acks go in delivery order. */
   private acked: Promise<void> = Promise.resolve();
 
@@ -51,6 +53,7 @@ export class AmqpBatches {
       await channel.prefetch(this.options.prefetch);
       this.buffer = [];
       this.inFlight = 0;
+      this.inHand = 0;
       this.acked = Promise.resolve();
       await channel.consume(this.names.projectorQueue, (message) => {
         if (!message) return;
@@ -74,12 +77,14 @@ export class AmqpBatches {
     if (this.inFlight >= (this.options.maxInFlight ?? 2) || this.buffer.length === 0) return;
     const messages = this.buffer.splice(0, this.options.maxBatch);
     this.inFlight += 1;
+    this.inHand += messages.length;
     const earlier = this.acked;
     let done!: () => void;
     this.acked = new Promise((resolve) => (done = resolve));
     this.running = this.process(channel, alive, handler, messages, earlier).finally(() => {
       done();
       this.inFlight -= 1;
+      this.inHand -= messages.length;
       if (alive() && this.buffer.length > 0) this.flush(channel, alive, handler);
     });
   }
@@ -103,6 +108,11 @@ export class AmqpBatches {
     } catch (error) {
       this.logger.warn({ err: (error as Error).message }, 'projector ack failed; the batch will be redelivered');
     }
+  }
+
+  /** Deliveries received and not yet acked (in batches in hand or waiting for one): this process's backlog. */
+  get waiting(): number {
+    return this.buffer.length + this.inHand;
   }
 
   /** Resolves once the batch in hand (if any) is done. */

@@ -19,6 +19,14 @@ const DURABLE_AFTER_MS = 10_000;
  * made refreshes Elasticsearch's main cost, ~3 ms of CPU per event at 200 events/s (bench/write).
  */
 const MIN_TICK_INTERVAL_MS = 50;
+/**
+ * While this many deliveries wait behind the batches in hand (a backlog: a restart, an outage, a
+ * burst), ticks start at most every second. Each refresh of thousands of new documents cuts a new
+ * segment (~100 ms), and back to back they cost Elasticsearch nearly as much as the writes; readers
+ * wait for the backlog anyway.
+ */
+const BACKLOG = 1000;
+const BACKLOG_TICK_INTERVAL_MS = 1000;
 
 export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;
 
@@ -34,6 +42,8 @@ export interface RuntimeDeps {
   logger: Logger;
   /** How often the checkpoint is advanced and made searchable when nothing else triggers it. */
   tickMs?: number;
+  /** Deliveries received and not yet being applied (AmqpBatches.waiting). */
+  backlog?: () => number;
 }
 
 /**
@@ -52,6 +62,7 @@ export class ProjectionRuntime {
   private again = false;
   private lastTickAt = 0;
   private delayed: NodeJS.Timeout | undefined;
+  private delayedUntil = 0;
   private persisted = 0;
   /** Published positions and when: only one older than the views' translog sync is persisted. */
   private readonly published: Array<{ at: number; position: number }> = [];
@@ -111,9 +122,15 @@ export class ProjectionRuntime {
       this.again = true;
       return;
     }
-    if (this.delayed) return;
-    const wait = this.lastTickAt + MIN_TICK_INTERVAL_MS - performance.now();
+    const spacing = (this.deps.backlog?.() ?? 0) >= BACKLOG ? BACKLOG_TICK_INTERVAL_MS : MIN_TICK_INTERVAL_MS;
+    const due = this.lastTickAt + spacing;
+    // A tick put off while there was a backlog comes sooner once the backlog is gone.
+    if (this.delayed && due >= this.delayedUntil) return;
+    if (this.delayed) clearTimeout(this.delayed);
+    this.delayed = undefined;
+    const wait = due - performance.now();
     if (wait > 0) {
+      this.delayedUntil = due;
       this.delayed = setTimeout(() => {
         this.delayed = undefined;
         this.tick();

@@ -48,8 +48,10 @@ export function startProjection(deps: {
   const rollups = new Rollups(elastic, deps.names, logger);
   const views = new ViewStore(elastic, (docs) => rollups.markDirty(docs));
   const state = new StateStore(elastic, deps.names);
+  const batches = new AmqpBatches(deps.amqp, deps.amqpNames, logger, deps.batch ?? { maxBatch: 5000, lingerMs: 20, prefetch: 10000, maxInFlight: 2 });
   const runtime = new ProjectionRuntime({
     store: deps.store,
+    backlog: () => batches.waiting,
     ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}),
     beforeRollupUpgrade: (missing) => rollups.markAllDirty({ hours: missing === 'dimensions' }),
     admin,
@@ -70,7 +72,6 @@ export function startProjection(deps: {
   );
   const rebuilder = new Rebuilder({ store: deps.store, admin, views, rollups, runtime, logger });
   const status = new ProjectionStatusReporter({ runtime, projector, rebuilder, admin, state });
-  const batches = new AmqpBatches(deps.amqp, deps.amqpNames, logger, deps.batch ?? { maxBatch: 5000, lingerMs: 20, prefetch: 10000, maxInFlight: 2 });
 
   let stopped = false;
   let rollupTimer: NodeJS.Timeout | undefined;

@@ -20,12 +20,12 @@ const DURABLE_AFTER_MS = 10_000;
  */
 const MIN_TICK_INTERVAL_MS = 50;
 /**
- * While this many deliveries wait behind the batches in hand (a backlog: a restart, an outage, a
- * burst), ticks start at most every second. Each refresh of thousands of new documents cuts a new
+ * While this many deliveries are in hand or waiting, more than one full batch (a backlog: a restart,
+ * an outage, a flood; not a `recordEvents` of 1,000), ticks start at most every second. Each refresh of thousands of new documents cuts a new
  * segment (~100 ms), and back to back they cost Elasticsearch nearly as much as the writes; readers
  * wait for the backlog anyway.
  */
-const BACKLOG = 1000;
+const BACKLOG = 5000;
 const BACKLOG_TICK_INTERVAL_MS = 1000;
 
 export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;

@@ -47,3 +47,22 @@ export function cpuMeter(): () => Record<string, number> {
     return used;
   };
 }
+
+/**
+ * Waits (at most `maxMs`) until an engine uses less than 5 % of a core over 250 ms; returns the wait.
+ * RabbitMQ goes on writing a just-published backlog to its queue index for a second or more after
+ * confirming it, and a consumer that starts meanwhile pays about twice the CPU per message.
+ */
+export async function waitUntilIdle(engine: string, maxMs = 15_000): Promise<number> {
+  const pid = enginePids().get(engine);
+  const started = performance.now();
+  if (pid === undefined) return 0;
+  let last = cpuSeconds(pid) ?? 0;
+  while (performance.now() - started < maxMs) {
+    await new Promise((resolve) => setTimeout(resolve, 250));
+    const now = cpuSeconds(pid) ?? 0;
+    if (now - last < 0.0125) break;
+    last = now;
+  }
+  return performance.now() - started;
+}

@@ -1,12 +1,22 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
+import { readFileSync, readdirSync } from 'node:fs';
 
-/** A process's user + system CPU seconds so far, from /proc (Linux). NaN once it is gone. */
-export function cpuSeconds(pid: number | undefined): number {
+/**
+ * A process's user + system CPU seconds so far (all its threads), from /proc (Linux); with
+ * `children`, plus its children's and grandchildren's (engines run behind launchers: Elasticsearch's
+ * CLI, rabbitmq-server). NaN once it is gone.
+ */
+export function cpuSeconds(pid: number | undefined, options: { children?: boolean } = {}, depth = 0): number {
   if (pid === undefined) return Number.NaN;
   try {
     const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]?.split(' ') ?? [];
-    return (Number(fields[11]) + Number(fields[12])) / 100;
+    let total = (Number(fields[11]) + Number(fields[12])) / 100;
+    if (options.children && depth < 2) {
+      // Each thread lists the children it forked.
+      const children = readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean));
+      for (const child of children) total += cpuSeconds(Number(child), options, depth + 1) || 0;
+    }
+    return total;
   } catch {
     return Number.NaN;
   }

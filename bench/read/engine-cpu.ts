@@ -1,5 +1,11 @@
 import { execFileSync } from 'node:child_process';
-import { readFileSync, readdirSync } from 'node:fs';
+import { cpuSeconds as processCpuSeconds } from '../process-cpu';
+
+/** CPU seconds of a process and its children; undefined once it is gone. */
+const cpuSeconds = (pid: number): number | undefined => {
+  const seconds = processCpuSeconds(pid, { children: true });
+  return Number.isFinite(seconds) ? seconds : undefined;
+};
 
 /** Pids of the local engines, from `engines.sh status` (empty when unknown). */
 function enginePids(): Map<string, number> {
@@ -11,21 +17,6 @@ function enginePids(): Map<string, number> {
     // no engines script: no CPU figures
   }
   return pids;
-}
-
-/** CPU seconds (user + system) a process, its threads and its children used so far; Linux /proc only. */
-function cpuSeconds(pid: number, depth = 0): number | undefined {
-  try {
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
-    let total = (Number(fields[11]) + Number(fields[12])) / 100;
-    // Engines run behind launchers (Elasticsearch's CLI, rabbitmq-server): the work is in a child.
-    // (Each thread lists the children it forked.)
-    const children = depth < 2 ? readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean)) : [];
-    for (const child of children) total += cpuSeconds(Number(child), depth + 1) ?? 0;
-    return total;
-  } catch {
-    return undefined;
-  }
 }
 
 /**

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
-import { SessionFloors } from './session-floors';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express from 'express';
@@ -25,6 +24,7 @@ import { bodyErrorHandler } from './protection/http-errors';
 import { limitsPlugin } from './protection/limits-plugin';
 import { RateLimiter } from './protection/rate-limiter';
 import { checkReadiness } from './readiness';
+import { SessionFloors } from './session-floors';
 import { SignedSubgraphDataSource } from './subgraph-data-source';
 import { AmqpFeed } from './subscriptions/amqp-feed';
 import { EventRecordedSubscriptions } from './subscriptions/event-recorded';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
 import type { AmqpNames } from '../../../../lib/events/topology';
@@ -75,7 +76,9 @@ export function startProjection(deps: {
 
   let stopped = false;
   let rollupTimer: NodeJS.Timeout | undefined;
-  let rollupRunning = false;
+  let rollupRun: Promise<unknown> | undefined;
+  // One rollup worker at a time across the query processes (StateStore.holdLease), renewed every run.
+  const rollupOwner = `rollups-${randomUUID()}`;
   const started = (async () => {
     for (let attempt = 0; !stopped; attempt += 1) {
       try {
@@ -91,14 +94,15 @@ export function startProjection(deps: {
     if (deps.consume ?? true) await batches.start(projector.handle);
     const rollupWorkerMs = deps.rollupWorkerMs ?? 5000;
     if (rollupWorkerMs <= 0) return;
+    const leaseMs = Math.max(30_000, rollupWorkerMs * 6);
     rollupTimer = setInterval(() => {
-      if (rollupRunning) return;
-      rollupRunning = true;
-      rollups
-        .recomputeDirty()
+      if (rollupRun) return;
+      rollupRun = state
+        .holdLease('rollups', rollupOwner, leaseMs)
+        .then((held) => (held ? rollups.recomputeDirty() : 0))
         .catch((error: unknown) => logger.debug({ err: (error as Error).message }, 'rollup recompute failed; will retry'))
         .finally(() => {
-          rollupRunning = false;
+          rollupRun = undefined;
         });
     }, rollupWorkerMs);
   })();
@@ -114,7 +118,12 @@ export function startProjection(deps: {
     async stop() {
       stopped = true;
       projector.stop();
-      if (rollupTimer) clearInterval(rollupTimer);
+      if (rollupTimer) {
+        clearInterval(rollupTimer);
+        // Hand the lease on only once this worker wrote its last documents.
+        await rollupRun;
+        await state.releaseLease('rollups', rollupOwner).catch(() => undefined);
+      }
       await runtime.stop();
     },
   };

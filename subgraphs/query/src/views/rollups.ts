@@ -53,6 +53,10 @@ type CompositeBucket = {
  * applied also sees the earlier mark), so a reader at that position reads the hour raw.
  * Queries read dirty hours raw. Acknowledging an old event therefore dirties its hour until the
  * worker recomputes it: byStatus and the means stay exact.
+ * One worker runs at a time across the query processes (a lease: StateStore.holdLease, taken in
+ * start-projection.ts): two recomputing the same hour could let the slower one overwrite the hour's
+ * documents after the faster one marked it clean, and the mark would not catch that. Only a holder
+ * stalled for longer than the lease (30 s) could still do so.
  *
  * Days: every mark of an hour also marks its day dirty, in the same bulk. Once a day is over and
  * all its hours are clean, the worker sums their dimension documents into day documents of a new

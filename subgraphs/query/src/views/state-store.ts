@@ -35,6 +35,42 @@ export class StateStore {
     }
   }
 
+  /**
+   * Takes or renews a named lease for `ttlMs` (compare-and-set on one document); false while another
+   * owner holds it. The rollup worker runs only while holding its lease: two workers recomputing the
+   * same hour at once could let the slower one overwrite the hour's documents after the faster one
+   * marked it clean.
+   */
+  async holdLease(name: string, owner: string, ttlMs: number, now = Date.now()): Promise<boolean> {
+    const id = `lease-${name}`;
+    const current = await this.client.get<{ owner: string; until: number }>({ index: this.names.state, id }, { ignore: [404] });
+    const held = current.found ? current._source : undefined;
+    if (held && held.owner !== owner && held.until > now) return false;
+    const document = { kind: 'lease', owner, until: now + ttlMs, at: new Date(now).toISOString() };
+    try {
+      await this.client.index(
+        current.found && current._seq_no !== undefined && current._primary_term !== undefined
+          ? { index: this.names.state, id, document, if_seq_no: current._seq_no, if_primary_term: current._primary_term }
+          : { index: this.names.state, id, document, op_type: 'create' },
+      );
+      return true;
+    } catch (error) {
+      if (isConflict(error)) return false;
+      throw error;
+    }
+  }
+
+  /** Gives a lease up (if this owner still holds it), so another process need not wait for it to expire. */
+  async releaseLease(name: string, owner: string): Promise<void> {
+    const id = `lease-${name}`;
+    const current = await this.client.get<{ owner: string }>({ index: this.names.state, id }, { ignore: [404] });
+    if (!current.found || current._source?.owner !== owner || current._seq_no === undefined || current._primary_term === undefined) return;
+    const document = { kind: 'lease', owner, until: 0, at: new Date().toISOString() };
+    await this.client.index({ index: this.names.state, id, document, if_seq_no: current._seq_no, if_primary_term: current._primary_term }).catch((error: unknown) => {
+      if (!isConflict(error)) throw error;
+    });
+  }
+
   async recordDeadLetter(reason: string, position: number | undefined, body: Buffer): Promise<void> {
     const id = `dead-${position ?? createHash('sha256').update(body).digest('hex').slice(0, 32)}`;
     await this.client.index({ index: this.names.state, id, document: { kind: 'dead', reason, position: position ?? null, at: new Date().toISOString() } });

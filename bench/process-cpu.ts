@@ -44,7 +44,7 @@ export class CpuMeter {
 
   start(): void {
     this.started = performance.now();
-    this.before = new Map([...this.pids].map(([name, pid]) => [name, cpuSeconds(pid)]));
+    this.before = new Map([...this.pids].map(([name, pid]) => [name, cpuSeconds(pid, { children: true })]));
   }
 
   /** e.g. "RabbitMQ 61 µs (78%), FerretDB 52 µs (66%) ... per event; all 190 µs". */
@@ -53,7 +53,7 @@ export class CpuMeter {
     let all = 0;
     const parts: string[] = [];
     for (const [name, pid] of this.pids) {
-      const used = cpuSeconds(pid) - (this.before.get(name) ?? Number.NaN);
+      const used = cpuSeconds(pid, { children: true }) - (this.before.get(name) ?? Number.NaN);
       if (!Number.isFinite(used)) continue;
       all += used;
       parts.push(`${name} ${((used * 1e6) / units).toFixed(0)} µs (${((100 * used) / seconds).toFixed(0)}% of a core)`);
@@ -62,11 +62,17 @@ export class CpuMeter {
   }
 }
 
-/** The engines' server processes, by name (pids from their listening ports). */
-export function enginePids(ports: { rabbitmq: number; ferretdb: number; elasticsearch: number }): Map<string, number | undefined> {
-  return new Map([
-    ['RabbitMQ', pidListening(ports.rabbitmq)],
-    ['FerretDB', pidListening(ports.ferretdb)],
-    ['Elasticsearch', pidListening(ports.elasticsearch)],
-  ]);
+/**
+ * Pids of the running engines but the test camera, from `engines.sh status` (empty when unknown).
+ * Some are launchers (Elasticsearch's CLI, rabbitmq-server): count them with their children.
+ */
+export function enginePids(): Map<string, number> {
+  const pids = new Map<string, number>();
+  try {
+    const status = execFileSync('bash', ['scripts/engines/engines.sh', 'status'], { encoding: 'utf8' });
+    for (const match of status.matchAll(/^(\S+)\s+running\s+pid\s+(\d+)/gm)) if (match[1] !== 'camera') pids.set(match[1]!, Number(match[2]));
+  } catch {
+    // no engines script: no CPU figures
+  }
+  return pids;
 }

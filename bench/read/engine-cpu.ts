@@ -1,23 +1,10 @@
-import { execFileSync } from 'node:child_process';
-import { cpuSeconds as processCpuSeconds } from '../process-cpu';
+import { enginePids, cpuSeconds as processCpuSeconds } from '../process-cpu';
 
 /** CPU seconds of a process and its children; undefined once it is gone. */
 const cpuSeconds = (pid: number): number | undefined => {
   const seconds = processCpuSeconds(pid, { children: true });
   return Number.isFinite(seconds) ? seconds : undefined;
 };
-
-/** Pids of the local engines, from `engines.sh status` (empty when unknown). */
-function enginePids(): Map<string, number> {
-  const pids = new Map<string, number>();
-  try {
-    const status = execFileSync('bash', ['scripts/engines/engines.sh', 'status'], { encoding: 'utf8' });
-    for (const match of status.matchAll(/^(\S+)\s+running\s+pid\s+(\d+)/gm)) pids.set(match[1]!, Number(match[2]));
-  } catch {
-    // no engines script: no CPU figures
-  }
-  return pids;
-}
 
 /**
  * CPU time the engines and this process spend during a phase: on two shared cores, who burns the
@@ -33,7 +20,7 @@ export function cpuMeter(): () => Record<string, number> {
     for (const [name, pid] of pids) {
       const start = before.get(name);
       const end = cpuSeconds(pid);
-      if (start !== undefined && end !== undefined && name !== 'camera') used[name] = Math.round((end - start) * 100) / 100;
+      if (start !== undefined && end !== undefined) used[name] = Math.round((end - start) * 100) / 100;
     }
     return used;
   };

@@ -19,8 +19,15 @@ import { CpuMeter, enginePids, pidListening } from '../process-cpu';
 import { loadConfig } from '../../lib/config/config';
 
 // The same engines (and defaults) the services use.
-const { mongodb: { url: MONGODB_URL }, amqp: { url: AMQP_URL }, elasticsearch: { url: ELASTICSEARCH_URL } } = loadConfig();
-const portOf = (url: string) => Number(new URL(url).port);
+const { mongodb: { url: MONGODB_URL }, amqp: { url: AMQP_URL } } = loadConfig();
+
+/** CPU of the engines, the stack's services and this bench (where the time of a phase goes). */
+const stackCpuMeter = (stack: Stack) =>
+  new CpuMeter(new Map<string, number | undefined>([
+    ...enginePids(),
+    ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
+    ['bench', process.pid],
+  ]));
 /** The development default of INTERNAL_SECRET (the stack does not override it). */
 const INTERNAL_SECRET = process.env.INTERNAL_SECRET ?? 'sightline-development-internal-secret';
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -152,11 +159,7 @@ async function main(): Promise<void> {
         if (!answer.errors) return;
       }
     };
-    const cpu = new CpuMeter(new Map([
-      ...enginePids({ rabbitmq: portOf(AMQP_URL), ferretdb: portOf(MONGODB_URL), elasticsearch: portOf(ELASTICSEARCH_URL) }),
-      ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
-      ['bench', process.pid],
-    ]));
+    const cpu = stackCpuMeter(stack);
     const waitRelayed = async (target: number) => {
       for (let i = 0; i < 6000 && relayed < target; i += 1) await sleep(20);
     };
@@ -259,11 +262,7 @@ async function latencyOnly(): Promise<void> {
     // caches and connection pools filled, in every process) are slower, whichever path runs first.
     await viaGateway(5);
     await direct(5);
-    const cpu = new CpuMeter(new Map([
-      ...enginePids({ rabbitmq: portOf(AMQP_URL), ferretdb: portOf(MONGODB_URL), elasticsearch: portOf(ELASTICSEARCH_URL) }),
-      ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
-      ['bench', process.pid],
-    ]));
+    const cpu = stackCpuMeter(stack);
     const rows: Array<[string, string, string]> = [];
     const measure = async (name: string, run: () => Promise<{ latencies: number[]; failures: number }>) => {
       cpu.start();

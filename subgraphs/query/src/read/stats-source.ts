@@ -11,6 +11,19 @@ type Aggs = Record<string, estypes.AggregationsAggregate>;
 
 const FIXED: Record<Interval, string> = { MINUTE: '1m', HOUR: '1h', DAY: '1d' };
 
+/** Rollup documents carry `count` and the duration sums; a histogram on them is HOUR at its finest. */
+const ROLLUP_COUNT = { sum: { field: 'count' } };
+const rollupHistogram = (interval: Interval): estypes.AggregationsAggregationContainer => ({
+  date_histogram: { field: 'hour', fixed_interval: FIXED[interval === 'MINUTE' ? 'HOUR' : interval], min_doc_count: 1 },
+  aggs: { n: ROLLUP_COUNT },
+});
+const ROLLUP_DURATION_SUMS = {
+  ackSum: { sum: { field: 'ackSum' } },
+  ackCount: { sum: { field: 'ackCount' } },
+  resolveSum: { sum: { field: 'resolveSum' } },
+  resolveCount: { sum: { field: 'resolveCount' } },
+};
+
 async function engine<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
@@ -106,7 +119,7 @@ export class StatsSource {
     if (filter?.types) must.push({ terms: { type: filter.types } });
     if (filter?.severities) must.push({ terms: { severity: filter.severities } });
     if (filter?.statuses) must.push({ terms: { status: filter.statuses } });
-    const n = { sum: { field: 'count' } };
+    const n = ROLLUP_COUNT;
     const response = await engine(() =>
       this.client.search({
         index: this.names.alias('rollups'),
@@ -119,11 +132,8 @@ export class StatsSource {
           bySeverity: { terms: { field: 'severity', size: 10 }, aggs: { n } },
           byStatus: { terms: { field: 'status', size: 10 }, aggs: { n } },
           byCamera: { terms: { field: 'cameraId', size: 10000 }, aggs: { n } },
-          histogram: { date_histogram: { field: 'hour', fixed_interval: FIXED[interval === 'MINUTE' ? 'HOUR' : interval], min_doc_count: 1 }, aggs: { n } },
-          ackSum: { sum: { field: 'ackSum' } },
-          ackCount: { sum: { field: 'ackCount' } },
-          resolveSum: { sum: { field: 'resolveSum' } },
-          resolveCount: { sum: { field: 'resolveCount' } },
+          histogram: rollupHistogram(interval),
+          ...ROLLUP_DURATION_SUMS,
         },
       }),
     );
@@ -157,7 +167,7 @@ export class StatsSource {
     }
     if (builds.length > 0) should.push({ terms: { build: [...builds] } });
     if (should.length === 0) return emptyPartial();
-    const n = { sum: { field: 'count' } };
+    const n = ROLLUP_COUNT;
     const of = (kind: string, aggs: Record<string, estypes.AggregationsAggregationContainer>): estypes.AggregationsAggregationContainer => ({ filter: { term: { kind } }, aggs });
     const query: Query = { bool: { filter: [{ exists: { field: 'kind' } }, { bool: { should, minimum_should_match: 1 } }] } };
     // Two searches at once: a search of the one-shard index runs on one thread, and the camera
@@ -169,11 +179,8 @@ export class StatsSource {
         status: of('status', {
           total: n,
           byStatus: { terms: { field: 'status', size: 10 }, aggs: { n } },
-          histogram: { date_histogram: { field: 'hour', fixed_interval: FIXED[interval === 'MINUTE' ? 'HOUR' : interval], min_doc_count: 1 }, aggs: { n } },
-          ackSum: { sum: { field: 'ackSum' } },
-          ackCount: { sum: { field: 'ackCount' } },
-          resolveSum: { sum: { field: 'resolveSum' } },
-          resolveCount: { sum: { field: 'resolveCount' } },
+          histogram: rollupHistogram(interval),
+          ...ROLLUP_DURATION_SUMS,
         }),
         type: of('type', { byType: { terms: { field: 'type', size: 1000 }, aggs: { n } } }),
         severity: of('severity', { bySeverity: { terms: { field: 'severity', size: 10 }, aggs: { n } } }),

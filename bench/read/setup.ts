@@ -9,7 +9,7 @@ import type { AppendCandidate } from '../../lib/event-store/event-store';
 import { createMongoEventStore, type MongoEventStore } from '../../lib/event-store/mongo-event-store';
 import type { Severity } from '../../lib/events/domain-events';
 import { PREVIOUS_POSITION_HEADER, routingKeyOf, toWire, type EventEnvelope } from '../../lib/events/envelope';
-import { amqpNames, assertSharedTopology, type AmqpNames } from '../../lib/events/topology';
+import { amqpNames, assertSharedTopology, deleteTopology, type AmqpNames } from '../../lib/events/topology';
 import { createLogger, type Logger } from '../../lib/logging/logger';
 import { viewNames, type ViewNames } from '../../subgraphs/query/src/views/names';
 
@@ -54,8 +54,7 @@ export async function benchContext(label: string): Promise<BenchContext> {
     publisher,
     logger,
     async close() {
-      await publisher.deleteQueue(names.projectorQueue).catch(() => undefined);
-      await publisher.deleteQueue(names.projectorDlq).catch(() => undefined);
+      await deleteTopology(publisher, names).catch(() => undefined);
       await publisher.close().catch(() => undefined);
       await amqp.close();
       await elastic.indices.delete({ index: `${namespace}-*` }).catch(() => undefined);

@@ -6,7 +6,7 @@ import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
 import { signDevelopmentToken } from '../../lib/auth/development-token';
 import type { Role } from '../../lib/auth/roles';
-import { amqpNames } from '../../lib/events/topology';
+import { amqpNames, deleteTopology } from '../../lib/events/topology';
 import { repoRoot } from '../../lib/paths';
 import { ENGINE_URLS } from './engine-urls';
 import { testNamespace } from './namespace';
@@ -68,8 +68,7 @@ async function removeNamespaceData(namespace: string): Promise<void> {
       try {
         const channel = await connection.createChannel();
         const names = amqpNames(namespace);
-        for (const queue of [names.ingestQueue, names.ingestDlq, names.projectorQueue, names.projectorDlq, names.mediaCamerasQueue]) await channel.deleteQueue(queue);
-        for (const exchange of [names.eventsExchange, names.ingestExchange, names.streamStatusExchange]) await channel.deleteExchange(exchange);
+        await deleteTopology(channel, names);
       } finally {
         await connection.close();
       }

@@ -3,7 +3,7 @@ import amqp from 'amqplib';
 import { AmqpConnection } from '../../../lib/engines/amqp';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { createMongoEventStore, type MongoEventStore } from '../../../lib/event-store/mongo-event-store';
-import { amqpNames, assertSharedTopology, type AmqpNames } from '../../../lib/events/topology';
+import { amqpNames, assertSharedTopology, deleteTopology, type AmqpNames } from '../../../lib/events/topology';
 import { createLogger } from '../../../lib/logging/logger';
 import { CommandService } from '../../../subgraphs/command/src/application/command-service';
 import { testNamespace } from '../../support/namespace';
@@ -39,10 +39,7 @@ export async function startWriteSide(label: string): Promise<WriteSide> {
     namespace, names, mongo, store, service: new CommandService(store), amqp: connection, raw, channel,
     async close() {
       await connection.close();
-      for (const queue of [names.ingestQueue, names.ingestDlq, names.projectorQueue, names.projectorDlq, names.mediaCamerasQueue]) {
-        await channel.deleteQueue(queue).catch(() => undefined);
-      }
-      for (const exchange of [names.eventsExchange, names.ingestExchange, names.streamStatusExchange]) await channel.deleteExchange(exchange).catch(() => undefined);
+      await deleteTopology(channel, names).catch(() => undefined);
       await raw.close().catch(() => undefined);
       await mongo.db.dropDatabase();
       await mongo.close();

@@ -2,7 +2,7 @@ import type { ConfirmChannel } from 'amqplib';
 import { AmqpFeed } from '../../../gateway/src/subscriptions/amqp-feed';
 import type { FeedMessage } from '../../../gateway/src/subscriptions/message-feed';
 import { AmqpConnection } from '../../../lib/engines/amqp';
-import { amqpNames } from '../../../lib/events/topology';
+import { amqpNames, deleteTopology } from '../../../lib/events/topology';
 import { createLogger } from '../../../lib/logging/logger';
 import { testNamespace } from '../../support/namespace';
 import { ENGINE_URLS } from '../../support/engine-urls';
@@ -34,6 +34,7 @@ describe('AmqpFeed on RabbitMQ', () => {
     channel = await (publisher.current() as NonNullable<ReturnType<AmqpConnection['current']>>).createConfirmChannel();
   });
   afterAll(async () => {
+    if (channel) await deleteTopology(channel, names).catch(() => undefined);
     await channel?.close().catch(() => undefined);
     await connection?.close();
     await publisher?.close();

@@ -3,7 +3,7 @@ import { loadConfig } from '../../../lib/config/config';
 import { AmqpConnection } from '../../../lib/engines/amqp';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { routingKeyOf, toWire } from '../../../lib/events/envelope';
-import { amqpNames, assertSharedTopology } from '../../../lib/events/topology';
+import { amqpNames, assertSharedTopology, deleteTopology } from '../../../lib/events/topology';
 import { consumeCameraEvents } from '../../../subgraphs/media/src/adapters/amqp-camera-consumer';
 import { MongoCameraRepository } from '../../../subgraphs/media/src/adapters/mongo-camera-repository';
 import { CameraStore } from '../../../subgraphs/media/src/cameras/camera-store';
@@ -45,8 +45,7 @@ describe('media camera store fed by camera events', () => {
     await producer?.close();
     const channel = await (await import('amqplib')).connect(config.amqp.url);
     const ch = await channel.createChannel();
-    for (const queue of [names.ingestQueue, names.ingestDlq, names.projectorQueue, names.projectorDlq, names.mediaCamerasQueue]) await ch.deleteQueue(queue);
-    for (const exchange of [names.eventsExchange, names.ingestExchange, names.streamStatusExchange]) await ch.deleteExchange(exchange);
+    await deleteTopology(ch, names);
     await channel.close();
     await mongo.db.dropDatabase().catch(() => undefined);
     await mongo.close();

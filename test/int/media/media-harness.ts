@@ -11,7 +11,7 @@ import { loadConfig } from '../../../lib/config/config';
 import { AmqpConnection } from '../../../lib/engines/amqp';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import type { StreamStatusMessage } from '../../../lib/events/stream-status';
-import { amqpNames, assertSharedTopology } from '../../../lib/events/topology';
+import { amqpNames, assertSharedTopology, deleteTopology } from '../../../lib/events/topology';
 import { AmqpStatusPublisher } from '../../../subgraphs/media/src/adapters/amqp-status-publisher';
 import { MongoCameraRepository } from '../../../subgraphs/media/src/adapters/mongo-camera-repository';
 import { MongoSessionRepository } from '../../../subgraphs/media/src/adapters/mongo-session-repository';
@@ -147,6 +147,8 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
     close: async () => {
       for (const each of managers) await each.stopAll();
       await new Promise((resolve) => server.close(resolve));
+      const channel = await amqp.current()?.createChannel().catch(() => undefined);
+      if (channel) await deleteTopology(channel, amqpNames(namespace)).catch(() => undefined);
       await amqp.close();
       await mongo.db.dropDatabase().catch(() => undefined);
       await mongo.close();

@@ -9,7 +9,7 @@ import type { AppendCandidate } from '../../../lib/event-store/event-store';
 import { createMongoEventStore, type MongoEventStore } from '../../../lib/event-store/mongo-event-store';
 import type { DomainEvent } from '../../../lib/events/domain-events';
 import { routingKeyOf, toWire, type EventEnvelope } from '../../../lib/events/envelope';
-import { amqpNames, assertSharedTopology, type AmqpNames } from '../../../lib/events/topology';
+import { amqpNames, assertSharedTopology, deleteTopology, type AmqpNames } from '../../../lib/events/topology';
 import { createLogger } from '../../../lib/logging/logger';
 import { startProjection, type Projection } from '../../../subgraphs/query/src/projection/start-projection';
 import { StatsSource } from '../../../subgraphs/query/src/read/stats-source';
@@ -127,6 +127,7 @@ export class ReadSideHarness {
 
   async stop(): Promise<void> {
     for (const projection of this.projections) await projection.stop();
+    if (this.publisher) await deleteTopology(this.publisher, this.amqpNames).catch(() => undefined);
     await this.publisher?.close().catch(() => undefined);
     await this.amqp?.close();
     await this.elastic?.indices.delete({ index: `${this.namespace}-*` }).catch(() => undefined);

@@ -1,0 +1,95 @@
+import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import type { Logger } from '../logging/logger';
+
+export interface LegacyQueue {
+  /** The queue an earlier version declared. */
+  legacy: string;
+  /** The queue that replaced it. */
+  replacement: string;
+  /** The binding that fed the legacy queue: removed first, so that it stops filling. */
+  binding: { exchange: string; pattern: string };
+}
+
+/** Messages republished per confirm and ack. */
+const CHUNK = 500;
+
+/**
+ * Moves what waits in a queue of an earlier layout into the queue that replaced it, then deletes
+ * it. A queue's type (classic, quorum) cannot change in place, so a new type means a new queue, and
+ * without this the messages left in the old one at an upgrade would never be consumed.
+ *
+ * Each chunk is republished to the replacement and confirmed before it is acked: a crash in between
+ * repeats the chunk, never loses it, and the replacement's consumers are idempotent. The queue is
+ * deleted only when empty and without consumers, so an old-version process still consuming it keeps
+ * it (and its unacknowledged messages); the next start tries again. Returns how many were moved.
+ */
+export async function drainLegacyQueue(connection: ChannelModel, queue: LegacyQueue, logger: Logger): Promise<number> {
+  // A check of a missing queue closes its channel (404): a channel of its own.
+  const probe = await connection.createChannel();
+  probe.on('error', () => undefined);
+  try {
+    await probe.checkQueue(queue.legacy);
+  } catch {
+    return 0;
+  } finally {
+    await probe.close().catch(() => undefined);
+  }
+  const channel = await connection.createConfirmChannel();
+  channel.on('error', () => undefined);
+  let moved = 0;
+  try {
+    await channel.unbindQueue(queue.legacy, queue.binding.exchange, queue.binding.pattern);
+    moved = await moveAll(channel, queue);
+    await channel.deleteQueue(queue.legacy, { ifEmpty: true, ifUnused: true });
+    logger.info({ queue: queue.legacy, replacement: queue.replacement, moved }, 'legacy queue drained and deleted');
+  } catch (error) {
+    logger.warn({ err: (error as Error).message, queue: queue.legacy, replacement: queue.replacement, moved }, 'legacy queue not deleted (still in use?); the next start tries again');
+  } finally {
+    await channel.close().catch(() => undefined);
+  }
+  return moved;
+}
+
+/** Republishes until the queue has no ready message left; acks each chunk once it is confirmed. */
+async function moveAll(channel: ConfirmChannel, queue: LegacyQueue): Promise<number> {
+  let moved = 0;
+  let unconfirmed: ConsumeMessage[] = [];
+  let chain = Promise.resolve();
+  const settle = () => {
+    const chunk = unconfirmed;
+    unconfirmed = [];
+    const last = chunk[chunk.length - 1];
+    if (!last) return chain;
+    chain = chain.then(async () => {
+      await channel.waitForConfirms();
+      channel.ack(last, true);
+      moved += chunk.length;
+    });
+    return chain;
+  };
+  await channel.prefetch(CHUNK * 2);
+  const { consumerTag } = await channel.consume(queue.legacy, (message) => {
+    if (!message) return;
+    channel.sendToQueue(queue.replacement, message.content, publishOptionsOf(message));
+    unconfirmed.push(message);
+    if (unconfirmed.length >= CHUNK) void settle();
+  });
+  // Unbound, the queue only shrinks: done once it has no ready message and all we took is acked.
+  for (;;) {
+    await new Promise((resolve) => setTimeout(resolve, 100));
+    await settle();
+    if ((await channel.checkQueue(queue.legacy)).messageCount === 0 && unconfirmed.length === 0) break;
+  }
+  await channel.cancel(consumerTag);
+  await settle();
+  return moved;
+}
+
+/** The message's properties as publish options: headers, message id, persistence and the rest. */
+function publishOptionsOf(message: ConsumeMessage): Options.Publish {
+  const options: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(message.properties)) {
+    if (value !== undefined && value !== null && key !== 'clusterId') options[key] = value;
+  }
+  return options as Options.Publish;
+}

@@ -68,16 +68,18 @@ export class AmqpBatches {
   }
 
   /**
-   * Takes what is buffered as one batch, unless enough batches are in hand: then the buffer keeps
-   * filling and is taken when one is done, so batches grow with the backlog (fewer, larger bulk
-   * requests). Two batches may be in hand at once (the merge is order-free, so they may even touch
-   * the same documents); each is acked only after every earlier one, since an ack covers all
-   * earlier deliveries.
+   * Takes what is buffered as one batch when no batch is in hand; while one is, only a full batch
+   * (a backlog) starts beside it, up to `maxInFlight`. Otherwise the buffer keeps filling until a
+   * batch is done, so batches grow with the load: fewer, larger bulk requests, and no batch of a
+   * few hundred racing a full one (each bulk request and each small segment costs Elasticsearch).
+   * Batches in hand together may touch the same documents (the merge is order-free); each is acked
+   * only after every earlier one, since an ack covers all earlier deliveries.
    */
   private flush(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler): void {
     if (this.timer) clearTimeout(this.timer);
     this.timer = undefined;
-    if (this.inFlight >= (this.options.maxInFlight ?? 2) || this.buffer.length === 0) return;
+    if (this.buffer.length === 0 || this.inFlight >= (this.options.maxInFlight ?? 2)) return;
+    if (this.inFlight > 0 && this.buffer.length < this.options.maxBatch) return;
     const messages = this.buffer.splice(0, this.options.maxBatch);
     this.inFlight += 1;
     this.inHand += messages.length;

@@ -22,44 +22,37 @@ export const isApplied = (doc: ViewDoc | undefined, streamVersion: number): bool
 /**
  * Applies changes to a document; undefined when nothing changes (all already applied), so the
  * caller writes nothing. Pure and order-independent: any permutation of the same changes, with any
- * repeats, gives the same document.
+ * repeats, gives the same document. `current` is never modified: the first change that applies
+ * copies it once, and the rest write into that copy (this runs for every projected event).
  */
 export function mergeChanges(current: ViewDoc | undefined, changes: readonly Change[]): ViewDoc | undefined {
-  let doc: ViewDoc | undefined = current;
-  let changed = false;
+  let doc: ViewDoc | undefined;
   for (const change of changes) {
-    if (isApplied(doc, change.streamVersion)) continue;
-    const next: ViewDoc = doc
-      ? { ...doc, applied: [...doc.applied], fv: { ...doc.fv } }
+    if (isApplied(doc ?? current, change.streamVersion)) continue;
+    doc ??= current
+      ? { ...current, applied: [...current.applied], fv: { ...current.fv } }
       : { id: change.id, version: 0, position: 0, applied: [], hasRecord: false, fv: {} };
-    for (const [group, values] of Object.entries(change.groups)) {
-      const stamp = next.fv[group];
+    for (const group of Object.keys(change.groups)) {
+      const stamp = doc.fv[group];
       if (stamp !== undefined && stamp > change.streamVersion) continue;
-      Object.assign(next, values);
-      next.fv[group] = change.streamVersion;
+      Object.assign(doc, change.groups[group]);
+      doc.fv[group] = change.streamVersion;
     }
-    next.applied.push(change.streamVersion);
-    next.applied.sort((a, b) => a - b);
-    next.version = Math.max(next.version, change.streamVersion);
-    next.position = Math.max(next.position, change.position);
-    if (change.creates) next.hasRecord = true;
-    doc = next;
-    changed = true;
+    const applied = doc.applied;
+    applied.push(change.streamVersion);
+    if (applied.length > 1 && applied[applied.length - 2]! > change.streamVersion) applied.sort((a, b) => a - b);
+    if (change.streamVersion > doc.version) doc.version = change.streamVersion;
+    if (change.position > doc.position) doc.position = change.position;
+    if (change.creates) doc.hasRecord = true;
   }
-  if (!changed || !doc) return undefined;
-  return change0View(changes) === 'events' ? withDurations(doc) : doc;
+  if (!doc) return undefined;
+  // Derived from merged fields only, so they too are independent of apply order.
+  if (changes[0]?.view === 'events') {
+    doc.ackSeconds = seconds(doc.recordedAt, doc.acknowledgedAt);
+    doc.resolveSeconds = seconds(doc.recordedAt, doc.resolvedAt);
+  }
+  return doc;
 }
-
-const change0View = (changes: readonly Change[]): Change['view'] | undefined => changes[0]?.view;
 
 const seconds = (from: unknown, to: unknown): number | null =>
   typeof from === 'string' && typeof to === 'string' ? Math.max(0, (Date.parse(to) - Date.parse(from)) / 1000) : null;
-
-/** Derived from merged fields only, so they too are independent of apply order. */
-function withDurations(doc: ViewDoc): ViewDoc {
-  return {
-    ...doc,
-    ackSeconds: seconds(doc.recordedAt, doc.acknowledgedAt),
-    resolveSeconds: seconds(doc.recordedAt, doc.resolvedAt),
-  };
-}

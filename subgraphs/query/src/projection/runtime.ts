@@ -78,10 +78,9 @@ export class ProjectionRuntime {
 
   async start(): Promise<void> {
     await this.deps.admin.ensureViews(this.deps.beforeRollupUpgrade);
-    const saved = await this.deps.state.loadCheckpoint();
+    const [saved] = await Promise.all([this.deps.state.loadCheckpoint(), this.refreshTargets()]);
     this.checkpoint.position = Math.max(this.checkpoint.position, saved);
     this.persisted = saved;
-    await this.refreshTargets();
     this.tick();
     const every = this.deps.tickMs ?? 250;
     this.timers.push(setInterval(() => this.tick(), every));
@@ -206,11 +205,11 @@ export class ProjectionRuntime {
   }
 
   private async refreshTargets(): Promise<void> {
-    for (const view of VIEW_NAMES) {
-      const exists = (await this.deps.admin.concreteIndex(this.deps.admin.names.nextAlias(view))) !== undefined;
-      if (exists) this.nextAliases.add(view);
+    const found = await Promise.all(VIEW_NAMES.map((view) => this.deps.admin.concreteIndex(this.deps.admin.names.nextAlias(view))));
+    VIEW_NAMES.forEach((view, i) => {
+      if (found[i] !== undefined) this.nextAliases.add(view);
       else this.nextAliases.delete(view);
-    }
+    });
   }
 
   private async appliedInViews(envelopes: EventEnvelope[]): Promise<boolean[]> {

@@ -32,42 +32,47 @@ export class IndexAdmin {
         // Hour statuses (`hour`) and day statuses (`day`, and the `build` of the day documents when clean).
         [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' }, day: { type: 'long' }, build: { type: 'keyword' } } },
       };
-      for (const [index, mappings] of Object.entries(stateMappings)) {
-        try {
-          await this.client.indices.create({ index, settings: small, mappings: mappings as never });
-        } catch (error) {
-          if (!isAlreadyExists(error)) throw error;
-          await this.client.indices.putMapping({ index, ...(mappings as object) });
-        }
-      }
-      for (const view of VIEW_NAMES) {
-        const existing = await this.concreteIndex(this.names.alias(view));
-        if (existing) {
-          if (view === 'rollups' && beforeRollupUpgrade) {
-            const mapping = await this.client.indices.getMapping({ index: existing });
-            const properties = mapping[existing]?.mappings.properties;
-            if (!properties?.kind) await beforeRollupUpgrade('dimensions');
-            else if (!properties.day) await beforeRollupUpgrade('days');
+      // Independent indices side by side: every process start waits for this.
+      await Promise.all(
+        Object.entries(stateMappings).map(async ([index, mappings]) => {
+          try {
+            await this.client.indices.create({ index, settings: small, mappings: mappings as never });
+          } catch (error) {
+            if (!isAlreadyExists(error)) throw error;
+            await this.client.indices.putMapping({ index, ...(mappings as object) });
           }
-          // Fields added since the index was made (adding is allowed in place; strict would refuse them).
-          await this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) });
-          continue;
-        }
-        // A fixed first name with the alias created in the same request: two processes starting
-        // together cannot end with two first versions.
-        try {
-          await this.client.indices.create({
-            index: this.names.newIndex(view, 1),
-            settings: INDEX_SETTINGS,
-            mappings: MAPPINGS[view] as never,
-            aliases: { [this.names.alias(view)]: { is_write_index: true } },
-          });
-        } catch (error) {
-          if (!isAlreadyExists(error)) throw error;
-        }
-      }
+        }),
+      );
+      await Promise.all(VIEW_NAMES.map((view) => this.ensureView(view, beforeRollupUpgrade)));
     } catch (error) {
       throw unavailable('elasticsearch', error);
+    }
+  }
+
+  private async ensureView(view: ViewName, beforeRollupUpgrade?: (missing: 'dimensions' | 'days') => Promise<unknown>): Promise<void> {
+    const existing = await this.concreteIndex(this.names.alias(view));
+    if (existing) {
+      if (view === 'rollups' && beforeRollupUpgrade) {
+        const mapping = await this.client.indices.getMapping({ index: existing });
+        const properties = mapping[existing]?.mappings.properties;
+        if (!properties?.kind) await beforeRollupUpgrade('dimensions');
+        else if (!properties.day) await beforeRollupUpgrade('days');
+      }
+      // Fields added since the index was made (adding is allowed in place; strict would refuse them).
+      await this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) });
+      return;
+    }
+    // A fixed first name with the alias created in the same request: two processes starting
+    // together cannot end with two first versions.
+    try {
+      await this.client.indices.create({
+        index: this.names.newIndex(view, 1),
+        settings: INDEX_SETTINGS,
+        mappings: MAPPINGS[view] as never,
+        aliases: { [this.names.alias(view)]: { is_write_index: true } },
+      });
+    } catch (error) {
+      if (!isAlreadyExists(error)) throw error;
     }
   }
 

@@ -51,7 +51,7 @@ export interface Stack {
  * every later test and bench. Best effort, each engine on its own: a failure never fails a test
  * (a fault test may have cut an engine).
  */
-async function removeNamespaceData(namespace: string): Promise<void> {
+export async function removeNamespaceData(namespace: string): Promise<void> {
   const quietly = (work: () => Promise<unknown>) => work().catch(() => undefined);
   await Promise.all([
     quietly(() => fetch(`${ENGINE_URLS.elasticsearch}/${encodeURIComponent(namespace)}-*`, { method: 'DELETE', signal: AbortSignal.timeout(10000) })),

@@ -14,6 +14,7 @@ import { createLogger } from '../../../lib/logging/logger';
 import { schemaDir } from '../../../lib/paths';
 import { testNamespace } from '../../support/namespace';
 import { freePort } from '../../support/ports';
+import { removeNamespaceData } from '../../support/stack';
 import { ENGINE_URLS } from '../../support/engine-urls';
 
 // The supergraph follows a subgraph whose schema changes, without a gateway restart: the media
@@ -34,9 +35,10 @@ describe('supergraph reload', () => {
   const ports = { command: 0, query: 0, media: 0 };
   const subgraphs: Record<string, ApolloServer> = {};
   let gateway: GatewayServer;
+  const namespace = testNamespace('gwreload');
   const config = () =>
     loadConfig({
-      SIGHTLINE_NAMESPACE: testNamespace('gwreload'),
+      SIGHTLINE_NAMESPACE: namespace,
       GATEWAY_PORT: '0',
       COMMAND_URL: `http://127.0.0.1:${ports.command}/`,
       QUERY_URL: `http://127.0.0.1:${ports.query}/`,
@@ -55,6 +57,7 @@ describe('supergraph reload', () => {
   afterAll(async () => {
     await gateway?.stop();
     await Promise.all(Object.values(subgraphs).map((s) => s.stop()));
+    await removeNamespaceData(namespace);
   });
 
   it('serves a field a subgraph added after the gateway started', async () => {

@@ -1,4 +1,6 @@
 import { randomUUID } from 'node:crypto';
+import type { Client } from '@elastic/elasticsearch';
+import type { EventEnvelope } from '../../../lib/events/envelope';
 import { computeEventStats, type EventStats } from '../../../subgraphs/query/src/read/event-stats';
 import { StatsSource } from '../../../subgraphs/query/src/read/stats-source';
 import { IndexAdmin } from '../../../subgraphs/query/src/views/index-admin';
@@ -150,6 +152,56 @@ describe('hourly rollups', () => {
     // HOUR histograms never use day documents (they cannot split a day).
     expectSame(await computeEventStats(h.stats, span, 'HOUR', undefined), await computeEventStats(h.stats, span, 'HOUR', undefined, { rollups: false }));
   }, 90000);
+
+  it('keeps a day dirty when an event of it is projected between the worker reading its status and setting it clean', async () => {
+    const cam = randomUUID();
+    const day = Math.floor(Date.now() / DAY) * DAY - 10 * DAY;
+    const ids = Array.from({ length: 48 }, () => randomUUID());
+    await h.write([camera(cam, 1)]);
+    const written = await h.write(ids.map((id, i) => recorded(id, cam, { occurredAt: new Date(day + (i % 24) * HOUR + 60_000).toISOString() })));
+    await h.caughtUp(written[written.length - 1]!.position);
+    while ((await h.projection.rollups.recomputeDirty(100)) > 0);
+    const status = async () => (await h.elastic.get<DayStatus>({ index: h.names.dirtyHours, id: dayStatusId(day) }))._source;
+    expect(await status()).toMatchObject({ dirty: false });
+
+    // An acknowledgement dirties hour 3 and the day. A worker recomputes the hour, reads the day's
+    // status, checks its hours (all clean), sums them; then, just before it writes the day documents,
+    // the projector applies an acknowledgement of an event at 07:01 (the race).
+    const first = await h.write([lifecycle(ids[3]!, cam, 2)]);
+    await h.caughtUp(first[0]!.position);
+    let raced: EventEnvelope[] = [];
+    const racing = new Proxy(h.elastic, {
+      get(target, property) {
+        if (property === 'bulk') {
+          return async (params: Parameters<Client['bulk']>[0]) => {
+            const dayWrite = raced.length === 0 && (params.operations ?? []).some((op) => String((op as { index?: { _id?: string } }).index?._id ?? '').startsWith('day:'));
+            if (dayWrite) {
+              raced = await h.write([lifecycle(ids[7]!, cam, 2)]);
+              await h.caughtUp(raced[0]!.position);
+            }
+            return target.bulk(params);
+          };
+        }
+        const value: unknown = Reflect.get(target, property, target);
+        return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
+      },
+    });
+    await new Rollups(racing, h.names, h.logger).recomputeDirty(100);
+    expect(raced).toHaveLength(1);
+    // The compare-and-set failed: the day stays dirty, its racing build is never read, answers are exact.
+    expect(await status()).toMatchObject({ dirty: true });
+    const whole = { from: new Date(day).toISOString(), to: new Date(day + DAY).toISOString() };
+    const answer = await computeEventStats(h.stats, whole, 'DAY', undefined);
+    expect(answer.byStatus).toEqual([{ key: 'OPEN', count: 46 }, { key: 'ACKNOWLEDGED', count: 2 }]);
+    expectSame(answer, await computeEventStats(h.stats, whole, 'DAY', undefined, { rollups: false }));
+
+    // The next run rebuilds the day with both acknowledgements.
+    while ((await h.projection.rollups.recomputeDirty(100)) > 0);
+    expect(await status()).toMatchObject({ dirty: false });
+    const rebuilt = await computeEventStats(h.stats, whole, 'DAY', undefined);
+    expect(rebuilt.byStatus).toEqual(answer.byStatus);
+    expectSame(rebuilt, await computeEventStats(h.stats, whole, 'DAY', undefined, { rollups: false }));
+  }, 60000);
 
   it('lists every dirty hour past the first page of the status search', async () => {
     const names = viewNames(`${h.namespace}-many`);

@@ -203,6 +203,27 @@ describe('hourly rollups', () => {
     expectSame(rebuilt, await computeEventStats(h.stats, whole, 'DAY', undefined, { rollups: false }));
   }, 60000);
 
+  it('writes nothing once the worker may no longer write (its lease is running out), and finishes at the next run', async () => {
+    const cam = randomUUID();
+    const hour = Math.floor(Date.now() / HOUR) * HOUR - 30 * DAY;
+    const written = await h.write([camera(cam, 1), ...Array.from({ length: 5 }, () => recorded(randomUUID(), cam, { occurredAt: new Date(hour + 60_000).toISOString() }))]);
+    await h.caughtUp(written[written.length - 1]!.position);
+    const hourStatus = async () => (await h.elastic.get<{ dirty: boolean }>({ index: h.names.dirtyHours, id: String(hour) }))._source;
+    const hourDocs = async () => {
+      await h.elastic.indices.refresh({ index: h.names.alias('rollups') });
+      return (await h.elastic.count({ index: h.names.alias('rollups'), query: { bool: { filter: [{ term: { hour } }, { term: { cameraId: cam } }] } } })).count;
+    };
+    expect(await hourStatus()).toMatchObject({ dirty: true });
+    let asked = 0;
+    expect(await h.projection.rollups.recomputeDirty(100, Date.now(), () => (asked += 1) < 0)).toBe(0);
+    expect(asked).toBe(1);
+    expect(await hourStatus()).toMatchObject({ dirty: true });
+    expect(await hourDocs()).toBe(0);
+    while ((await h.projection.rollups.recomputeDirty(100)) > 0);
+    expect(await hourStatus()).toMatchObject({ dirty: false });
+    expect(await hourDocs()).toBeGreaterThan(0);
+  }, 60000);
+
   it('lists every dirty hour past the first page of the status search', async () => {
     const names = viewNames(`${h.namespace}-many`);
     await new IndexAdmin(h.elastic, names).ensureViews();

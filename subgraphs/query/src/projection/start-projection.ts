@@ -97,9 +97,11 @@ export function startProjection(deps: {
     const leaseMs = Math.max(30_000, rollupWorkerMs * 6);
     rollupTimer = setInterval(() => {
       if (rollupRun) return;
+      // Counted from before the renewal is asked for: the lease runs at least that long.
+      const writeUntil = performance.now() + leaseMs / 2;
       rollupRun = state
         .holdLease('rollups', rollupOwner, leaseMs)
-        .then((held) => (held ? rollups.recomputeDirty() : 0))
+        .then((held) => (held ? rollups.recomputeDirty(undefined, undefined, () => !stopped && performance.now() < writeUntil) : 0))
         .catch((error: unknown) => logger.debug({ err: (error as Error).message }, 'rollup recompute failed; will retry'))
         .finally(() => {
           rollupRun = undefined;

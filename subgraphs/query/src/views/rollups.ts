@@ -31,6 +31,9 @@ export interface DayStatus {
 
 export const dayStatusId = (day: number): string => `day:${day}`;
 
+/** Stops a rollup run whose lease is running out (Rollups.recomputeDirty). */
+class LeaseRunOut extends Error {}
+
 type SumBuckets = { buckets: Array<{ key: string; count: { value: number }; ackSum: { value: number }; ackCount: { value: number }; resolveSum: { value: number }; resolveCount: { value: number } }>; sum_other_doc_count?: number };
 
 type CompositeBucket = {
@@ -55,8 +58,12 @@ type CompositeBucket = {
  * worker recomputes it: byStatus and the means stay exact.
  * One worker runs at a time across the query processes (a lease: StateStore.holdLease, taken in
  * start-projection.ts): two recomputing the same hour could let the slower one overwrite the hour's
- * documents after the faster one marked it clean, and the mark would not catch that. Only a holder
- * stalled for longer than the lease (30 s) could still do so.
+ * documents after the faster one marked it clean, and the mark would not catch that. A holder
+ * writes only within the first half of its lease (counted from before it renewed it, on its own
+ * monotonic clock) and stops its run after that, so a holder that stalls writes nothing once it
+ * resumes. What is left: one write request that takes longer than half the lease (15 s) to reach
+ * Elasticsearch, or clocks of two query processes more than 15 s apart. Hour documents carrying the
+ * build that wrote them, as day documents do, would close that too.
  *
  * Days: every mark of an hour also marks its day dirty, in the same bulk. Once a day is over and
  * all its hours are clean, the worker sums their dimension documents into day documents of a new
@@ -132,8 +139,26 @@ export class Rollups {
     return marked;
   }
 
-  /** Recomputes up to `limit` settled dirty hours, then builds up to `limit` days; returns how many became clean. */
-  async recomputeDirty(limit = 50, now = Date.now()): Promise<number> {
+  /**
+   * Recomputes up to `limit` settled dirty hours, then builds up to `limit` days; returns how many
+   * became clean. `mayWrite` is asked before every write of the run: once it says no (the worker's
+   * lease is too close to its end, see start-projection.ts), the run stops where it is and the
+   * hours and days it did not finish stay dirty.
+   */
+  async recomputeDirty(limit = 50, now = Date.now(), mayWrite: () => boolean = () => true): Promise<number> {
+    const fence = () => {
+      if (!mayWrite()) throw new LeaseRunOut();
+    };
+    try {
+      return await this.recomputeDirtyFenced(limit, now, fence);
+    } catch (error) {
+      if (!(error instanceof LeaseRunOut)) throw error;
+      this.logger.debug('rollup run stopped: its lease is too close to its end');
+      return 0;
+    }
+  }
+
+  private async recomputeDirtyFenced(limit: number, now: number, fence: () => void): Promise<number> {
     const response = await this.client.search<DirtyDoc>({
       index: this.names.dirtyHours,
       size: limit,
@@ -149,11 +174,12 @@ export class Rollups {
       const current = await this.client.get<DirtyDoc>({ index: this.names.dirtyHours, id: String(hour) });
       if (!current._source?.dirty || current._seq_no === undefined || current._primary_term === undefined) continue;
       await this.client.indices.refresh({ index: this.names.alias('events') });
-      const { sparse } = await this.recomputeHour(hour);
+      const { sparse } = await this.recomputeHour(hour, fence);
+      fence();
       if (await this.setClean(String(hour), { hour, dirty: false, sparse }, current)) cleaned += 1;
       else this.logger.debug({ hour }, 'hour changed while recomputing; stays dirty');
     }
-    return cleaned + (await this.recomputeDays(limit, now));
+    return cleaned + (await this.recomputeDays(limit, now, fence));
   }
 
   /** Compare-and-set of a status from the version read before recomputing; false: it changed since (stays dirty). */
@@ -169,7 +195,7 @@ export class Rollups {
   }
 
   /** Builds the day documents of up to `limit` dirty days that are over; returns how many became clean. */
-  private async recomputeDays(limit: number, now: number): Promise<number> {
+  private async recomputeDays(limit: number, now: number, fence: () => void): Promise<number> {
     const response = await this.client.search<DayStatus>({
       index: this.names.dirtyHours,
       size: limit,
@@ -179,13 +205,13 @@ export class Rollups {
     let cleaned = 0;
     for (const hit of response.hits.hits) {
       const day = hit._source?.day;
-      if (typeof day === 'number' && (await this.recomputeDay(day))) cleaned += 1;
+      if (typeof day === 'number' && (await this.recomputeDay(day, fence))) cleaned += 1;
     }
     return cleaned;
   }
 
   /** One day (see the class comment for why this order is exact under races). */
-  private async recomputeDay(day: number): Promise<boolean> {
+  private async recomputeDay(day: number, fence: () => void): Promise<boolean> {
     const status = await this.client.get<DayStatus>({ index: this.names.dirtyHours, id: dayStatusId(day) });
     if (!status._source?.dirty || status._seq_no === undefined || status._primary_term === undefined) return false;
     // Real-time reads: an hour not clean yet keeps the day dirty (hours with no status have no events).
@@ -216,10 +242,12 @@ export class Rollups {
     }
     const build = newDayBuild(day);
     const docs = dayRollupDocs(day, build, byDimension);
+    fence();
     if (docs.length > 0) {
       const written = await this.client.bulk({ operations: docs.flatMap(({ id, doc }) => [{ index: { _index: rollups, _id: id } }, doc]), refresh: true, filter_path: 'errors' });
       if (written.errors) throw new Error(`day rollup write for ${new Date(day).toISOString()} failed`);
     }
+    fence();
     if (!(await this.setClean(dayStatusId(day), { day, dirty: false, build }, status))) {
       // This build's documents are never read (no status names it); the next build deletes them.
       this.logger.debug({ day }, 'day changed while building; stays dirty');
@@ -233,7 +261,7 @@ export class Rollups {
   }
 
   /** Rewrites the rollups of one hour; `sparse`: it has no combination documents (rollup-docs.ts). */
-  private async recomputeHour(hour: number): Promise<{ sparse: boolean }> {
+  private async recomputeHour(hour: number, fence: () => void): Promise<{ sparse: boolean }> {
     const rollups = this.names.alias('rollups');
     const fresh = new Set<string>();
     const operations: estypes.BulkRequest['operations'] = [];
@@ -290,6 +318,7 @@ export class Rollups {
     for (const hit of existing.hits.hits) {
       if (hit._id && !fresh.has(hit._id)) operations.push({ delete: { _index: rollups, _id: hit._id } });
     }
+    fence();
     if (operations.length > 0) {
       const result = await this.client.bulk({ operations, refresh: true });
       if (result.errors) throw new Error(`rollup write for hour ${new Date(hour).toISOString()} failed`);

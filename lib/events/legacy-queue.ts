@@ -21,38 +21,45 @@ const CHUNK = 500;
  * Each chunk is republished to the replacement and confirmed before it is acked: a crash in between
  * repeats the chunk, never loses it, and the replacement's consumers are idempotent. The queue is
  * deleted only when empty and without consumers, so an old-version process still consuming it keeps
- * it (and its unacknowledged messages); the next start tries again. Returns how many were moved.
+ * it (and its unacknowledged messages); the next start tries again. Returns how many were moved;
+ * never throws (it runs beside a consumer, whose process a rejection must not end).
  */
 export async function drainLegacyQueue(connection: ChannelModel, queue: LegacyQueue, logger: Logger): Promise<number> {
-  // A check of a missing queue closes its channel (404): a channel of its own.
+  const moved = { count: 0 };
+  try {
+    if (!(await exists(connection, queue.legacy))) return 0;
+    const channel = await connection.createConfirmChannel();
+    channel.on('error', () => undefined);
+    try {
+      await channel.unbindQueue(queue.legacy, queue.binding.exchange, queue.binding.pattern);
+      await moveAll(channel, queue, moved);
+      await channel.deleteQueue(queue.legacy, { ifEmpty: true, ifUnused: true });
+    } finally {
+      await channel.close().catch(() => undefined);
+    }
+    logger.info({ queue: queue.legacy, replacement: queue.replacement, moved: moved.count }, 'legacy queue drained and deleted');
+  } catch (error) {
+    logger.warn({ err: (error as Error).message, queue: queue.legacy, replacement: queue.replacement, moved: moved.count }, 'legacy queue not deleted (still in use?); the next start tries again');
+  }
+  return moved.count;
+}
+
+/** A check of a missing queue closes its channel (404): a channel of its own. */
+async function exists(connection: ChannelModel, queue: string): Promise<boolean> {
   const probe = await connection.createChannel();
   probe.on('error', () => undefined);
   try {
-    await probe.checkQueue(queue.legacy);
+    await probe.checkQueue(queue);
+    return true;
   } catch {
-    return 0;
+    return false;
   } finally {
     await probe.close().catch(() => undefined);
   }
-  const channel = await connection.createConfirmChannel();
-  channel.on('error', () => undefined);
-  let moved = 0;
-  try {
-    await channel.unbindQueue(queue.legacy, queue.binding.exchange, queue.binding.pattern);
-    moved = await moveAll(channel, queue);
-    await channel.deleteQueue(queue.legacy, { ifEmpty: true, ifUnused: true });
-    logger.info({ queue: queue.legacy, replacement: queue.replacement, moved }, 'legacy queue drained and deleted');
-  } catch (error) {
-    logger.warn({ err: (error as Error).message, queue: queue.legacy, replacement: queue.replacement, moved }, 'legacy queue not deleted (still in use?); the next start tries again');
-  } finally {
-    await channel.close().catch(() => undefined);
-  }
-  return moved;
 }
 
 /** Republishes until the queue has no ready message left; acks each chunk once it is confirmed. */
-async function moveAll(channel: ConfirmChannel, queue: LegacyQueue): Promise<number> {
-  let moved = 0;
+async function moveAll(channel: ConfirmChannel, queue: LegacyQueue, moved: { count: number }): Promise<void> {
   let unconfirmed: ConsumeMessage[] = [];
   let chain = Promise.resolve();
   const settle = () => {
@@ -63,7 +70,7 @@ async function moveAll(channel: ConfirmChannel, queue: LegacyQueue): Promise<num
     chain = chain.then(async () => {
       await channel.waitForConfirms();
       channel.ack(last, true);
-      moved += chunk.length;
+      moved.count += chunk.length;
     });
     return chain;
   };
@@ -72,7 +79,8 @@ async function moveAll(channel: ConfirmChannel, queue: LegacyQueue): Promise<num
     if (!message) return;
     channel.sendToQueue(queue.replacement, message.content, publishOptionsOf(message));
     unconfirmed.push(message);
-    if (unconfirmed.length >= CHUNK) void settle();
+    // A failed confirm surfaces at the loop's next settle, which awaits the same chain.
+    if (unconfirmed.length >= CHUNK) settle().catch(() => undefined);
   });
   // Unbound, the queue only shrinks: done once it has no ready message and all we took is acked.
   for (;;) {
@@ -82,7 +90,6 @@ async function moveAll(channel: ConfirmChannel, queue: LegacyQueue): Promise<num
   }
   await channel.cancel(consumerTag);
   await settle();
-  return moved;
 }
 
 /** The message's properties as publish options: headers, message id, persistence and the rest. */

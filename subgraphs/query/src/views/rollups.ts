@@ -159,18 +159,12 @@ export class Rollups {
   }
 
   private async recomputeDirtyFenced(limit: number, now: number, fence: () => void): Promise<number> {
-    const response = await this.client.search<DirtyDoc>({
-      index: this.names.dirtyHours,
-      size: limit,
-      seq_no_primary_term: true,
-      query: { bool: { filter: [{ term: { dirty: true } }, { range: { hour: { lt: now - HOUR_MS - SETTLE_MS } } }] } },
-      sort: [{ hour: 'asc' }],
-    });
+    const response = await this.dirtyStatuses<DirtyDoc>('hour', { lt: now - HOUR_MS - SETTLE_MS }, limit);
     let cleaned = 0;
     for (const hit of response.hits.hits) {
       const hour = hit._source?.hour;
-      if (hour === undefined || hit._seq_no === undefined || hit._primary_term === undefined) continue;
-      // Read the status again in real time: the search may be a refresh behind.
+      if (hour === undefined) continue;
+      // Read the status (and its version for the compare-and-set) again in real time: the search may be a refresh behind.
       const current = await this.client.get<DirtyDoc>({ index: this.names.dirtyHours, id: String(hour) });
       if (!current._source?.dirty || current._seq_no === undefined || current._primary_term === undefined) continue;
       await this.client.indices.refresh({ index: this.names.alias('events') });
@@ -180,6 +174,16 @@ export class Rollups {
       else this.logger.debug({ hour }, 'hour changed while recomputing; stays dirty');
     }
     return cleaned + (await this.recomputeDays(limit, now, fence));
+  }
+
+  /** Up to `limit` dirty hour or day statuses whose hour or day lies in `range`, oldest first. */
+  private dirtyStatuses<T>(field: 'hour' | 'day', range: { lt: number } | { lte: number }, limit: number) {
+    return this.client.search<T>({
+      index: this.names.dirtyHours,
+      size: limit,
+      query: { bool: { filter: [{ term: { dirty: true } }, { range: { [field]: range } }] } },
+      sort: [{ [field]: 'asc' as const }],
+    });
   }
 
   /** Compare-and-set of a status from the version read before recomputing; false: it changed since (stays dirty). */
@@ -196,12 +200,7 @@ export class Rollups {
 
   /** Builds the day documents of up to `limit` dirty days that are over; returns how many became clean. */
   private async recomputeDays(limit: number, now: number, fence: () => void): Promise<number> {
-    const response = await this.client.search<DayStatus>({
-      index: this.names.dirtyHours,
-      size: limit,
-      query: { bool: { filter: [{ term: { dirty: true } }, { range: { day: { lte: now - DAY_MS - SETTLE_MS } } }] } },
-      sort: [{ day: 'asc' }],
-    });
+    const response = await this.dirtyStatuses<DayStatus>('day', { lte: now - DAY_MS - SETTLE_MS }, limit);
     let cleaned = 0;
     for (const hit of response.hits.hits) {
       const day = hit._source?.day;

@@ -2,10 +2,12 @@ import { parseArgs } from 'node:util';
 import { hardwareLine } from '../hardware';
 import { projectionRate } from './projection-rate';
 
-// Read-side benchmarks (see bench/read/README.md). `--only projection,freshness,stats,rebuild`.
+// Read-side benchmarks (see bench/read/README.md). `--only projection,freshness,stats,rebuild,healing`.
 const { values } = parseArgs({
   options: {
-    only: { type: 'string', default: 'projection,freshness,stats,rebuild' },
+    only: { type: 'string', default: 'projection,freshness,stats,rebuild,healing' },
+    /** steady (200 events/s), full (recordEvents back to back), or both. */
+    'healing-modes': { type: 'string', default: 'steady,full' },
     'projection-events': { type: 'string', default: '50000' },
     'stats-events': { type: 'string', default: '1000000' },
     'rebuild-events': { type: 'string', default: '1000000' },
@@ -32,6 +34,10 @@ async function main(): Promise<void> {
   if (only.has('rebuild')) {
     const { rebuildTime } = await import('./rebuild-time.js');
     console.log('rebuild', await rebuildTime(Number(values['rebuild-events'])));
+  }
+  if (only.has('healing')) {
+    const { healing } = await import('./healing.js');
+    for (const mode of values['healing-modes'].split(',')) console.log('healing after an Elasticsearch crash', await healing(mode === 'full' ? 'full' : 'steady'));
   }
   process.exit(0);
 }

@@ -52,6 +52,8 @@ export function queryResolvers(deps: QueryDeps) {
   const stats = async (filter: EventFilter | null | undefined, interval: Interval): Promise<StatsObject> => {
     if (!INTERVALS.has(interval)) throw new AppError('BAD_USER_INPUT', 'interval must be MINUTE, HOUR or DAY');
     checkRange(filter);
+    // Not while the position is held (Freshness): it may claim writes Elasticsearch lost.
+    await fresh(undefined);
     // The position is read before the aggregations: the answer reflects at least that much.
     const position = String(deps.freshness.searchable);
     const sites = await deps.reader.cameraIdsOfSites(filter?.sites);

@@ -51,6 +51,8 @@ export class Checkpoint {
   /** Lowest position of each batch this process is applying right now (see `hold`). */
   private readonly held = new Map<symbol, number>();
   private advancing: Promise<void> | undefined;
+  /** Bumped by every rewind: marks and advances begun before it must not land after it. */
+  private epochCount = 0;
   // From construction: a fresh process gets its first deliveries before it asks the store what is missing.
   private lastMarked = Date.now();
   head = 0;
@@ -80,8 +82,40 @@ export class Checkpoint {
     };
   }
 
-  /** `previous`: for applied positions, the one the relay published right before each. */
-  markApplied(positions: Iterable<number>, previous?: ReadonlyMap<number, number>): void {
+  /** Taken before applying a batch and handed to `markApplied`. */
+  get epoch(): number {
+    return this.epochCount;
+  }
+
+  /**
+   * Forgets everything applied above `position` (the views may have lost it): from here the
+   * position moves only on what is applied again. A mark or an advance that began before the rewind
+   * is dropped when it ends (its writes may be among those lost). Returns the highest position
+   * applied before the rewind.
+   */
+  rewind(position: number): number {
+    const applied = this.highestApplied();
+    this.epochCount += 1;
+    this.position = position;
+    this.local.clear();
+    this.next.clear();
+    this.lastMarked = Date.now();
+    return applied;
+  }
+
+  /** The highest position this process applied (or reached): what a rewind may have to replay up to. */
+  highestApplied(): number {
+    let highest = this.position;
+    for (const p of this.local) if (p > highest) highest = p;
+    return highest;
+  }
+
+  /**
+   * `previous`: for applied positions, the one the relay published right before each. `epoch`: the
+   * checkpoint's epoch when the batch was applied; marks from before a rewind are ignored.
+   */
+  markApplied(positions: Iterable<number>, previous?: ReadonlyMap<number, number>, epoch = this.epochCount): void {
+    if (epoch !== this.epochCount) return;
     for (const p of positions) {
       if (p <= this.position) continue;
       this.local.add(p);
@@ -144,6 +178,7 @@ export class Checkpoint {
   }
 
   private async run(): Promise<void> {
+    const epoch = this.epochCount;
     this.takeLocalRun();
     // Reading the store costs: only when something is known to be missing (a later position is
     // applied, so there is a gap, a dead-lettered event or another process's event before it) or
@@ -190,6 +225,7 @@ export class Checkpoint {
         reached = envelope.position;
       }
     }
+    if (epoch !== this.epochCount) return;
     // A read that got through to `to` proves the positions after the last event read do not exist.
     this.position = complete ? Math.max(reached, to) : reached;
     for (const p of this.local) if (p <= this.position) this.local.delete(p);

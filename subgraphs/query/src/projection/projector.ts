@@ -3,7 +3,7 @@ import type { Logger } from '../../../../lib/logging/logger';
 import type { Batch } from './amqp-batches';
 import { changeOf, type Change } from './changes';
 import type { Checkpoint } from './checkpoint';
-import { PoisonEvent, parseEnvelope } from './validate-envelope';
+import { PoisonEvent, isProjectable, parseEnvelope } from './validate-envelope';
 import type { ApplyResult, WriteTarget } from '../views/view-store';
 
 export interface ProjectorPorts {
@@ -61,38 +61,54 @@ export class Projector {
         await this.ports.recordDeadLetter(reason, error instanceof PoisonEvent ? error.position : undefined, body).catch(() => undefined);
       }
     }
-    const changes = envelopes.map(changeOf);
-    let lowest = Infinity;
-    for (const envelope of envelopes) if (envelope.position < lowest) lowest = envelope.position;
-    const release = envelopes.length > 0 ? this.checkpoint.hold(lowest) : () => undefined;
-    try {
-      await this.applyWithBackoff(batch, envelopes, changes, release, links);
-    } finally {
-      release();
-    }
+    await this.applyAndMark(envelopes, links, batch.alive);
   };
 
-  /** `release` ends the batch's hold on the checkpoint; it must come before `markApplied`. */
-  private async applyWithBackoff(batch: Batch, envelopes: EventEnvelope[], changes: Change[], release: () => void, links: ReadonlyMap<number, number>): Promise<void> {
-    for (let attempt = 0; !this.stopped && batch.alive(); attempt += 1) {
-      try {
-        const started = performance.now();
-        const result = await this.ports.apply(changes, (view) => this.ports.targetsOf(view));
-        this.logger.debug({ events: envelopes.length, first: envelopes[0]?.position, applyMs: Math.round(performance.now() - started) }, 'batch applied');
-        await this.ports.eventDocsChanged(result);
-        this.health.failing = false;
-        this.health.applied += envelopes.length;
-        release();
-        this.checkpoint.markApplied(envelopes.map((e) => e.position), links);
-        this.onApplied();
-        return;
-      } catch (error) {
-        const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
-        this.health.failing = true;
-        this.health.lastError = (error as Error).message;
-        this.logger.warn({ err: this.health.lastError, retryInMs: delay, events: envelopes.length }, 'projection batch failed; backing off');
-        await sleep(delay);
+  /**
+   * Applies events read back from the event store (the healing replay): the same path as a
+   * delivered batch, without a broker message to ack. `links`: each position with the one
+   * stored right before it, so the checkpoint moves over them without asking the store.
+   */
+  async applyReplayed(envelopes: EventEnvelope[], links: ReadonlyMap<number, number>): Promise<void> {
+    await this.applyAndMark(envelopes.filter(isProjectable), links, () => true, envelopes);
+  }
+
+  /**
+   * Applies with capped exponential backoff until it succeeds, the projector stops or `alive` turns
+   * false, then marks the positions applied (all of `covered`, which defaults to the envelopes).
+   */
+  private async applyAndMark(envelopes: EventEnvelope[], links: ReadonlyMap<number, number>, alive: () => boolean, covered = envelopes): Promise<void> {
+    const changes = envelopes.map(changeOf);
+    let lowest = Infinity;
+    for (const envelope of covered) if (envelope.position < lowest) lowest = envelope.position;
+    // Until marked, a gap below this batch is expected to be filled by it (no store read for it).
+    const release = covered.length > 0 ? this.checkpoint.hold(lowest) : () => undefined;
+    try {
+      for (let attempt = 0; !this.stopped && alive(); attempt += 1) {
+        // Writes that land after a rewind of the checkpoint must not be marked with the ones before it.
+        const epoch = this.checkpoint.epoch;
+        try {
+          const started = performance.now();
+          const result = await this.ports.apply(changes, (view) => this.ports.targetsOf(view));
+          this.logger.debug({ events: envelopes.length, first: envelopes[0]?.position, applyMs: Math.round(performance.now() - started) }, 'batch applied');
+          await this.ports.eventDocsChanged(result);
+          this.health.failing = false;
+          this.health.applied += envelopes.length;
+          // The hold ends before the mark: a mark under its own hold would look like a gap to fill.
+          release();
+          this.checkpoint.markApplied(covered.map((e) => e.position), links, epoch);
+          this.onApplied();
+          return;
+        } catch (error) {
+          const delay = Math.min(5000, 100 * 2 ** Math.min(attempt, 6));
+          this.health.failing = true;
+          this.health.lastError = (error as Error).message;
+          this.logger.warn({ err: this.health.lastError, retryInMs: delay, events: envelopes.length }, 'projection batch failed; backing off');
+          await sleep(delay);
+        }
       }
+    } finally {
+      release();
     }
   }
 }

@@ -6,13 +6,11 @@ import type { Logger } from '../../../../lib/logging/logger';
 import { Freshness } from '../read/freshness';
 import type { IndexAdmin } from '../views/index-admin';
 import { VIEW_NAMES, type ViewName } from '../views/names';
-import type { StateStore } from '../views/state-store';
+import type { SavedCheckpoint, StateStore } from '../views/state-store';
 import type { ViewStore, WriteTarget } from '../views/view-store';
 import { Checkpoint } from './checkpoint';
 import { isProjectable } from './validate-envelope';
 
-/** Longer than the views' translog sync interval (5 s by default) plus an fsync. */
-const DURABLE_AFTER_MS = 10_000;
 /**
  * Ticks (each a refresh of the read views) start at most this often. A refresh writes a new small
  * segment per index; one per applied batch (a batch every ~20 ms under a trickle of single events)
@@ -44,6 +42,10 @@ export interface RuntimeDeps {
   tickMs?: number;
   /** Deliveries received and not yet being applied (AmqpBatches.waiting). */
   backlog?: () => number;
+  /** The Elasticsearch node identity last verified (RestartHealer): the checkpoint is saved under it. */
+  verifiedNodes?: () => string | undefined;
+  /** Runs on every rewind, after the checkpoint moved back (e.g. forget which rollup hours are marked). */
+  onRewind?: () => void;
 }
 
 /**
@@ -64,8 +66,6 @@ export class ProjectionRuntime {
   private delayed: NodeJS.Timeout | undefined;
   private delayedUntil = 0;
   private persisted = 0;
-  /** Published positions and when: only one older than the views' translog sync is persisted. */
-  private readonly published: Array<{ at: number; position: number }> = [];
 
   constructor(private readonly deps: RuntimeDeps) {
     this.checkpoint = new Checkpoint({
@@ -76,11 +76,12 @@ export class ProjectionRuntime {
     });
   }
 
-  async start(): Promise<void> {
+  /** Returns the persisted checkpoint it starts from. */
+  async start(): Promise<SavedCheckpoint> {
     await this.deps.admin.ensureViews(this.deps.beforeRollupUpgrade);
     const [saved] = await Promise.all([this.deps.state.loadCheckpoint(), this.refreshTargets()]);
-    this.checkpoint.position = Math.max(this.checkpoint.position, saved);
-    this.persisted = saved;
+    this.checkpoint.position = Math.max(this.checkpoint.position, saved.position);
+    this.persisted = saved.position;
     this.tick();
     const every = this.deps.tickMs ?? 250;
     this.timers.push(setInterval(() => this.tick(), every));
@@ -93,6 +94,19 @@ export class ProjectionRuntime {
       }, every),
     );
     this.timers.push(setInterval(() => void this.refreshTargets().catch(() => undefined), 1000));
+    return saved;
+  }
+
+  /**
+   * The views may have lost writes above `position` (RestartHealer): the checkpoint and the published
+   * position move back to it, and only what is applied again moves them on. Returns the highest
+   * position applied before.
+   */
+  rewind(position: number): number {
+    const applied = this.checkpoint.rewind(position);
+    this.freshness.rewind(position);
+    this.deps.onRewind?.();
+    return applied;
   }
 
   async stop(): Promise<void> {
@@ -165,14 +179,16 @@ export class ProjectionRuntime {
       await this.checkpoint.advance();
       const advanced = performance.now();
       const position = this.checkpoint.position;
+      const epoch = this.checkpoint.epoch;
       if (position > this.freshness.searchable) {
         // Only what readers read (rollups refresh themselves; a rebuild's index once, when complete),
         // and the hour marks: the projector writes them unrefreshed, and a reader at this position
         // must see the hours it dirtied as dirty (else a stale rollup would answer for them).
         const indices = [...(['cameras', 'events'] as const).map((view) => this.deps.admin.names.alias(view)), this.deps.admin.names.dirtyHours];
         await this.deps.admin.refresh(indices);
+        // A rewind during the refresh: this position may include lost writes.
+        if (epoch !== this.checkpoint.epoch) return;
         this.freshness.advanced(position);
-        this.published.push({ at: Date.now(), position });
         const done = performance.now();
         // Where freshness goes, when asked for (LOG_LEVEL=debug): the checkpoint vs the refresh.
         this.deps.logger.debug({ position, advanceMs: Math.round(advanced - started), refreshMs: Math.round(done - advanced) }, 'position published');
@@ -186,20 +202,18 @@ export class ProjectionRuntime {
   }
 
   /**
-   * Saves a position the views hold durably: their translog is fsynced every 5 s (mappings.ts), so
-   * the saved checkpoint trails by DURABLE_AFTER_MS and never claims writes an Elasticsearch crash
-   * could lose. A restart rescans that much of the store (cheap: the events are found applied).
+   * Saves the published position: every write below it was acknowledged by a bulk that fsynced
+   * (mappings.ts), so it is durable under the node identity verified last. Nothing is saved while
+   * that identity is in doubt (the published position is held).
    */
   private async persist(): Promise<void> {
-    const durableBefore = Date.now() - DURABLE_AFTER_MS;
-    let position = this.persisted;
-    while (this.published.length > 0 && this.published[0]!.at <= durableBefore) position = Math.max(position, this.published.shift()!.position);
-    if (position <= this.persisted) return;
+    const position = this.freshness.searchable;
+    const nodes = this.deps.verifiedNodes?.();
+    if (position <= this.persisted || this.freshness.held || nodes === undefined) return;
     try {
-      await this.deps.state.saveCheckpoint(position);
+      await this.deps.state.saveCheckpoint(position, nodes);
       this.persisted = position;
     } catch (error) {
-      this.published.unshift({ at: durableBefore, position });
       this.deps.logger.debug({ err: (error as Error).message }, 'checkpoint not saved; will retry');
     }
   }

@@ -4,13 +4,15 @@ import type { AmqpConnection } from '../../../../lib/engines/amqp';
 import type { AmqpNames } from '../../../../lib/events/topology';
 import type { Logger } from '../../../../lib/logging/logger';
 import { IndexAdmin } from '../views/index-admin';
+import { elasticNodeIdentity, onElasticUnreachable } from '../views/node-identity';
 import type { ViewNames } from '../views/names';
 import { Rollups } from '../views/rollups';
-import { StateStore } from '../views/state-store';
+import { StateStore, type SavedCheckpoint } from '../views/state-store';
 import { ViewStore } from '../views/view-store';
 import { AmqpBatches } from './amqp-batches';
 import { Projector } from './projector';
 import { Rebuilder } from './rebuild';
+import { RestartHealer } from './restart-healer';
 import { ProjectionRuntime, type EventStoreReader } from './runtime';
 import { ProjectionStatusReporter } from './status';
 
@@ -18,6 +20,7 @@ export interface Projection {
   runtime: ProjectionRuntime;
   projector: Projector;
   rebuilder: Rebuilder;
+  healer: RestartHealer;
   status: ProjectionStatusReporter;
   admin: IndexAdmin;
   rollups: Rollups;
@@ -50,7 +53,7 @@ export function startProjection(deps: {
   const views = new ViewStore(elastic, (docs) => rollups.markDirty(docs));
   const state = new StateStore(elastic, deps.names);
   const batches = new AmqpBatches(deps.amqp, deps.amqpNames, logger, deps.batch ?? { maxBatch: 5000, lingerMs: 20, prefetch: 10000, maxInFlight: 2 });
-  const runtime = new ProjectionRuntime({
+  const runtime: ProjectionRuntime = new ProjectionRuntime({
     store: deps.store,
     backlog: () => batches.waiting,
     ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}),
@@ -59,6 +62,9 @@ export function startProjection(deps: {
     views,
     state,
     logger,
+    // Called from the runtime's timers only, once `healer` below exists.
+    verifiedNodes: (): string | undefined => healer.verifiedNodes,
+    onRewind: () => rollups.forgetMarks(),
   });
   const projector = new Projector(
     {
@@ -72,7 +78,19 @@ export function startProjection(deps: {
     () => runtime.tick(),
   );
   const rebuilder = new Rebuilder({ store: deps.store, admin, views, rollups, runtime, logger });
-  const status = new ProjectionStatusReporter({ runtime, projector, rebuilder, admin, state });
+  const healer: RestartHealer = new RestartHealer(
+    {
+      nodeIdentity: () => elasticNodeIdentity(elastic),
+      loadCheckpoint: () => state.loadCheckpoint(),
+      store: deps.store,
+      applyReplayed: (envelopes, links) => projector.applyReplayed(envelopes, links),
+      rewind: (position) => runtime.rewind(position),
+      freshness: runtime.freshness,
+    },
+    logger,
+  );
+  const stopWatching = onElasticUnreachable(elastic, () => healer.suspect());
+  const status = new ProjectionStatusReporter({ runtime, projector, rebuilder, healer, admin, state });
 
   let stopped = false;
   let rollupTimer: NodeJS.Timeout | undefined;
@@ -80,9 +98,11 @@ export function startProjection(deps: {
   // One rollup worker at a time across the query processes (StateStore.holdLease), renewed every run.
   const rollupOwner = `rollups-${randomUUID()}`;
   const started = (async () => {
+    let saved: SavedCheckpoint | undefined;
     for (let attempt = 0; !stopped; attempt += 1) {
       try {
-        await runtime.start();
+        saved ??= await runtime.start();
+        await healer.start(saved);
         break;
       } catch (error) {
         runtime.lastError = (error as Error).message;
@@ -113,13 +133,16 @@ export function startProjection(deps: {
     runtime,
     projector,
     rebuilder,
+    healer,
     status,
     admin,
     rollups,
     started,
     async stop() {
       stopped = true;
+      stopWatching();
       projector.stop();
+      await healer.stop();
       if (rollupTimer) {
         clearInterval(rollupTimer);
         // Hand the lease on only once this worker wrote its last documents.

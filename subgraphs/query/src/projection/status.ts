@@ -3,6 +3,7 @@ import { VIEW_NAMES, type ViewName } from '../views/names';
 import type { StateStore } from '../views/state-store';
 import type { Projector } from './projector';
 import type { Rebuilder } from './rebuild';
+import type { RestartHealer } from './restart-healer';
 import type { ProjectionRuntime } from './runtime';
 
 export interface ProjectionStatus {
@@ -30,7 +31,7 @@ export class ProjectionStatusReporter {
   private deadCache = 0;
 
   constructor(
-    private readonly deps: { runtime: ProjectionRuntime; projector: Projector | undefined; rebuilder: Rebuilder; admin: IndexAdmin; state: StateStore },
+    private readonly deps: { runtime: ProjectionRuntime; projector: Projector | undefined; rebuilder: Rebuilder; healer?: RestartHealer; admin: IndexAdmin; state: StateStore },
   ) {}
 
   async statuses(): Promise<ProjectionStatus[]> {
@@ -41,9 +42,11 @@ export class ProjectionStatusReporter {
     const lag = head - position;
     const failing = projector?.health.failing ?? false;
     const deadLettered = Math.max(this.deadCache, projector?.health.deadLettered ?? 0);
+    const healing = this.deps.healer?.healing;
+    const healingNote = healing ? `healing (${healing.reason}): replaying the event store from ${healing.from} to ${healing.to}, at ${healing.reached}` : undefined;
     return VIEW_NAMES.map((name) => {
       const rebuild = rebuilder.running.get(name);
-      const state: ProjectionStatus['state'] = rebuild ? 'REBUILDING' : failing || lag > CATCHING_UP_LAG || runtime.lastError ? 'CATCHING_UP' : projector ? 'RUNNING' : 'STOPPED';
+      const state: ProjectionStatus['state'] = rebuild ? 'REBUILDING' : failing || lag > CATCHING_UP_LAG || runtime.lastError || healing ? 'CATCHING_UP' : projector ? 'RUNNING' : 'STOPPED';
       return {
         name,
         state,
@@ -53,7 +56,7 @@ export class ProjectionStatusReporter {
         index: this.indexCache.get(name) ?? '',
         rebuildProgress: rebuild ? rebuild.progress : null,
         deadLettered,
-        lastError: (failing ? projector?.health.lastError : undefined) ?? runtime.lastError ?? rebuild?.error ?? rebuilder.failures.get(name) ?? null,
+        lastError: (failing ? projector?.health.lastError : undefined) ?? runtime.lastError ?? healingNote ?? rebuild?.error ?? rebuilder.failures.get(name) ?? null,
       };
     });
   }

@@ -3,9 +3,15 @@ import { AppError } from '../../../../lib/errors/app-error';
 /**
  * The position up to which everything is applied AND searchable, and the bounded wait behind
  * `minPosition` (read your writes).
+ *
+ * The position is only worth what Elasticsearch still holds. While the projection cannot vouch for
+ * it (Elasticsearch was unreachable, so it may have restarted and lost writes), the position is
+ * `held`: every read waits until it is verified (`release`) or moved back to what is durable
+ * (`rewind`), instead of answering a count that claims a position the views no longer reach.
  */
 export class Freshness {
   private waiters = new Set<() => void>();
+  private gate: { opened: Promise<void>; open: () => void } | undefined;
 
   constructor(public searchable = 0) {}
 
@@ -13,6 +19,31 @@ export class Freshness {
     if (position <= this.searchable) return;
     this.searchable = position;
     for (const wake of [...this.waiters]) wake();
+  }
+
+  /** The views may have lost what the position claims: reads wait until `release`. */
+  hold(): void {
+    if (this.gate) return;
+    let open!: () => void;
+    const opened = new Promise<void>((resolve) => {
+      open = resolve;
+    });
+    this.gate = { opened, open };
+  }
+
+  release(): void {
+    const gate = this.gate;
+    this.gate = undefined;
+    gate?.open();
+  }
+
+  get held(): boolean {
+    return this.gate !== undefined;
+  }
+
+  /** Moves the position back to one known to be durable (after a loss, before a replay). */
+  rewind(position: number): void {
+    if (position < this.searchable) this.searchable = position;
   }
 
   /** Parses a `minPosition` argument: a decimal string of a safe positive integer. */
@@ -24,8 +55,13 @@ export class Freshness {
     return Number(minPosition);
   }
 
-  /** Resolves once the searchable position reaches `min`; STALE_READ after `timeoutMs`. */
+  /**
+   * Resolves once the position is verified and the searchable position reaches `min` (if given);
+   * STALE_READ after `timeoutMs`, or UNAVAILABLE if the views could not be verified by then.
+   */
   async waitFor(min: number | undefined, timeoutMs: number): Promise<void> {
+    const deadline = performance.now() + timeoutMs;
+    while (this.gate) await this.passGate(this.gate.opened, deadline);
     if (min === undefined || this.searchable >= min) return;
     await new Promise<void>((resolve, reject) => {
       const check = () => {
@@ -34,16 +70,34 @@ export class Freshness {
         this.waiters.delete(check);
         resolve();
       };
-      const timer = setTimeout(() => {
-        this.waiters.delete(check);
-        reject(
-          new AppError('STALE_READ', `the read model is at position ${this.searchable}, not yet at ${min}`, {
-            position: String(this.searchable),
-            minPosition: String(min),
-          }),
-        );
-      }, timeoutMs);
+      const timer = setTimeout(
+        () => {
+          this.waiters.delete(check);
+          reject(
+            new AppError('STALE_READ', `the read model is at position ${this.searchable}, not yet at ${min}`, {
+              position: String(this.searchable),
+              minPosition: String(min),
+            }),
+          );
+        },
+        Math.max(0, deadline - performance.now()),
+      );
       this.waiters.add(check);
     });
+  }
+
+  private async passGate(opened: Promise<void>, deadline: number): Promise<void> {
+    let timer: NodeJS.Timeout | undefined;
+    const timedOut = new Promise<'timeout'>((resolve) => {
+      timer = setTimeout(() => resolve('timeout'), Math.max(0, deadline - performance.now()));
+    });
+    const outcome = await Promise.race([opened.then(() => 'open' as const), timedOut]);
+    clearTimeout(timer);
+    if (outcome === 'timeout') {
+      throw new AppError('UNAVAILABLE', 'elasticsearch is unavailable: the read model cannot yet verify what it holds after an outage', {
+        engine: 'elasticsearch',
+        retryable: true,
+      });
+    }
   }
 }

@@ -28,7 +28,7 @@ export class IndexAdmin {
       // State indices first: an upgrade below writes statuses, which must meet their mapping (`build` is a keyword).
       const small = { number_of_shards: 1, number_of_replicas: 0 };
       const stateMappings = {
-        [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' }, owner: { type: 'keyword' }, until: { type: 'long' } } },
+        [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' }, owner: { type: 'keyword' }, until: { type: 'long' }, nodes: { type: 'keyword', index: false } } },
         // Hour statuses (`hour`) and day statuses (`day`, and the `build` of the day documents when clean).
         [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' }, day: { type: 'long' }, build: { type: 'keyword' } } },
       };
@@ -58,8 +58,12 @@ export class IndexAdmin {
         if (!properties?.kind) await beforeRollupUpgrade('dimensions');
         else if (!properties.day) await beforeRollupUpgrade('days');
       }
-      // Fields added since the index was made (adding is allowed in place; strict would refuse them).
-      await this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) });
+      // Fields added since the index was made (adding is allowed in place; strict would refuse them),
+      // and the durability of views made by earlier versions (async then; dynamic, so set in place).
+      await Promise.all([
+        this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) }),
+        this.client.indices.putSettings({ index: this.names.alias(view), settings: { 'index.translog.durability': INDEX_SETTINGS['translog.durability'] } }),
+      ]);
       return;
     }
     // A fixed first name with the alias created in the same request: two processes starting

@@ -78,11 +78,10 @@ export const MAPPINGS: Record<ViewName, Record<string, unknown>> = {
 };
 
 /**
- * One node: no replicas. The translog is fsynced every 5 s instead of on every bulk: views are
- * rebuildable from the event store, so durability per request buys nothing here. What it costs:
- * after a crash of the Elasticsearch node (not of a projector) the last seconds of view writes may
- * be gone although their messages were acked; the checkpoint never passes an unapplied event, so
- * the projection then stops at the first lost one (lag grows in `projections`) until
- * `rebuildProjection` replays the store. The projector's own state index keeps the default.
+ * One node: no replicas. The translog is fsynced before every bulk is answered (Elasticsearch's
+ * default, `translog.durability: request`): a view write the projector acknowledged survives a crash
+ * of the Elasticsearch node. With `async` (fsync every 5 s) the last seconds of acknowledged writes
+ * were lost in such a crash while the projection went on claiming them (subgraphs/query/README.md,
+ * "Durability and healing", has the figures that chose this). Set on existing indices at start too.
  */
-export const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s', 'translog.durability': 'async' } as const;
+export const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s', 'translog.durability': 'request' } as const;

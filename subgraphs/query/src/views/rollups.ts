@@ -84,6 +84,11 @@ export class Rollups {
   /** Hours this process marked dirty that no worker may clean yet (they have not settled). */
   private readonly unsettledMarked = new Set<number>();
 
+  /** After a rewind the marks may be among the lost writes: mark every hour again when it is written. */
+  forgetMarks(): void {
+    this.unsettledMarked.clear();
+  }
+
   async markDirty(docs: readonly ViewDoc[], now = Date.now()): Promise<void> {
     const hours = new Set<number>();
     for (const doc of docs) {

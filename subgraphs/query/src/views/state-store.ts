@@ -2,6 +2,12 @@ import type { Client } from '@elastic/elasticsearch';
 import { createHash } from 'node:crypto';
 import type { ViewNames } from './names';
 
+/** The persisted checkpoint, and the node identity it was saved under (absent in one saved by an earlier version). */
+export interface SavedCheckpoint {
+  position: number;
+  nodes?: string;
+}
+
 const isConflict = (error: unknown): boolean => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
 
 /**
@@ -15,18 +21,20 @@ export class StateStore {
     private readonly names: ViewNames,
   ) {}
 
-  async loadCheckpoint(): Promise<number> {
-    const response = await this.client.get<{ position: number }>({ index: this.names.state, id: 'checkpoint' }, { ignore: [404] });
-    return response.found && response._source ? response._source.position : 0;
+  async loadCheckpoint(): Promise<SavedCheckpoint> {
+    const response = await this.client.get<{ position: number; nodes?: string }>({ index: this.names.state, id: 'checkpoint' }, { ignore: [404] });
+    const saved = response.found ? response._source : undefined;
+    return saved ? { position: saved.position, ...(saved.nodes === undefined ? {} : { nodes: saved.nodes }) } : { position: 0 };
   }
 
-  async saveCheckpoint(position: number): Promise<void> {
+  /** `nodes`: the Elasticsearch node identity the position was reached under (RestartHealer). */
+  async saveCheckpoint(position: number, nodes: string): Promise<void> {
     if (position < 1) return;
     try {
       await this.client.index({
         index: this.names.state,
         id: 'checkpoint',
-        document: { kind: 'checkpoint', position, at: new Date().toISOString() },
+        document: { kind: 'checkpoint', position, nodes, at: new Date().toISOString() },
         version: position,
         version_type: 'external_gte',
       });

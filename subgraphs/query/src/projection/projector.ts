@@ -1,10 +1,10 @@
-import type { EventEnvelope } from '../../../../lib/events/envelope';
+import { toWire, type EventEnvelope } from '../../../../lib/events/envelope';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { Batch } from './amqp-batches';
 import { changeOf, type Change } from './changes';
 import type { Checkpoint } from './checkpoint';
 import { PoisonEvent, isProjectable, parseEnvelope } from './validate-envelope';
-import type { ApplyResult, WriteTarget } from '../views/view-store';
+import type { ApplyResult, RefusedDocument, WriteTarget } from '../views/view-store';
 
 export interface ProjectorPorts {
   apply(changes: readonly Change[], targetsOf: (view: Change['view']) => WriteTarget[]): Promise<ApplyResult>;
@@ -19,8 +19,13 @@ export interface ProjectorHealth {
   lastError: string | undefined;
   failing: boolean;
   deadLettered: number;
+  /** Why the last event was dead-lettered, with its position when known. */
+  lastDeadLetter: string | undefined;
   applied: number;
 }
+
+/** Publishes a dead-lettered event's original message to the dead-letter queue (delivered batches only). */
+type DeadLetterMessage = (envelope: EventEnvelope, reason: string) => void;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
@@ -30,7 +35,7 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * nothing is lost; a poison event is dead-lettered with its reason and the batch goes on.
  */
 export class Projector {
-  readonly health: ProjectorHealth = { lastError: undefined, failing: false, deadLettered: 0, applied: 0 };
+  readonly health: ProjectorHealth = { lastError: undefined, failing: false, deadLettered: 0, lastDeadLetter: undefined, applied: 0 };
   private stopped = false;
 
   constructor(
@@ -47,21 +52,24 @@ export class Projector {
   readonly handle = async (batch: Batch, deadLetter: (body: Buffer, reason: string) => void): Promise<void> => {
     const envelopes: EventEnvelope[] = [];
     const links = new Map<number, number>();
+    const bodies = new Map<number, Buffer>();
     for (const [index, body] of batch.bodies.entries()) {
       try {
         const envelope = parseEnvelope(body);
         envelopes.push(envelope);
+        bodies.set(envelope.position, body);
         const previous = batch.previous[index];
         if (previous !== undefined && previous < envelope.position) links.set(envelope.position, previous);
       } catch (error) {
         const reason = error instanceof PoisonEvent ? error.reason : String(error);
         deadLetter(body, reason);
         this.health.deadLettered += 1;
+        this.health.lastDeadLetter = reason;
         this.logger.warn({ reason }, 'projector dead-lettered an event');
         await this.ports.recordDeadLetter(reason, error instanceof PoisonEvent ? error.position : undefined, body).catch(() => undefined);
       }
     }
-    await this.applyAndMark(envelopes, links, batch.alive);
+    await this.applyAndMark(envelopes, links, batch.alive, envelopes, (envelope, reason) => deadLetter(bodies.get(envelope.position)!, reason));
   };
 
   /**
@@ -77,7 +85,7 @@ export class Projector {
    * Applies with capped exponential backoff until it succeeds, the projector stops or `alive` turns
    * false, then marks the positions applied (all of `covered`, which defaults to the envelopes).
    */
-  private async applyAndMark(envelopes: EventEnvelope[], links: ReadonlyMap<number, number>, alive: () => boolean, covered = envelopes): Promise<void> {
+  private async applyAndMark(envelopes: EventEnvelope[], links: ReadonlyMap<number, number>, alive: () => boolean, covered = envelopes, deadLetter?: DeadLetterMessage): Promise<void> {
     const changes = envelopes.map(changeOf);
     let lowest = Infinity;
     for (const envelope of covered) if (envelope.position < lowest) lowest = envelope.position;
@@ -92,6 +100,7 @@ export class Projector {
           const result = await this.ports.apply(changes, (view) => this.ports.targetsOf(view));
           this.logger.debug({ events: envelopes.length, first: envelopes[0]?.position, applyMs: Math.round(performance.now() - started) }, 'batch applied');
           await this.ports.eventDocsChanged(result);
+          if (result.refused.length > 0) await this.deadLetterRefused(result.refused, envelopes, changes, deadLetter);
           this.health.failing = false;
           this.health.applied += envelopes.length;
           // The hold ends before the mark: a mark under its own hold would look like a gap to fill.
@@ -109,6 +118,25 @@ export class Projector {
       }
     } finally {
       release();
+    }
+  }
+
+  /**
+   * The events behind documents Elasticsearch will always refuse are dead-lettered with its reason
+   * (recorded by position, so every projector process counts them as done) and the batch goes on:
+   * retrying them unchanged would stall the projection for good.
+   */
+  private async deadLetterRefused(refused: readonly RefusedDocument[], envelopes: readonly EventEnvelope[], changes: readonly Change[], deadLetter?: DeadLetterMessage): Promise<void> {
+    for (const document of refused) {
+      const reason = `Elasticsearch refused ${document.view} document ${document.id}: ${document.reason}`;
+      for (const [i, envelope] of envelopes.entries()) {
+        if (changes[i]?.view !== document.view || changes[i]?.id !== document.id) continue;
+        await this.ports.recordDeadLetter(reason, envelope.position, Buffer.from(JSON.stringify(toWire(envelope))));
+        deadLetter?.(envelope, reason);
+        this.health.deadLettered += 1;
+        this.health.lastDeadLetter = `position ${envelope.position}: ${reason}`;
+        this.logger.warn({ position: envelope.position, reason }, 'projector dead-lettered an event Elasticsearch refuses');
+      }
     }
   }
 }

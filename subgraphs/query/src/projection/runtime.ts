@@ -237,9 +237,12 @@ export class ProjectionRuntime {
       const versions = await this.deps.views.appliedVersions(this.deps.admin.names.alias(view), ids);
       for (const [id, list] of versions) applied.set(`${view}:${id}`, list);
     }
-    return envelopes.map((envelope) => {
+    const inViews = envelopes.map((envelope) => {
       const view = AGGREGATE_OF[envelope.type] === 'camera' ? 'cameras' : 'events';
       return (applied.get(`${view}:${parseStreamId(envelope.streamId).id}`) ?? []).includes(envelope.version);
     });
+    // An event whose document Elasticsearch refuses was dead-lettered (Projector): it counts as done.
+    const dead = await this.deps.state.deadPositions(envelopes.filter((_, i) => !inViews[i]).map((e) => e.position));
+    return envelopes.map((envelope, i) => inViews[i]! || dead.has(envelope.position));
   }
 }

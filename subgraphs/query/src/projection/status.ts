@@ -29,6 +29,7 @@ const CATCHING_UP_LAG = 1000;
 export class ProjectionStatusReporter {
   private indexCache = new Map<ViewName, string>();
   private deadCache = 0;
+  private lastDeadLetter: string | undefined;
 
   constructor(
     private readonly deps: { runtime: ProjectionRuntime; projector: Projector | undefined; rebuilder: Rebuilder; healer?: RestartHealer; admin: IndexAdmin; state: StateStore },
@@ -56,9 +57,15 @@ export class ProjectionStatusReporter {
         index: this.indexCache.get(name) ?? '',
         rebuildProgress: rebuild ? rebuild.progress : null,
         deadLettered,
-        lastError: (failing ? projector?.health.lastError : undefined) ?? runtime.lastError ?? healingNote ?? rebuild?.error ?? rebuilder.failures.get(name) ?? null,
+        lastError: (failing ? projector?.health.lastError : undefined) ?? runtime.lastError ?? healingNote ?? rebuild?.error ?? rebuilder.failures.get(name) ?? this.deadLetterNote(projector) ?? null,
       };
     });
+  }
+
+  /** The last dead letter stays visible (with the count in `deadLettered`) once nothing else is wrong. */
+  private deadLetterNote(projector: Projector | undefined): string | undefined {
+    const reason = projector?.health.lastDeadLetter ?? this.lastDeadLetter;
+    return reason === undefined ? undefined : `last dead-lettered event: ${reason}`;
   }
 
   private async refreshFromElastic(): Promise<void> {
@@ -67,7 +74,9 @@ export class ProjectionStatusReporter {
         const index = await this.deps.admin.concreteIndex(this.deps.admin.names.alias(name));
         if (index) this.indexCache.set(name, index);
       }
-      this.deadCache = (await this.deps.state.deadLetters()).count;
+      const dead = await this.deps.state.deadLetters();
+      this.deadCache = dead.count;
+      this.lastDeadLetter = dead.lastReason;
     } catch {
       // Elasticsearch down: answer from memory.
     }

@@ -84,6 +84,13 @@ export class StateStore {
     await this.client.index({ index: this.names.state, id, document: { kind: 'dead', reason, position: position ?? null, at: new Date().toISOString() } });
   }
 
+  /** Which of these positions were dead-lettered, by any process: the checkpoint counts them as done. */
+  async deadPositions(positions: readonly number[]): Promise<Set<number>> {
+    if (positions.length === 0) return new Set();
+    const response = await this.client.mget({ index: this.names.state, ids: positions.map((p) => `dead-${p}`), _source: false });
+    return new Set(response.docs.filter((doc) => 'found' in doc && doc.found).map((doc) => Number(doc._id.slice('dead-'.length))));
+  }
+
   async deadLetters(): Promise<{ count: number; lastReason: string | undefined }> {
     const response = await this.client.search<{ reason: string }>({
       index: this.names.state,

@@ -17,7 +17,26 @@ export interface ApplyResult {
   /** Event documents that changed: their occurredAt hours feed the rollups. */
   changedEventDocs: ViewDoc[];
   written: number;
+  /** Documents Elasticsearch will always refuse (mapping, immense term, too large): retrying cannot help. */
+  refused: RefusedDocument[];
 }
+
+export interface RefusedDocument {
+  view: Change['view'];
+  id: string;
+  reason: string;
+}
+
+type BulkItem = estypes.BulkResponse['items'][number];
+
+const statusOf = (error: unknown): number | undefined => (error as { meta?: { statusCode?: number } }).meta?.statusCode;
+
+/**
+ * A document refused for what it is, not for the state of the cluster: 400 (mapping or parsing,
+ * an immense term) or 413 (larger than `http.max_content_length` on its own). Anything else (429,
+ * 5xx, shard failures) is the cluster's and is retried.
+ */
+const isRefusal = (item: estypes.BulkResponseItem): boolean => item.status === 400 || item.status === 413;
 
 const isIndexMissing = (error: unknown): boolean => {
   const e = error as { meta?: { body?: { error?: { type?: string } } } };
@@ -40,7 +59,7 @@ export class ViewStore {
   /** `markRollups: false` for a rebuild's replay: it rewrites facts the rollups already reflect. */
   async apply(changes: readonly Change[], targetsOf: (view: Change['view']) => WriteTarget[], options: { markRollups?: boolean } = {}): Promise<ApplyResult> {
     const markRollups = options.markRollups ?? true;
-    const result: ApplyResult = { changedEventDocs: [], written: 0 };
+    const result: ApplyResult = { changedEventDocs: [], written: 0, refused: [] };
     const byView = new Map<Change['view'], Map<string, Change[]>>();
     for (const change of changes) {
       const docs = byView.get(change.view) ?? new Map<string, Change[]>();
@@ -51,7 +70,10 @@ export class ViewStore {
     }
     for (const [view, docs] of byView) {
       for (const target of targetsOf(view)) {
-        await this.applyToTarget(view, markRollups, target, docs, view === 'events' && !target.optional ? result : { changedEventDocs: [], written: 0 });
+        const counted = view === 'events' && !target.optional ? result : { changedEventDocs: [], written: 0, refused: [] };
+        await this.applyToTarget(view, markRollups, target, docs, counted);
+        // Refusals are reported from the live target (a rebuild's copy refuses the same documents).
+        if (counted !== result && !target.optional) result.refused.push(...counted.refused);
       }
     }
     return result;
@@ -93,29 +115,45 @@ export class ViewStore {
           throw unavailable('elasticsearch', error);
         });
       }
-      let response: estypes.BulkResponse;
-      try {
-        // Only what is read back: the full per-item answer (ids, versions, shards) of a 5,000-document
-        // bulk is about 1 MB that Elasticsearch renders and this process parses for nothing.
-        response = await this.client.bulk({ operations, require_alias: true, refresh: false, filter_path: 'errors,items.*.status,items.*.error' });
-      } catch (error) {
-        throw unavailable('elasticsearch', error);
-      }
+      const items = await this.bulk(operations);
       const conflicts: string[] = [];
-      response.items.forEach((item, i) => {
+      items.forEach((item, i) => {
         const outcome = item.index ?? item.create;
         const doc = merged[i];
         if (!outcome || !doc) return;
         if (outcome.status === 409) conflicts.push(doc.id);
         else if (outcome.error) {
           if (target.optional && outcome.error.type === 'index_not_found_exception') return;
-          throw unavailable('elasticsearch', new Error(`${outcome.error.type}: ${outcome.error.reason ?? ''}`));
+          // Elasticsearch's reason may quote the whole offending value: the start says enough.
+          if (isRefusal(outcome)) result.refused.push({ view, id: doc.id, reason: `${outcome.error.type}: ${outcome.error.reason ?? ''}`.slice(0, 300) });
+          else throw unavailable('elasticsearch', new Error(`${outcome.error.type}: ${outcome.error.reason ?? ''}`));
         } else {
           result.written += 1;
           result.changedEventDocs.push(doc);
         }
       });
       pending = conflicts;
+    }
+  }
+
+  /**
+   * One bulk, split in halves for as long as Elasticsearch answers 413 (the body is over its
+   * `http.max_content_length`): a batch of large documents goes through in pieces instead of being
+   * retried unchanged for ever. A single document too large on its own gets a 413 item.
+   */
+  private async bulk(operations: NonNullable<estypes.BulkRequest['operations']>): Promise<BulkItem[]> {
+    try {
+      // Only what is read back: the full per-item answer (ids, versions, shards) of a 5,000-document
+      // bulk is about 1 MB that Elasticsearch renders and this process parses for nothing.
+      const response = await this.client.bulk({ operations, require_alias: true, refresh: false, filter_path: 'errors,items.*.status,items.*.error' });
+      return response.items;
+    } catch (error) {
+      if (statusOf(error) !== 413) throw unavailable('elasticsearch', error);
+      // Two entries per document: the action and the source.
+      const docs = operations.length / 2;
+      if (docs <= 1) return [{ index: { _index: '', status: 413, error: { type: 'request_entity_too_large', reason: 'the document alone is larger than http.max_content_length' } } }];
+      const half = Math.ceil(docs / 2) * 2;
+      return [...(await this.bulk(operations.slice(0, half))), ...(await this.bulk(operations.slice(half)))];
     }
   }
 

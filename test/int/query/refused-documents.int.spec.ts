@@ -1,0 +1,38 @@
+import { randomUUID } from 'node:crypto';
+import { ReadSideHarness, camera, recorded } from './harness';
+
+// An event whose document Elasticsearch will always refuse (a keyword over Lucene's 32 KB term
+// limit: `document_parsing_exception`, 400) must not stall the projection: it is dead-lettered with
+// Elasticsearch's reason, counted, shown in `projections`, and everything after it is projected.
+describe('a document Elasticsearch refuses', () => {
+  const h = new ReadSideHarness('refused');
+  beforeAll(() => h.start());
+  afterAll(() => h.stop());
+
+  it('is dead-lettered with its reason and the projection goes on', async () => {
+    const cam = randomUUID();
+    const good = [randomUUID(), randomUUID()];
+    const bad = randomUUID();
+    const envelopes = await h.write([camera(cam, 1), recorded(good[0]!, cam), recorded(bad, cam, { type: 'x'.repeat(40_000) }), recorded(good[1]!, cam)]);
+    await h.caughtUp(envelopes[envelopes.length - 1]!.position, 20_000);
+
+    const docs = await h.reader.getMany('events', [...good, bad]);
+    expect(good.map((id) => docs.get(id)?.id)).toEqual(good);
+    expect(docs.get(bad)).toBeUndefined();
+
+    const status = (await h.projection.status.statuses()).find((s) => s.name === 'events')!;
+    expect(status.deadLettered).toBe(1);
+    expect(status.lastError).toMatch(/refused events document .*document_parsing_exception/);
+
+    // The original message is in the projector's dead-letter queue, with the reason.
+    const channel = await h.amqp.current()!.createChannel();
+    const message = await channel.get(h.amqpNames.projectorDlq, { noAck: true });
+    await channel.close();
+    expect(message && JSON.parse(message.content.toString()).data.eventId).toBe(bad);
+    expect(message && String(message.properties.headers?.['x-rejection-reason'])).toMatch(/document_parsing_exception/);
+
+    // Another projector process starting from scratch counts the dead-lettered event as done too.
+    const second = await h.addProjector();
+    await second.runtime.freshness.waitFor(envelopes[envelopes.length - 1]!.position, 20_000);
+  }, 60_000);
+});

@@ -1,6 +1,8 @@
+import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { loadConfig } from '../../../lib/config/config';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { MEDIA_SESSION_ORDER, MEDIA_SESSIONS, MongoSessionRepository } from '../../../subgraphs/media/src/adapters/mongo-session-repository';
+import { pageOfSessions } from '../../../subgraphs/media/src/sessions/session-pages';
 import type { StreamSession } from '../../../subgraphs/media/src/sessions/session';
 import { testNamespace } from '../../support/namespace';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
@@ -85,6 +87,31 @@ describe('stream session pages', () => {
       expect(ids.map((id, i) => inserted.find((s) => s.id === id)?.seq === places[i])).toEqual(places.map(() => true));
       expect(await new MongoSessionRepository(mongo.db).newestPlace()).toBe(10);
       expect((await one.get('s3'))?.seq).toBe(inserted[3]!.seq);
+    });
+
+    it('reads a page with `_id` lookups only, about two per session listed, however long the history', async () => {
+      const writer = new MongoSessionRepository(mongo.db);
+      const base = Date.now();
+      const all: StreamSession[] = [];
+      for (let i = 0; i < 60; i += 1) all.push(await writer.insert(fresh(`h${i}`, new Date(base + i))));
+      const client = await MongoClient.connect(loadConfig({ ...process.env }).mongodb.url, { monitorCommands: true });
+      try {
+        const reader = new MongoSessionRepository(client.db(mongo.db.databaseName));
+        await reader.newestPlace();
+        const finds: CommandStartedEvent[] = [];
+        client.on('commandStarted', (event) => {
+          if (event.commandName === 'find' || event.commandName === 'aggregate') finds.push(event);
+        });
+        const source = { unfinished: () => [], lookup: (id: string) => reader.get(id), repository: reader };
+        const page = await pageOfSessions(source, { first: 5, after: 'h40' });
+        expect(idsOf(page)).toEqual(['h39', 'h38', 'h37', 'h36', 'h35']);
+        const filters = finds.map((event) => (event.command as { filter?: unknown }).filter);
+        expect(filters.every((filter) => typeof (filter as { _id?: unknown })._id === 'string' && Object.keys(filter as object).length === 1)).toBe(true);
+        // `after`'s session, the newest place probe, then a place and a session per item.
+        expect(finds.length).toBeLessThanOrEqual(2 + 2 * 5);
+      } finally {
+        await client.close();
+      }
     });
 
     it('numbers sessions stored before the listing order existed, in the order they started, once', async () => {

@@ -70,11 +70,11 @@ export class CameraHostAllowList {
     if (this.allowsAnyHost) return;
     const host = normalHost(parseRtspUrl(rawUrl).hostname);
     if (this.names.has(host)) return;
-    const family = isIP(host);
-    const addresses = family === 0 ? await this.addressesOf(host) : [{ address: host, family }];
+    const literal = isIP(host);
+    const addresses = literal === 0 ? await this.addressesOf(host) : [{ address: host, family: literal }];
     const outside = addresses.filter(({ address, family }) => !this.networks.check(address, family === 6 ? 'ipv6' : 'ipv4'));
     if (outside.length === 0) return;
-    const resolvedTo = family !== 0 ? '' : ` (it resolves to ${outside.map((a) => a.address).join(', ')})`;
+    const resolvedTo = literal !== 0 ? '' : ` (it resolves to ${outside.map((a) => a.address).join(', ')})`;
     throw new AppError('BAD_USER_INPUT', `camera host ${host} is not allowed by CAMERA_ALLOWED_HOSTS${resolvedTo}`, { host });
   }
 

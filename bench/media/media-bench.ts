@@ -95,7 +95,7 @@ async function main(): Promise<void> {
   const cameras = new CameraStore(new MongoCameraRepository(mongo.db));
   const manager = new SessionManager({
     hlsDir, maxSessions: 1000, idleTimeoutMs: 3_600_000, rtspTimeoutSeconds: 5, maxFailures: 10,
-    cameras, repository: new MongoSessionRepository(mongo.db), publisher, spawn: spawnHlsFfmpeg, logger,
+    cameras, cameraHosts: config.cameraAllowedHosts, repository: new MongoSessionRepository(mongo.db), publisher, spawn: spawnHlsFfmpeg, logger,
   });
   const signer = new LinkSigner(config.media.linkSecret, 3600);
   const app = express();

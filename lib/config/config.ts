@@ -1,3 +1,4 @@
+import { CameraHostAllowList } from '../security/camera-hosts';
 import { EnvReader } from './env';
 
 /**
@@ -37,6 +38,8 @@ export interface Config {
     /** Consecutive ffmpeg failures without reaching LIVE after which a session is FAILED. */
     maxReconnectAttempts: number;
   };
+  /** Where camera URLs may point (registration on the command side, every ffmpeg spawn on the media side). */
+  readonly cameraAllowedHosts: CameraHostAllowList;
   readonly readYourWritesTimeoutMs: number;
   /** The write side (command subgraph): event store recovery, outbox relay, AMQP ingestion. */
   readonly writeSide: { recoveryTimeoutMs: number; relayLeaseTtlMs: number; ingestPrefetch: number };
@@ -78,6 +81,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   read.require(internalSecret.length >= 16, 'INTERNAL_SECRET must be set (at least 16 characters)');
   const linkSecret = read.string('HLS_LINK_SECRET', production ? '' : DEV_LINK_SECRET);
   read.require(linkSecret.length >= 16, 'HLS_LINK_SECRET must be set (at least 16 characters)');
+  const cameraHosts = CameraHostAllowList.parse(read.string('CAMERA_ALLOWED_HOSTS', ''));
+  for (const problem of cameraHosts.problems) read.require(false, `CAMERA_ALLOWED_HOSTS: ${problem}`);
 
   const config: Config = {
     production,
@@ -114,6 +119,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rtspTimeoutSeconds: read.int('MEDIA_RTSP_TIMEOUT_SECONDS', 5, 1, 60),
       maxReconnectAttempts: read.int('MEDIA_MAX_RECONNECT_ATTEMPTS', 10, 1, 1000),
     },
+    cameraAllowedHosts: cameraHosts.allowList,
     readYourWritesTimeoutMs: read.int('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60000),
     writeSide: {
       recoveryTimeoutMs: read.int('EVENT_STORE_RECOVERY_TIMEOUT_MS', 5000, 100, 600000),

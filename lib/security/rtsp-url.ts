@@ -32,21 +32,57 @@ export function parseRtspUrl(raw: string): URL {
   return url;
 }
 
-/** The URL with any `user:pass@` replaced by `***@`: what every read path, log line and error shows. */
+/**
+ * Query or path parameters that carry credentials in camera URLs (`?user=admin&password=...`,
+ * Foscam's `usr`/`pwd`, XMEye's `/user=admin&password=...`, tokens and keys): compared without case
+ * and punctuation, by exact name or by a telling part of it.
+ */
+const CREDENTIAL_NAMES = new Set([
+  'u', 'p', 'pw', 'pwd', 'usr', 'user', 'username', 'userid', 'login', 'account', 'pin',
+  'key', 'apikey', 'sig', 'signature', 'sid', 'session', 'sessionid', 'jwt', 'bearer',
+]);
+const CREDENTIAL_PARTS = /pass|pwd|token|secret|auth|credential|apikey|accesskey|privatekey/;
+
+export function isCredentialParameter(name: string): boolean {
+  let decoded = name;
+  try {
+    decoded = decodeURIComponent(name);
+  } catch {
+    // a malformed escape: compare the name as written
+  }
+  const plain = decoded.toLowerCase().replace(/[^a-z0-9]/g, '');
+  return CREDENTIAL_NAMES.has(plain) || CREDENTIAL_PARTS.test(plain);
+}
+
+/**
+ * `name=value` after `?`, `&`, `;` or `/` (some cameras take their credentials in the path). A value
+ * ends at `&`, `;`, `#`, whitespace or a quote, so in free text it never swallows what follows a URL;
+ * masking a little too much (a path after an XMEye password) is the safe side.
+ */
+const PARAMETER = /([?&;/])([^=&;#?/\s'"]+)=([^&;#\s'"]+)/g;
+
+const maskParameters = (text: string): string =>
+  text.replace(PARAMETER, (whole, separator: string, name: string) => (isCredentialParameter(name) ? `${separator}${name}=***` : whole));
+
+/**
+ * The URL with any `user:pass@` replaced by `***@` and the values of credential parameters by `***`:
+ * what every read path, log line and error shows.
+ */
 export function maskRtspUrl(raw: string): string {
   try {
     const url = new URL(raw);
-    if (url.username === '' && url.password === '') return url.toString();
-    url.username = '***';
-    url.password = '';
-    return url.toString();
+    if (url.username !== '' || url.password !== '') {
+      url.username = '***';
+      url.password = '';
+    }
+    return maskParameters(url.toString());
   } catch {
     // Not a URL at all: still never echo what could be a credential.
-    return raw.replace(/\/\/[^/@\s]*@/g, '//***@');
+    return maskParameters(raw.replace(/\/\/[^/@\s]*@/g, '//***@'));
   }
 }
 
 /** Removes credentials from any text (ffmpeg argv, log lines, error messages) that may embed URLs. */
 export function redactCredentials(text: string): string {
-  return text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@');
+  return maskParameters(text.replace(/([a-z][a-z0-9+.-]*:\/\/)[^/@\s]+@/gi, '$1***@'));
 }

@@ -50,7 +50,7 @@ runService('command', logger, async (onClose) => {
     port: config.ports.command,
     config,
     logger,
-    resolvers: commandResolvers(service),
+    resolvers: commandResolvers(service, config.cameraAllowedHosts),
     readiness: async () => ({ mongodb: await mongo.ping(), rabbitmq: amqp.connected }),
   });
   onClose(() => server.stop());

@@ -33,6 +33,7 @@ runService('media', logger, async (onClose) => {
   const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-media');
   onClose(() => amqp.close());
 
+  logger.info({ cameraAllowedHosts: config.cameraAllowedHosts.describe() }, 'camera URLs may point at');
   const cameras = new CameraStore(new MongoCameraRepository(mongo.db));
   await cameras.load();
   const publisher = new AmqpStatusPublisher(amqp, config.namespace, logger);
@@ -47,6 +48,7 @@ runService('media', logger, async (onClose) => {
     rtspTimeoutSeconds: config.media.rtspTimeoutSeconds,
     maxFailures: config.media.maxReconnectAttempts,
     cameras,
+    cameraHosts: config.cameraAllowedHosts,
     repository: new MongoSessionRepository(mongo.db),
     publisher,
     spawn: spawnHlsFfmpeg,

@@ -98,6 +98,7 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
       rtspTimeoutSeconds: 3,
       maxFailures: 10,
       cameras,
+      cameraHosts: config.cameraAllowedHosts,
       repository,
       publisher,
       spawn: spawnHlsFfmpeg,

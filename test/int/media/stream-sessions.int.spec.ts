@@ -1,7 +1,9 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AppError } from '../../../lib/errors/app-error';
+import { CameraHostAllowList } from '../../../lib/security/camera-hosts';
 import { LinkSigner } from '../../../subgraphs/media/src/hls/link-signer';
+import { reactToCameraChanges } from '../../../subgraphs/media/src/sessions/camera-reactions';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
 import { isAlive, LINK_SECRET, probeHls, startMediaHarness, waitFor, waitForStatus, type MediaHarness } from './media-harness';
 
@@ -91,6 +93,58 @@ describe('stream sessions', () => {
     await expect(harness.manager.start('retired')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     expect(harness.ffmpegPids()).toHaveLength(ffmpegBefore);
     expect(harness.statuses.filter((m) => m.cameraId.startsWith('bad-') || m.cameraId === 'retired')).toEqual([]);
+  });
+
+  it('refuses a camera whose host is outside CAMERA_ALLOWED_HOSTS before any ffmpeg runs, by address and by resolved name', async () => {
+    const onlyOther = harness.newManager({ cameraHosts: CameraHostAllowList.parse('127.0.0.2,cam.example.org').allowList });
+    // The camera really listens on 127.0.0.1: only the allow-list stands between the URL and ffmpeg.
+    await harness.registerCamera('outside-ip', camera.url('outside', 'admin:0utsidePw'));
+    await harness.registerCamera('outside-name', `rtsp://localhost:${camera.port}/outside`);
+    const ffmpegBefore = harness.ffmpegPids().length;
+    const stored = async (cameraId: string) => harness.mongo.db.collection('media_sessions').countDocuments({ cameraId });
+
+    const byAddress = await onlyOther.start('outside-ip').catch((e: unknown) => e);
+    expect(byAddress).toMatchObject({ code: 'BAD_USER_INPUT', details: { host: '127.0.0.1', cameraId: 'outside-ip' } });
+    expect((byAddress as Error).message).toMatch(/camera host 127\.0\.0\.1 is not allowed by CAMERA_ALLOWED_HOSTS/);
+    expect((byAddress as Error).message).not.toContain('0utsidePw');
+    const byName = await onlyOther.start('outside-name').catch((e: unknown) => e);
+    expect(byName).toMatchObject({ code: 'BAD_USER_INPUT', details: { host: 'localhost' } });
+    expect((byName as Error).message).toMatch(/camera host localhost is not allowed .*resolves to 127\.0\.0\.1/);
+
+    expect(harness.ffmpegPids()).toHaveLength(ffmpegBefore);
+    expect(onlyOther.current('outside-ip')).toBeNull();
+    expect(await stored('outside-ip')).toBe(0);
+    expect(await stored('outside-name')).toBe(0);
+    expect(harness.statuses.filter((m) => m.cameraId.startsWith('outside-'))).toEqual([]);
+
+    // The same cameras stream once their network is allowed (the name resolves into it).
+    const loopback = harness.newManager({ cameraHosts: CameraHostAllowList.parse('127.0.0.0/8').allowList });
+    const live = await loopback.start('outside-name');
+    await waitForStatus(loopback, live.id, 'LIVE');
+    await loopback.stopAll();
+  });
+
+  it('ends a session whose camera moves to a host outside CAMERA_ALLOWED_HOSTS, without starting ffmpeg for it', async () => {
+    const strict = harness.newManager({ cameraHosts: CameraHostAllowList.parse('127.0.0.1').allowList });
+    reactToCameraChanges(harness.cameras, strict);
+    await harness.registerCamera('mover', camera.url('mover'));
+    const session = await strict.start('mover');
+    await waitForStatus(strict, session.id, 'LIVE');
+    const pid = await waitFor('ffmpeg pid', () => strict.pidOf(session.id));
+    await harness.changeCameraUrl('mover', `rtsp://127.0.0.3:${camera.port}/mover`, 2);
+    const failed = await waitForStatus(strict, session.id, 'FAILED');
+    expect(failed.lastError).toMatch(/camera host 127\.0\.0\.3 is not allowed/);
+    await waitFor('old ffmpeg gone', () => !isAlive(pid), 5000);
+    expect(strict.pidOf(session.id)).toBeUndefined();
+    const commandLines = harness.ffmpegPids().map((p) => {
+      try {
+        return readFileSync(`/proc/${p}/cmdline`, 'utf8');
+      } catch {
+        return ''; // exited meanwhile
+      }
+    });
+    expect(commandLines.filter((line) => line.includes('127.0.0.3'))).toEqual([]);
+    await strict.stopAll();
   });
 
   it('refuses tampered and expired links (403) and any path outside a session folder (404)', async () => {

@@ -20,4 +20,10 @@ describe('configuration', () => {
   it('refuses to run production on development secrets', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).toThrow(/INTERNAL_SECRET/);
   });
+
+  it('reads CAMERA_ALLOWED_HOSTS (any host by default) and refuses an invalid entry', () => {
+    expect(loadConfig({}).cameraAllowedHosts.allowsAnyHost).toBe(true);
+    expect(loadConfig({ CAMERA_ALLOWED_HOSTS: '10.0.0.0/8, cam.example.org,127.0.0.1' }).cameraAllowedHosts.describe()).toBe('10.0.0.0/8,cam.example.org,127.0.0.1');
+    expect(() => loadConfig({ CAMERA_ALLOWED_HOSTS: '10.0.0.0/8,10.0.0.0/40' })).toThrow(/CAMERA_ALLOWED_HOSTS: "10\.0\.0\.0\/40"/);
+  });
 });

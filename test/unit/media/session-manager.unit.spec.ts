@@ -3,12 +3,13 @@ import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { AppError } from '../../../lib/errors/app-error';
+import { CameraHostAllowList } from '../../../lib/security/camera-hosts';
 import type { MediaCamera } from '../../../subgraphs/media/src/cameras/media-camera';
 import type { FfmpegExit, FfmpegHandle } from '../../../subgraphs/media/src/ffmpeg/ffmpeg-process';
 import type { HlsJob } from '../../../subgraphs/media/src/ffmpeg/hls-args';
-import type { SessionRepository } from '../../../subgraphs/media/src/sessions/ports';
+import type { CameraHostPolicy, SessionRepository } from '../../../subgraphs/media/src/sessions/ports';
 import { SessionManager } from '../../../subgraphs/media/src/sessions/session-manager';
-import type { StreamSession } from '../../../subgraphs/media/src/sessions/session';
+import { MemorySessionRepository } from './memory-session-repository';
 
 /** The session manager's rules with fakes at its boundaries: ffmpeg, the store, the bus. */
 describe('SessionManager (fakes at the boundaries)', () => {
@@ -18,31 +19,31 @@ describe('SessionManager (fakes at the boundaries)', () => {
     ['ok2', { id: 'ok2', rtspUrl: 'rtsp://127.0.0.1:1/ok2', status: 'ACTIVE', version: 1 }],
     ['file', { id: 'file', rtspUrl: 'file:///etc/passwd', status: 'ACTIVE', version: 1 }],
   ]);
-  const saved = new Map<string, StreamSession>();
-  const memoryRepository: SessionRepository = {
-    save: async (s) => void saved.set(s.id, s),
-    get: async (id) => saved.get(id) ?? null,
-    recent: async () => [...saved.values()],
-    active: async () => [],
-  };
+  const memoryRepository = new MemorySessionRepository();
+  const saved = memoryRepository.saved;
+  const anyHost = CameraHostAllowList.parse('').allowList;
   const jobs: HlsJob[] = [];
   /** A fake ffmpeg: 'live' writes a playlist and runs until stopped; 'refused' exits at once like a refused connect. */
   const fakeSpawn = (mode: 'live' | 'refused') => (job: HlsJob): FfmpegHandle => {
     jobs.push(job);
     let finish: (exit: FfmpegExit) => void = () => undefined;
     const exited = new Promise<FfmpegExit>((resolve) => (finish = resolve));
-    if (mode === 'live') setTimeout(() => writeFileSync(path.join(job.outputDir, 'index.m3u8'), '#EXTM3U\n'), 20);
+    let stopped = false;
+    if (mode === 'live') setTimeout(() => stopped || writeFileSync(path.join(job.outputDir, 'index.m3u8'), '#EXTM3U\n'), 20);
     else setTimeout(() => finish({ code: 1, signal: null, message: 'ffmpeg exited with code 1: Connection refused' }), 5);
     return {
       pid: () => 4242,
       exited,
       stop: async () => {
+        stopped = true;
         finish({ code: 255, signal: null, message: 'ffmpeg exited with code 255' });
         return exited;
       },
     };
   };
-  const manager = (options: { mode?: 'live' | 'refused'; repository?: SessionRepository; maxSessions?: number; maxFailures?: number } = {}) =>
+  const manager = (
+    options: { mode?: 'live' | 'refused'; repository?: SessionRepository; maxSessions?: number; maxFailures?: number; cameraHosts?: CameraHostPolicy } = {},
+  ) =>
     new SessionManager({
       hlsDir,
       maxSessions: options.maxSessions ?? 4,
@@ -50,6 +51,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
       rtspTimeoutSeconds: 5,
       maxFailures: options.maxFailures ?? 3,
       cameras: { get: (id) => cameras.get(id) },
+      cameraHosts: options.cameraHosts ?? anyHost,
       repository: options.repository ?? memoryRepository,
       publisher: { publish: () => undefined },
       spawn: fakeSpawn(options.mode ?? 'live'),
@@ -62,7 +64,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
   beforeEach(() => {
     hlsDir = mkdtempSync(path.join(os.tmpdir(), 'media-unit-'));
     jobs.length = 0;
-    saved.clear();
+    memoryRepository.clear();
   });
   afterEach(() => rmSync(hlsDir, { recursive: true, force: true }));
 
@@ -79,7 +81,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
 
   it('spawns nothing for a stored URL that is not RTSP, and nothing when the session store is down', async () => {
     await expect(manager().start('file')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
-    const down: SessionRepository = { ...memoryRepository, save: async () => Promise.reject(new AppError('UNAVAILABLE', 'mongodb is unavailable')) };
+    const down: SessionRepository = Object.assign(new MemorySessionRepository(), { insert: async () => Promise.reject(new AppError('UNAVAILABLE', 'mongodb is unavailable')) });
     const sessions = manager({ repository: down });
     await expect(sessions.start('ok')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(sessions.current('ok')).toBeNull();
@@ -106,5 +108,116 @@ describe('SessionManager (fakes at the boundaries)', () => {
     expect(again.id).not.toBe(session.id);
     expect(saved.get(session.id)?.status).toBe('STOPPED');
     await sessions.stopAll();
+  });
+
+  it('refuses a camera whose host CAMERA_ALLOWED_HOSTS does not allow, naming the host, and spawns nothing', async () => {
+    const sessions = manager({ cameraHosts: CameraHostAllowList.parse('127.0.0.2').allowList });
+    const error = await sessions.start('ok').catch((e: unknown) => e);
+    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('camera host 127.0.0.1 is not allowed'), details: { host: '127.0.0.1', cameraId: 'ok' } });
+    expect(sessions.current('ok')).toBeNull();
+    expect(saved.size).toBe(0);
+    expect(jobs).toHaveLength(0);
+  });
+
+  it('checks the host again before every spawn: a URL moved outside the allow-list ends the session without a new ffmpeg', async () => {
+    let allowed = true;
+    const policy: CameraHostPolicy = {
+      check: async (url) => {
+        if (!allowed) throw new AppError('BAD_USER_INPUT', `camera host ${new URL(url).hostname} is not allowed by CAMERA_ALLOWED_HOSTS`);
+      },
+    };
+    const sessions = manager({ cameraHosts: policy });
+    const session = await sessions.start('ok');
+    await until(() => sessions.current('ok')?.status === 'LIVE');
+    allowed = false;
+    sessions.cameraUrlChanged('ok');
+    await until(() => sessions.current('ok')?.status === 'FAILED');
+    expect(sessions.current('ok')).toMatchObject({ id: session.id, status: 'FAILED', lastError: expect.stringContaining('camera host 127.0.0.1 is not allowed') });
+    expect(jobs).toHaveLength(1);
+  });
+
+  it('counts a host that cannot be checked now (DNS down) as a failed attempt and retries, instead of giving up', async () => {
+    let dnsUp = true;
+    const policy: CameraHostPolicy = {
+      check: async () => {
+        if (!dnsUp) throw new AppError('UNAVAILABLE', 'camera host cam.example.org could not be resolved now (EAI_AGAIN); try again');
+      },
+    };
+    const sessions = manager({ cameraHosts: policy, mode: 'refused', maxFailures: 5 });
+    await sessions.start('ok');
+    await until(() => jobs.length === 1);
+    dnsUp = false;
+    await until(() => sessions.current('ok')?.lastError?.includes('EAI_AGAIN') === true);
+    expect(sessions.current('ok')).toMatchObject({ status: 'RECONNECTING', lastError: expect.stringContaining('could not be resolved now') });
+    dnsUp = true;
+    await until(() => jobs.length === 2);
+    expect(jobs).toHaveLength(2);
+    await sessions.stopAll();
+  });
+
+  describe('streamSessions pages', () => {
+    /** Sessions of cameras c1..cN, started (and, but for the listed ones, stopped) one after the other: newest is cN. */
+    const history = async (sessions: SessionManager, count: number, keepRunning: readonly number[] = []) => {
+      const ids: string[] = [];
+      for (let i = 1; i <= count; i += 1) {
+        cameras.set(`c${i}`, { id: `c${i}`, rtspUrl: `rtsp://127.0.0.1:1/c${i}`, status: 'ACTIVE', version: 1 });
+        ids.push((await sessions.start(`c${i}`)).id);
+        if (!keepRunning.includes(i)) await sessions.stop(`c${i}`);
+      }
+      return ids.reverse();
+    };
+    const idsOf = (list: Array<{ id: string }>) => list.map((s) => s.id);
+
+    it('lists newest first, `first` at a time, continuing after the id of the last one received', async () => {
+      const sessions = manager({ maxSessions: 50 });
+      const newestFirst = await history(sessions, 12);
+      const page1 = await sessions.list({ first: 5 });
+      expect(idsOf(page1)).toEqual(newestFirst.slice(0, 5));
+      const page2 = await sessions.list({ first: 5, after: page1[4]!.id });
+      expect(idsOf(page2)).toEqual(newestFirst.slice(5, 10));
+      const page3 = await sessions.list({ first: 5, after: page2[4]!.id });
+      expect(idsOf(page3)).toEqual(newestFirst.slice(10));
+      expect(idsOf(await sessions.list())).toEqual(newestFirst);
+      await sessions.stopAll();
+    });
+
+    it('reads only as many places as the page needs, not the whole history', async () => {
+      const sessions = manager({ maxSessions: 50 });
+      const newestFirst = await history(sessions, 40);
+      memoryRepository.placesRead = 0;
+      expect(idsOf(await sessions.list({ first: 3, after: newestFirst[10] }))).toEqual(newestFirst.slice(11, 14));
+      expect(memoryRepository.placesRead).toBe(3);
+      await sessions.stopAll();
+    });
+
+    it('filters by status: unfinished statuses come from memory without reading the history', async () => {
+      const sessions = manager({ maxSessions: 50 });
+      const newestFirst = await history(sessions, 10, [2, 5, 9]);
+      memoryRepository.placesRead = 0;
+      const running = await sessions.list({ statuses: ['STARTING', 'LIVE'] });
+      expect(idsOf(running)).toEqual([newestFirst[1], newestFirst[5], newestFirst[8]]);
+      expect(idsOf(await sessions.list({ statuses: ['STARTING', 'LIVE'], first: 1, after: newestFirst[1] }))).toEqual([newestFirst[5]]);
+      expect(memoryRepository.placesRead).toBe(0);
+      const stopped = await sessions.list({ statuses: ['STOPPED'], first: 4 });
+      expect(idsOf(stopped)).toEqual([newestFirst[0], newestFirst[2], newestFirst[3], newestFirst[4]]);
+      await sessions.stopAll();
+    });
+
+    it('refuses a page size outside 1..500 and an unknown `after`', async () => {
+      const sessions = manager();
+      await expect(sessions.list({ first: 0 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+      await expect(sessions.list({ first: 501 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+      await expect(sessions.list({ after: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    });
+
+    it('takes back FAILED sessions after a restart: still the camera\'s liveStream and listed as FAILED', async () => {
+      const before = manager({ mode: 'refused', maxFailures: 1 });
+      const session = await before.start('ok');
+      await until(() => before.current('ok')?.status === 'FAILED');
+      const after = manager();
+      await after.resume();
+      expect(after.current('ok')).toMatchObject({ id: session.id, status: 'FAILED' });
+      expect(idsOf(await after.list({ statuses: ['FAILED'] }))).toEqual([session.id]);
+    });
   });
 });

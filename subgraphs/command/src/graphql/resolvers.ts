@@ -1,5 +1,6 @@
 import type { RequestContext } from '../../../../lib/auth/identity';
 import { AppError } from '../../../../lib/errors/app-error';
+import type { CameraHostAllowList } from '../../../../lib/security/camera-hosts';
 import type { CommandContext, CommandResult } from '../application/command-context';
 import { CommandService } from '../application/command-service';
 import { recordEvents, type ItemResult } from '../application/event-recorder';
@@ -24,7 +25,8 @@ function single(result: ItemResult | undefined) {
   return wire(result.result);
 }
 
-export function commandResolvers(service: CommandService) {
+/** `cameraHosts`: CAMERA_ALLOWED_HOSTS, checked before a camera URL is stored (the media service checks again before use). */
+export function commandResolvers(service: CommandService, cameraHosts: CameraHostAllowList) {
   return {
     Mutation: {
       async registerCamera(_: unknown, { input }: { input: Input }, request: RequestContext) {
@@ -35,17 +37,20 @@ export function commandResolvers(service: CommandService) {
           rtspUrl: validRtspUrl(input.rtspUrl),
           tags: input.tags === undefined || input.tags === null ? [] : validTags(input.tags),
         };
+        await cameraHosts.check(content.rtspUrl);
         const event = { type: 'CameraRegistered' as const, data: { cameraId: id, ...content } };
         return wire(await service.create(service.cameras, id, event, CommandService.hashOf('RegisterCamera', content), contextOf(request)));
       },
       async updateCamera(_: unknown, { input }: { input: Input }, request: RequestContext) {
         const cameraId = validId(input.id, 'id');
+        const rtspUrl = input.rtspUrl === undefined || input.rtspUrl === null ? undefined : validRtspUrl(input.rtspUrl);
+        if (rtspUrl !== undefined) await cameraHosts.check(rtspUrl);
         const command = {
           kind: 'UpdateCamera' as const,
           cameraId,
           ...(input.name === undefined || input.name === null ? {} : { name: boundedText(input.name, 'name', LIMITS.name) }),
           ...(input.site === undefined ? {} : { site: optionalText(input.site, 'site', LIMITS.site) }),
-          ...(input.rtspUrl === undefined || input.rtspUrl === null ? {} : { rtspUrl: validRtspUrl(input.rtspUrl) }),
+          ...(rtspUrl === undefined ? {} : { rtspUrl }),
           ...(input.tags === undefined || input.tags === null ? {} : { tags: validTags(input.tags) }),
         };
         return wire(await service.changeCamera(command, validExpectedVersion(input.expectedVersion), contextOf(request)));

@@ -22,7 +22,8 @@ export function mediaResolvers({ sessions, signer, publicBaseUrl }: MediaResolve
   const base = publicBaseUrl.replace(/\/+$/, '');
   return {
     Query: {
-      streamSessions: (_: unknown, args: { statuses?: StreamStatus[] | null }) => sessions.list(args.statuses),
+      streamSessions: (_: unknown, args: { statuses?: StreamStatus[] | null; first?: number | null; after?: string | null }) =>
+        sessions.list({ statuses: args.statuses, first: args.first, after: args.after === undefined || args.after === null ? null : requireId(args.after, 'after') }),
       streamSession: (_: unknown, args: { id: string }) => sessions.get(requireId(args.id, 'id')),
     },
     Mutation: {

@@ -4,9 +4,10 @@ import path from 'node:path';
 import { AppError } from '../../../../lib/errors/app-error';
 import type { Logger } from '../../../../lib/logging/logger';
 import { parseRtspUrl } from '../../../../lib/security/rtsp-url';
-import type { CameraDirectory, SessionRepository, SpawnFfmpeg, StatusPublisher } from './ports';
+import type { CameraDirectory, CameraHostPolicy, SessionRepository, SpawnFfmpeg, StatusPublisher } from './ports';
+import { pageOfSessions, type PageQuery } from './session-pages';
 import { SessionRunner } from './session-runner';
-import { isActive, type StreamSession, type StreamStatus } from './session';
+import { isActive, type StreamSession } from './session';
 
 export interface SessionManagerOptions {
   hlsDir: string;
@@ -15,14 +16,16 @@ export interface SessionManagerOptions {
   rtspTimeoutSeconds: number;
   maxFailures: number;
   cameras: CameraDirectory;
+  /** CAMERA_ALLOWED_HOSTS: checked when a session starts and before every ffmpeg spawn. */
+  cameraHosts: CameraHostPolicy;
   repository: SessionRepository;
   publisher: StatusPublisher;
   spawn: SpawnFfmpeg;
   logger: Logger;
 }
 
-const FINISHED_KEPT = 500;
-const RECENT_LISTED = 500;
+/** STOPPED sessions kept in memory for quick reads; older ones are read from the repository. */
+const STOPPED_KEPT = 500;
 
 /**
  * The sessions of this media process. One session per camera at a time: concurrent starts for a
@@ -36,7 +39,9 @@ export class SessionManager {
   /** cameraId -> id of its current session that is not STOPPED (a FAILED one stays until replaced). */
   private readonly byCamera = new Map<string, string>();
   private readonly pending = new Map<string, Promise<StreamSession>>();
-  private readonly finished = new Map<string, StreamSession>();
+  /** Every FAILED session (at most one per camera: a new start retires it), never evicted. */
+  private readonly failed = new Map<string, StreamSession>();
+  private readonly stopped = new Map<string, StreamSession>();
   private readonly lastWatched = new Map<string, number>();
   private readonly writes = new Map<string, Promise<void>>();
   private idleTimer: NodeJS.Timeout | undefined;
@@ -59,7 +64,7 @@ export class SessionManager {
     if (!id) return null;
     const runner = this.runners.get(id);
     if (runner && isActive(runner.session.status)) return runner.stop(reason);
-    return this.retireFinished(cameraId);
+    return this.retireFailed(cameraId);
   }
 
   /** The camera's URL changed: its running ffmpeg, if any, reconnects with the new one now. */
@@ -77,21 +82,23 @@ export class SessionManager {
   current(cameraId: string): StreamSession | null {
     const id = this.byCamera.get(cameraId);
     if (!id) return null;
-    const session = this.runners.get(id)?.session ?? this.finished.get(id);
-    return session && session.status !== 'STOPPED' ? session : null;
+    return this.runners.get(id)?.session ?? this.failed.get(id) ?? null;
   }
 
   async get(id: string): Promise<StreamSession | null> {
-    return this.runners.get(id)?.session ?? this.finished.get(id) ?? (await this.options.repository.get(id));
+    return this.runners.get(id)?.session ?? this.failed.get(id) ?? this.stopped.get(id) ?? (await this.options.repository.get(id));
   }
 
-  async list(statuses?: readonly StreamStatus[] | null): Promise<StreamSession[]> {
-    const merged = new Map((await this.options.repository.recent(RECENT_LISTED)).map((s) => [s.id, s]));
-    for (const session of this.finished.values()) merged.set(session.id, session);
-    for (const runner of this.runners.values()) merged.set(runner.session.id, runner.session);
-    return [...merged.values()]
-      .filter((s) => !statuses || statuses.length === 0 || statuses.includes(s.status))
-      .sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+  /** A page of sessions, newest first (see pageOfSessions). */
+  list(query: PageQuery = {}): Promise<StreamSession[]> {
+    return pageOfSessions(
+      {
+        unfinished: () => [...[...this.runners.values()].map((runner) => runner.session), ...this.failed.values()],
+        lookup: (id) => this.get(id),
+        repository: this.options.repository,
+      },
+      query,
+    );
   }
 
   /** The pid of a session's ffmpeg right now (tests and diagnostics). */
@@ -101,13 +108,15 @@ export class SessionManager {
 
   /**
    * At start-up: resumes what a previous process left running (while under the cap and the camera may
-   * still stream), marks the rest STOPPED, and deletes folders that belong to no resumed session.
+   * still stream), marks the rest STOPPED, takes back the FAILED sessions (the newest per camera stays
+   * its liveStream, older ones are STOPPED), and deletes folders that belong to no resumed session.
    */
   async resume(): Promise<void> {
     await mkdir(this.options.hlsDir, { recursive: true });
     const keep = new Set<string>();
-    for (const session of await this.options.repository.active()) {
-      const refusal = this.refusalFor(session.cameraId) ?? (this.activeCount() >= this.options.maxSessions ? 'session cap reached' : undefined);
+    const unfinished = (await this.options.repository.unfinished()).sort((a, b) => b.seq - a.seq);
+    for (const session of unfinished.filter((s) => isActive(s.status))) {
+      const refusal = (await this.refusalFor(session.cameraId)) ?? (this.activeCount() >= this.options.maxSessions ? 'session cap reached' : undefined);
       if (refusal || this.byCamera.has(session.cameraId)) {
         this.onChange({ ...session, status: 'STOPPED', stoppedAt: new Date(), lastError: `not resumed after restart: ${refusal ?? 'duplicate'}`, updatedAt: new Date() });
         continue;
@@ -115,6 +124,14 @@ export class SessionManager {
       keep.add(session.id);
       this.launch({ ...session, status: 'RECONNECTING', restarts: session.restarts + 1, lastError: 'media process restarted', updatedAt: new Date() });
       this.options.logger.info({ sessionId: session.id, cameraId: session.cameraId }, 'session resumed');
+    }
+    for (const session of unfinished.filter((s) => s.status === 'FAILED')) {
+      if (this.byCamera.has(session.cameraId)) {
+        this.onChange({ ...session, status: 'STOPPED', updatedAt: new Date() });
+        continue;
+      }
+      this.failed.set(session.id, session);
+      this.byCamera.set(session.cameraId, session.id);
     }
     for (const name of await readdir(this.options.hlsDir).catch(() => [] as string[])) {
       if (!keep.has(name)) await rm(path.join(this.options.hlsDir, name), { recursive: true, force: true });
@@ -142,24 +159,29 @@ export class SessionManager {
   }
 
   private async create(cameraId: string): Promise<StreamSession> {
+    // Up to the cap check all runs before the first await: concurrent starts see each other's pending start.
+    let url: string;
     try {
-      this.checkedUrl(cameraId);
+      url = this.cameraUrl(cameraId);
     } catch (error) {
-      const reason = error as AppError;
-      throw reason.code === 'NOT_FOUND'
-        ? new AppError('NOT_FOUND', `camera ${cameraId} not found`, { cameraId })
-        : new AppError('BAD_USER_INPUT', `camera ${cameraId} cannot stream: ${reason.message}`, { cameraId });
+      throw startRefusal(cameraId, error);
     }
     if (this.activeCount() >= this.options.maxSessions) {
       throw new AppError('LIMIT_EXCEEDED', `this media process already runs its maximum of ${this.options.maxSessions} concurrent sessions; stop one first`, {
         maxSessions: this.options.maxSessions,
       });
     }
+    try {
+      await this.options.cameraHosts.check(url);
+    } catch (error) {
+      throw startRefusal(cameraId, error);
+    }
     const now = new Date();
-    const session: StreamSession = { id: randomUUID(), cameraId, status: 'STARTING', startedAt: now, stoppedAt: null, restarts: 0, lastError: null, updatedAt: now };
     // Stored before ffmpeg runs: with the store down the caller gets UNAVAILABLE and nothing is spawned.
-    await this.options.repository.save(session);
-    this.retireFinished(cameraId);
+    const session = await this.options.repository.insert({
+      id: randomUUID(), cameraId, status: 'STARTING', startedAt: now, stoppedAt: null, restarts: 0, lastError: null, updatedAt: now,
+    });
+    this.retireFailed(cameraId);
     this.launch(session);
     this.options.publisher.publish(session);
     this.log(session);
@@ -167,9 +189,9 @@ export class SessionManager {
   }
 
   /** A FAILED session leaves the camera's liveStream only when an operator stops or restarts it. */
-  private retireFinished(cameraId: string): StreamSession | null {
+  private retireFailed(cameraId: string): StreamSession | null {
     const id = this.byCamera.get(cameraId);
-    const last = id ? this.finished.get(id) : undefined;
+    const last = id ? this.failed.get(id) : undefined;
     if (!last) return null;
     const stopped: StreamSession = { ...last, status: 'STOPPED', stoppedAt: last.stoppedAt ?? new Date(), updatedAt: new Date() };
     this.onChange(stopped);
@@ -195,12 +217,16 @@ export class SessionManager {
   }
 
   private onChange(session: StreamSession): void {
+    if (session.status === 'FAILED') this.failed.set(session.id, session);
+    if (session.status === 'STOPPED') {
+      this.failed.delete(session.id);
+      this.stopped.set(session.id, session);
+      if (this.stopped.size > STOPPED_KEPT) this.stopped.delete(this.stopped.keys().next().value as string);
+      if (this.byCamera.get(session.cameraId) === session.id) this.byCamera.delete(session.cameraId);
+    }
     if (!isActive(session.status)) {
       this.runners.delete(session.id);
       this.lastWatched.delete(session.id);
-      this.finished.set(session.id, session);
-      if (this.finished.size > FINISHED_KEPT) this.finished.delete(this.finished.keys().next().value as string);
-      if (session.status === 'STOPPED' && this.byCamera.get(session.cameraId) === session.id) this.byCamera.delete(session.cameraId);
     }
     this.persist(session);
     this.options.publisher.publish(session);
@@ -219,17 +245,25 @@ export class SessionManager {
     this.writes.set(session.id, next);
   }
 
-  private refusalFor(cameraId: string): string | undefined {
+  /** Why the camera cannot stream; none when it may, or when only DNS is down (the session's retries cover that). */
+  private async refusalFor(cameraId: string): Promise<string | undefined> {
     try {
-      this.checkedUrl(cameraId);
+      await this.checkedUrl(cameraId);
       return undefined;
     } catch (error) {
-      return (error as Error).message;
+      return (error as AppError).code === 'UNAVAILABLE' ? undefined : (error as Error).message;
     }
   }
 
-  /** The camera's URL, checked again right before any ffmpeg sees it. */
-  private checkedUrl(cameraId: string): string {
+  /** The camera's URL, checked again (scheme, then CAMERA_ALLOWED_HOSTS) right before any ffmpeg sees it. */
+  private async checkedUrl(cameraId: string): Promise<string> {
+    const url = this.cameraUrl(cameraId);
+    await this.options.cameraHosts.check(url);
+    return url;
+  }
+
+  /** The camera's URL if the camera is known, active and its URL is RTSP. */
+  private cameraUrl(cameraId: string): string {
     const camera = this.options.cameras.get(cameraId);
     if (!camera) throw new AppError('NOT_FOUND', 'unknown camera');
     if (camera.status !== 'ACTIVE') throw new AppError('BAD_USER_INPUT', 'camera is decommissioned');
@@ -260,4 +294,12 @@ export class SessionManager {
       'stream session status',
     );
   }
+}
+
+/** Why startStream refuses a camera, as the caller sees it: unknown, cannot stream (with the host when it is not allowed), or DNS down. */
+function startRefusal(cameraId: string, error: unknown): AppError {
+  const reason = error as AppError;
+  if (reason.code === 'NOT_FOUND') return new AppError('NOT_FOUND', `camera ${cameraId} not found`, { cameraId });
+  if (reason.code === 'UNAVAILABLE') return reason;
+  return new AppError('BAD_USER_INPUT', `camera ${cameraId} cannot stream: ${reason.message}`, { ...reason.details, cameraId });
 }

@@ -1,5 +1,6 @@
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
+import type { AppError } from '../../../../lib/errors/app-error';
 import type { Logger } from '../../../../lib/logging/logger';
 import { redactCredentials } from '../../../../lib/security/rtsp-url';
 import type { FfmpegHandle } from '../ffmpeg/ffmpeg-process';
@@ -12,8 +13,11 @@ export interface RunnerOptions {
   /** This session's own folder. */
   dir: string;
   spawn: SpawnFfmpeg;
-  /** Looks the camera up and re-checks its URL before every spawn; throws an AppError when it may not run. */
-  resolveUrl(): string;
+  /**
+   * Looks the camera up and re-checks its URL (scheme, allowed hosts) before every spawn; throws an
+   * AppError when it may not run (UNAVAILABLE: it could not be checked now, which counts as a failed attempt).
+   */
+  resolveUrl(): Promise<string>;
   rtspTimeoutSeconds: number;
   /** Consecutive failures without reaching LIVE before the session is FAILED. */
   maxFailures: number;
@@ -99,11 +103,15 @@ export class SessionRunner {
     if (this.stopping) return;
     let url: string;
     try {
-      url = this.options.resolveUrl();
+      url = await this.options.resolveUrl();
     } catch (error) {
-      await this.fail(redactCredentials((error as Error).message));
+      if (this.stopping) return;
+      const message = redactCredentials((error as Error).message);
+      if ((error as AppError).code === 'UNAVAILABLE') await this.failedAttempt(message);
+      else await this.fail(message);
       return;
     }
+    if (this.stopping) return;
     this.startNumber = await nextSegmentNumber(this.options.dir);
     if (this.stopping) return;
     this.spawnedAt = Date.now();
@@ -161,8 +169,14 @@ export class SessionRunner {
       await this.attempt();
       return;
     }
+    this.options.logger.warn({ sessionId: this.state.id, cameraId: this.state.cameraId, failures: this.failures + 1, reason: message }, 'ffmpeg ended');
+    await this.failedAttempt(message);
+  }
+
+  /** One more attempt that did not reach LIVE: retry after the backoff, or FAILED at the bound. */
+  private async failedAttempt(message: string): Promise<void> {
+    if (this.stopping) return;
     this.failures += 1;
-    this.options.logger.warn({ sessionId: this.state.id, cameraId: this.state.cameraId, failures: this.failures, reason: message }, 'ffmpeg ended');
     if (this.failures >= this.options.maxFailures) {
       await this.fail(`gave up after ${this.failures} attempts: ${message}`);
       return;

@@ -5,9 +5,13 @@ export type StreamStatus = (typeof STREAM_STATUSES)[number];
 /** Statuses in which ffmpeg runs or will run again: what counts against the cap and idles out. */
 export const ACTIVE_STATUSES: readonly StreamStatus[] = ['STARTING', 'LIVE', 'RECONNECTING'];
 export const isActive = (status: StreamStatus): boolean => ACTIVE_STATUSES.includes(status);
+/** Every status but STOPPED: the sessions a media process keeps in memory (FAILED stays until replaced). */
+export const UNFINISHED_STATUSES: readonly StreamStatus[] = [...ACTIVE_STATUSES, 'FAILED'];
 
 export interface StreamSession {
   id: string;
+  /** Its place in the listing order: 1, 2, 3 ... in the order sessions were created (newest listed first). */
+  seq: number;
   cameraId: string;
   status: StreamStatus;
   startedAt: Date;

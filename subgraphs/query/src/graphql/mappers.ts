@@ -1,3 +1,4 @@
+import { maskRtspUrl } from '../../../../lib/security/rtsp-url';
 import type { ViewDoc } from '../projection/merge';
 
 /** View documents as GraphQL objects (bookkeeping fields dropped, positions as strings). */
@@ -6,7 +7,8 @@ export const toCamera = (doc: ViewDoc) => ({
   id: doc.id,
   name: doc.name,
   site: doc.site ?? null,
-  rtspUrl: doc.rtspUrl,
+  // Masked when projected; masked again here for documents projected before the masking covered query parameters.
+  rtspUrl: typeof doc.rtspUrl === 'string' ? maskRtspUrl(doc.rtspUrl) : doc.rtspUrl,
   tags: doc.tags ?? [],
   status: doc.status,
   version: doc.version,

@@ -27,7 +27,7 @@ export async function rebuildTime(count: number): Promise<Record<string, string 
     const liveMs = performance.now() - appendStart;
 
     const rebuildStart = performance.now();
-    const { done } = projection.rebuilder.start('events');
+    const { done } = await projection.rebuilder.start('events');
     await done;
     const rebuildMs = performance.now() - rebuildStart;
     const total = await ctx.elastic.count({ index: ctx.names.alias('events') });

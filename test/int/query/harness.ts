@@ -65,9 +65,10 @@ export class ReadSideHarness {
 
   private rollupWorker = true;
 
-  async addProjector(elasticUrl?: string): Promise<Projection> {
+  async addProjector(elasticUrl?: string, options: { consume?: boolean; rebuildWaitMs?: number } = {}): Promise<Projection> {
     const elastic = elasticUrl ? createElasticClient({ url: elasticUrl }) : this.elastic;
     const projection = startProjection({
+      ...options,
       elastic,
       store: this.store,
       amqp: this.amqp,

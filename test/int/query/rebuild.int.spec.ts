@@ -30,7 +30,7 @@ describe('rebuild with zero downtime', () => {
       }
     })();
 
-    const { state, done } = h.projection.rebuilder.start('events');
+    const { state, done } = await h.projection.rebuilder.start('events');
     let finished = false;
     void done.finally(() => {
       finished = true;
@@ -69,7 +69,7 @@ describe('rebuild with zero downtime', () => {
     const id = randomUUID();
     const written = await h.write([camera(id, 1, { name: 'before' }), camera(id, 2, { name: 'after' })]);
     await h.caughtUp(written[1]!.position);
-    await h.projection.rebuilder.start('cameras').done;
+    await (await h.projection.rebuilder.start('cameras')).done;
     expect((await h.reader.getMany('cameras', [id])).get(id)).toMatchObject({ name: 'after', version: 2 });
   });
 });

@@ -94,7 +94,7 @@ export function queryResolvers(deps: QueryDeps) {
     Mutation: {
       async rebuildProjection(_: unknown, args: Args<{ name: string }>) {
         if (!isViewName(args.name)) throw new AppError('BAD_USER_INPUT', `unknown projection ${args.name}: cameras, events or rollups`);
-        deps.rebuilder.start(args.name);
+        await deps.rebuilder.start(args.name);
         const all = await deps.status.statuses();
         return all.find((s) => s.name === args.name);
       },

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { AppError } from '../../../../lib/errors/app-error';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { IndexAdmin } from '../views/index-admin';
@@ -18,6 +19,16 @@ export interface RebuildState {
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Longer than the 1 s in which every projector process notices a `-next` alias appear or go. */
 const PROPAGATION_MS = 2500;
+/** A rebuild holds its view's lease for this long, renewed every third of it while it runs. */
+const LEASE_MS = 30_000;
+/** How long a rebuild waits for the live projection to reach the head it replayed to, or for the rollups to be recomputed. */
+const DEFAULT_WAIT_MS = 10 * 60_000;
+
+/** Elasticsearch-side leases (StateStore.holdLease / releaseLease). */
+export interface Leases {
+  holdLease(name: string, owner: string, ttlMs: number): Promise<boolean>;
+  releaseLease(name: string, owner: string): Promise<void>;
+}
 
 /**
  * Zero-downtime rebuild of a view: a new index version is filled by replaying the event store
@@ -38,17 +49,61 @@ export class Rebuilder {
       rollups: Rollups;
       runtime: ProjectionRuntime;
       logger: Logger;
+      leases: Leases;
+      /**
+       * One run of the rollup worker in this process, under the worker's lease across processes
+       * (start-projection.ts): hours it made clean, or undefined while another process holds it.
+       */
+      recomputeRollups: (limit: number) => Promise<number | undefined>;
       batchSize?: number;
+      waitMs?: number;
     },
   ) {}
 
-  /** Starts a rebuild and returns at once; `done` settles when it ends. */
-  start(view: ViewName): { state: RebuildState; done: Promise<void> } {
+  /** Owner of this process's rebuild leases. */
+  private readonly owner = `rebuild-${randomUUID()}`;
+
+  /**
+   * Drops what a rebuild killed midway left of a view (a `-next` index behind the alias would
+   * otherwise make the next rebuild put two indices behind it, and stall the live projection), if
+   * no process is rebuilding it. Run at start. Returns the indices dropped.
+   */
+  async dropLeftovers(view: ViewName): Promise<string[]> {
+    if (this.running.has(view) || !(await this.deps.leases.holdLease(`rebuild-${view}`, this.owner, LEASE_MS))) return [];
+    try {
+      return await this.dropLeftoversHeld(view);
+    } finally {
+      await this.deps.leases.releaseLease(`rebuild-${view}`, this.owner).catch(() => undefined);
+    }
+  }
+
+  /**
+   * Starts a rebuild and returns once it holds the view's lease (one rebuild of a view at a time
+   * across query processes); `done` settles when it ends.
+   */
+  async start(view: ViewName): Promise<{ state: RebuildState; done: Promise<void> }> {
     if (this.running.has(view)) throw new AppError('BAD_USER_INPUT', `a rebuild of ${view} is already running`);
     const state: RebuildState = { view, index: '', progress: 0 };
     this.running.set(view, state);
+    const lease = `rebuild-${view}`;
+    let held: boolean;
+    try {
+      held = await this.deps.leases.holdLease(lease, this.owner, LEASE_MS);
+    } catch (error) {
+      this.running.delete(view);
+      throw error;
+    }
+    if (!held) {
+      this.running.delete(view);
+      throw new AppError('BAD_USER_INPUT', `a rebuild of ${view} is already running in another query process`);
+    }
+    const renewal = setInterval(() => void this.deps.leases.holdLease(lease, this.owner, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
     this.failures.delete(view);
     const done = (view === 'rollups' ? this.rebuildRollups(state) : this.rebuildView(state, view))
+      .finally(async () => {
+        clearInterval(renewal);
+        await this.deps.leases.releaseLease(lease, this.owner).catch(() => undefined);
+      })
       .catch((error: unknown) => {
         state.error = (error as Error).message;
         this.failures.set(view, state.error);
@@ -60,12 +115,25 @@ export class Rebuilder {
     return { state, done };
   }
 
+  /**
+   * Marks every hour dirty (queries read them raw: exact), then recomputes them through the rollup
+   * worker's own runs, under its lease: two recomputations of one hour at once could let the slower
+   * overwrite the faster's documents after they were marked clean. While another process holds the
+   * lease, its worker does the work and this waits for it.
+   */
   private async rebuildRollups(state: RebuildState): Promise<void> {
     state.index = (await this.deps.admin.concreteIndex(this.deps.admin.names.alias('rollups'))) ?? '';
-    await this.deps.rollups.markAllDirty();
+    const total = await this.deps.rollups.markAllDirty();
+    const deadline = performance.now() + (this.deps.waitMs ?? DEFAULT_WAIT_MS);
+    let cleaned = 0;
     for (;;) {
-      const cleaned = await this.deps.rollups.recomputeDirty(200);
-      if (cleaned === 0) break;
+      const run = await this.deps.recomputeRollups(200);
+      cleaned += run ?? 0;
+      if (total > 0) state.progress = Math.min(0.99, cleaned / total);
+      // A run that cleaned nothing may have stopped at its lease's half-time: look, don't assume.
+      if (!run && !(await this.deps.rollups.settledDirtyLeft())) break;
+      if (performance.now() > deadline) throw new Error(`rollups still dirty after ${Math.round((this.deps.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s (queries read those hours raw meanwhile: exact)`);
+      if (run === undefined) await sleep(1000);
     }
     state.progress = 1;
   }
@@ -74,6 +142,8 @@ export class Rebuilder {
     const { admin, store, views, runtime, logger } = this.deps;
     const oldIndex = await admin.concreteIndex(admin.names.alias(view));
     if (!oldIndex) throw new Error(`${view} has no index`);
+    // A rebuild killed midway may have left its index behind (this one holds the lease now).
+    await this.dropLeftoversHeld(view);
     const next = await admin.createNext(view);
     state.index = next;
     runtime.addNextTarget(view);
@@ -108,7 +178,11 @@ export class Rebuilder {
       }
       // Live writes are in both versions from `head` on: once the live projection has passed
       // `head`, the new version holds everything the old one does.
-      while (runtime.freshness.searchable < head) await sleep(100);
+      const deadline = performance.now() + (this.deps.waitMs ?? DEFAULT_WAIT_MS);
+      while (runtime.freshness.searchable < head) {
+        if (performance.now() > deadline) throw new Error(`the live projection did not reach position ${head} within ${Math.round((this.deps.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s (it is at ${runtime.freshness.searchable}); the old version stays`);
+        await sleep(100);
+      }
       await admin.setRefreshInterval(next, '1s');
       await admin.refresh([next]);
       await admin.swap(view, oldIndex, next);
@@ -120,5 +194,11 @@ export class Rebuilder {
       await admin.dropNext(view, next);
       throw error;
     }
+  }
+
+  private async dropLeftoversHeld(view: ViewName): Promise<string[]> {
+    const dropped = await this.deps.admin.dropLeftovers(view);
+    if (dropped.length > 0) this.deps.logger.warn({ view, dropped }, 'dropped what an interrupted rebuild left behind');
+    return dropped;
   }
 }

@@ -5,7 +5,7 @@ import type { AmqpNames } from '../../../../lib/events/topology';
 import type { Logger } from '../../../../lib/logging/logger';
 import { IndexAdmin } from '../views/index-admin';
 import { elasticNodeIdentity, onElasticUnreachable } from '../views/node-identity';
-import type { ViewNames } from '../views/names';
+import { VIEW_NAMES, type ViewNames } from '../views/names';
 import { Rollups } from '../views/rollups';
 import { StateStore, type SavedCheckpoint } from '../views/state-store';
 import { ViewStore } from '../views/view-store';
@@ -46,6 +46,8 @@ export function startProjection(deps: {
   batch?: { maxBatch: number; lingerMs: number; prefetch: number; maxInFlight?: number };
   /** How often the rollup worker runs; 0: never (a test drives `rollups.recomputeDirty` itself). */
   rollupWorkerMs?: number;
+  /** How long a rebuild waits for the live projection (or the rollup worker); 10 min by default. */
+  rebuildWaitMs?: number;
 }): Projection {
   const { elastic, logger } = deps;
   const admin = new IndexAdmin(elastic, deps.names);
@@ -77,7 +79,42 @@ export function startProjection(deps: {
     logger,
     () => runtime.tick(),
   );
-  const rebuilder = new Rebuilder({ store: deps.store, admin, views, rollups, runtime, logger });
+  let stopped = false;
+  let rollupTimer: NodeJS.Timeout | undefined;
+  let rollupRun: Promise<number | undefined> | undefined;
+  // One rollup worker at a time across the query processes (StateStore.holdLease), renewed every run.
+  const rollupOwner = `rollups-${randomUUID()}`;
+  const rollupWorkerMs = deps.rollupWorkerMs ?? 5000;
+  const leaseMs = Math.max(30_000, rollupWorkerMs * 6);
+  /**
+   * One run of the rollup worker: under the lease across processes, and one at a time in this
+   * process (the timer's runs and a rollups rebuild's). Undefined while another process holds it.
+   */
+  const runRollups = async (limit?: number): Promise<number | undefined> => {
+    while (rollupRun) await rollupRun.catch(() => undefined);
+    // Counted from before the renewal is asked for: the lease runs at least that long.
+    const writeUntil = performance.now() + leaseMs / 2;
+    const run = state
+      .holdLease('rollups', rollupOwner, leaseMs)
+      .then((held) => (held ? rollups.recomputeDirty(limit, undefined, () => !stopped && performance.now() < writeUntil) : undefined));
+    rollupRun = run;
+    try {
+      return await run;
+    } finally {
+      if (rollupRun === run) rollupRun = undefined;
+    }
+  };
+  const rebuilder = new Rebuilder({
+    store: deps.store,
+    admin,
+    views,
+    rollups,
+    runtime,
+    logger,
+    leases: state,
+    recomputeRollups: (limit) => runRollups(limit),
+    ...(deps.rebuildWaitMs === undefined ? {} : { waitMs: deps.rebuildWaitMs }),
+  });
   const healer: RestartHealer = new RestartHealer(
     {
       nodeIdentity: () => elasticNodeIdentity(elastic),
@@ -92,11 +129,6 @@ export function startProjection(deps: {
   const stopWatching = onElasticUnreachable(elastic, () => healer.suspect());
   const status = new ProjectionStatusReporter({ runtime, projector, rebuilder, healer, admin, state });
 
-  let stopped = false;
-  let rollupTimer: NodeJS.Timeout | undefined;
-  let rollupRun: Promise<unknown> | undefined;
-  // One rollup worker at a time across the query processes (StateStore.holdLease), renewed every run.
-  const rollupOwner = `rollups-${randomUUID()}`;
   const started = (async () => {
     let saved: SavedCheckpoint | undefined;
     for (let attempt = 0; !stopped; attempt += 1) {
@@ -111,21 +143,13 @@ export function startProjection(deps: {
       }
     }
     if (stopped) return;
+    // What a rebuild killed midway (a crash of this or another query process) left behind.
+    for (const view of VIEW_NAMES) await rebuilder.dropLeftovers(view).catch((error: unknown) => logger.warn({ view, err: (error as Error).message }, 'could not check for rebuild leftovers'));
     if (deps.consume ?? true) await batches.start(projector.handle);
-    const rollupWorkerMs = deps.rollupWorkerMs ?? 5000;
     if (rollupWorkerMs <= 0) return;
-    const leaseMs = Math.max(30_000, rollupWorkerMs * 6);
     rollupTimer = setInterval(() => {
       if (rollupRun) return;
-      // Counted from before the renewal is asked for: the lease runs at least that long.
-      const writeUntil = performance.now() + leaseMs / 2;
-      rollupRun = state
-        .holdLease('rollups', rollupOwner, leaseMs)
-        .then((held) => (held ? rollups.recomputeDirty(undefined, undefined, () => !stopped && performance.now() < writeUntil) : 0))
-        .catch((error: unknown) => logger.debug({ err: (error as Error).message }, 'rollup recompute failed; will retry'))
-        .finally(() => {
-          rollupRun = undefined;
-        });
+      runRollups().catch((error: unknown) => logger.debug({ err: (error as Error).message }, 'rollup recompute failed; will retry'));
     }, rollupWorkerMs);
   })();
 
@@ -143,12 +167,10 @@ export function startProjection(deps: {
       stopWatching();
       projector.stop();
       await healer.stop();
-      if (rollupTimer) {
-        clearInterval(rollupTimer);
-        // Hand the lease on only once this worker wrote its last documents.
-        await rollupRun;
-        await state.releaseLease('rollups', rollupOwner).catch(() => undefined);
-      }
+      if (rollupTimer) clearInterval(rollupTimer);
+      // Hand the lease on only once this worker wrote its last documents.
+      await rollupRun?.catch(() => undefined);
+      await state.releaseLease('rollups', rollupOwner).catch(() => undefined);
       await runtime.stop();
     },
   };

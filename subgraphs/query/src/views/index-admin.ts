@@ -138,6 +138,19 @@ export class IndexAdmin {
     });
   }
 
+  /**
+   * Drops every version of a view that the alias does not point at: what a rebuild killed midway
+   * left behind (its `-next` index, or an index it created before adding the alias). Call only
+   * while holding the view's rebuild lease (Rebuilder), so no live rebuild is dropped. Returns them.
+   */
+  async dropLeftovers(view: ViewName): Promise<string[]> {
+    const live = await this.concreteIndex(this.names.alias(view));
+    const found = await this.client.indices.get({ index: `${this.names.alias(view)}-v*`, filter_path: '*.settings.index.provided_name' });
+    const leftovers = Object.keys(found).filter((index) => index !== live);
+    if (leftovers.length > 0) await this.client.indices.delete({ index: leftovers });
+    return leftovers;
+  }
+
   /** Abandons a failed rebuild. */
   async dropNext(view: ViewName, index: string): Promise<void> {
     await this.client.indices.delete({ index }).catch(() => undefined);

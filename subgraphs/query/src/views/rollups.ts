@@ -181,6 +181,12 @@ export class Rollups {
     return cleaned + (await this.recomputeDays(limit, now, fence));
   }
 
+  /** Whether any settled hour is still dirty (what a worker run would recompute). */
+  async settledDirtyLeft(now = Date.now()): Promise<boolean> {
+    const response = await this.dirtyStatuses<DirtyDoc>('hour', { lt: now - HOUR_MS - SETTLE_MS }, 1);
+    return response.hits.hits.length > 0;
+  }
+
   /** Up to `limit` dirty hour or day statuses whose hour or day lies in `range`, oldest first. */
   private dirtyStatuses<T>(field: 'hour' | 'day', range: { lt: number } | { lte: number }, limit: number) {
     return this.client.search<T>({

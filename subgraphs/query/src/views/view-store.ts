@@ -31,12 +31,16 @@ type BulkItem = estypes.BulkResponse['items'][number];
 
 const statusOf = (error: unknown): number | undefined => (error as { meta?: { statusCode?: number } }).meta?.statusCode;
 
+/** Elasticsearch's errors for a document that does not fit the mapping (an immense term among them). */
+const DOCUMENT_ERRORS = new Set(['document_parsing_exception', 'mapper_parsing_exception', 'strict_dynamic_mapping_exception']);
+
 /**
- * A document refused for what it is, not for the state of the cluster: 400 (mapping or parsing,
- * an immense term) or 413 (larger than `http.max_content_length` on its own). Anything else (429,
- * 5xx, shard failures) is the cluster's and is retried.
+ * A document refused for what it is, not for the state of the cluster: it does not parse into the
+ * mapping, or it is larger than `http.max_content_length` on its own (413). Anything else is
+ * retried: 429 and 5xx, shard failures, and other 400s, which also name the cluster's state (an
+ * alias with two indices and no write index answers `illegal_argument_exception`).
  */
-const isRefusal = (item: estypes.BulkResponseItem): boolean => item.status === 400 || item.status === 413;
+const isRefusal = (item: estypes.BulkResponseItem): boolean => item.status === 413 || (item.status === 400 && DOCUMENT_ERRORS.has(item.error?.type ?? ''));
 
 const isIndexMissing = (error: unknown): boolean => {
   const e = error as { meta?: { body?: { error?: { type?: string } } } };

@@ -109,6 +109,10 @@ describe('gateway over HTTP', () => {
     const expiredResponse = await post({ query: '{ __typename }' }, { authorization: `Bearer ${expired}` }, null);
     expect(expiredResponse.status).toBe(401);
     expect(((await expiredResponse.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toMatch(/expired/);
+    const eternal = jwt.sign({ roles: ['admin'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'eternal' });
+    const eternalResponse = await post({ query: '{ __typename }' }, { authorization: `Bearer ${eternal}` }, null);
+    expect(eternalResponse.status).toBe(401);
+    expect(codesOf((await eternalResponse.json()) as Parameters<typeof codesOf>[0])).toEqual(['UNAUTHENTICATED']);
   });
 
   it('refuses direct calls to a subgraph without, or with a forged, internal header', async () => {

@@ -95,6 +95,9 @@ describe('gateway over graphql-ws', () => {
     expect((await closeCodeOf({ authorization: 'Bearer not-a-jwt' })).code).toBe(4401);
     const roleless = jwt.sign({ roles: ['guest'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'nobody', expiresIn: 60 });
     expect((await closeCodeOf({ authorization: `Bearer ${roleless}` })).code).toBe(4403);
+    // A token that never expires would hold its socket open for good.
+    const eternal = jwt.sign({ roles: ['viewer'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'eternal' });
+    expect((await closeCodeOf({ authorization: `Bearer ${eternal}` })).code).toBe(4401);
   });
 
   it('closes a socket that never sends connection_init with 4408', async () => {

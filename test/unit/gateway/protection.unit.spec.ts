@@ -7,7 +7,7 @@ import { RateLimiter } from '../../../gateway/src/protection/rate-limiter';
 const schema = buildSchema(`
   type Camera { id: ID! name: String! tags: [String!]! events(first: Int): [Event!]! }
   type Event { id: ID! camera: Camera! }
-  type Query { cameras(first: Int): [Camera!]! camera(id: ID!): Camera }
+  type Query { cameras(first: Int): [Camera!]! camera(id: ID!): Camera recent(limit: Int = 50): [Event!]! }
 `);
 const op = (query: string) => {
   const document = parse(query);
@@ -29,6 +29,34 @@ describe('operation limits', () => {
     expect(operationCost(schema, b.document, b.operation, { n: 7 })).toBe(1 + 7);
     const c = op('{ cameras { id } }');
     expect(operationCost(schema, c.document, c.operation)).toBe(1 + DEFAULT_LIST_SIZE);
+  });
+
+  it('counts a page size the same whether it is a literal, a variable or a default', () => {
+    const literal = op('{ cameras(first: 500) { id } }');
+    const expected = operationCost(schema, literal.document, literal.operation);
+    expect(expected).toBe(1 + 500);
+    const variable = op('query($n: Int) { cameras(first: $n) { id } }');
+    expect(operationCost(schema, variable.document, variable.operation, { n: 500 })).toBe(expected);
+    const variableDefault = op('query($n: Int = 500) { cameras(first: $n) { id } }');
+    expect(operationCost(schema, variableDefault.document, variableDefault.operation, {})).toBe(expected);
+    // A sent value wins over the default, as in execution.
+    expect(operationCost(schema, variableDefault.document, variableDefault.operation, { n: 2 })).toBe(1 + 2);
+    const nonNull = op('query($n: Int! = 500) { cameras(first: $n) { id } }');
+    expect(operationCost(schema, nonNull.document, nonNull.operation)).toBe(expected);
+    // Deeper in the selection too.
+    const nested = op('query($n: Int = 500) { camera(id: "1") { events(first: $n) { id } } }');
+    expect(operationCost(schema, nested.document, nested.operation, {})).toBe(1 + 1 + 500);
+    // The argument's own default in the schema counts too.
+    const argumentDefault = op('{ recent { id } }');
+    expect(operationCost(schema, argumentDefault.document, argumentDefault.operation)).toBe(1 + 50);
+    const unset = op('query($n: Int = 3) { recent(limit: $n) { id } }');
+    expect(operationCost(schema, unset.document, unset.operation, {})).toBe(1 + 3);
+  });
+
+  it('refuses an over-limit operation whose size is a variable default', () => {
+    const { document, operation } = op('query($n: Int = 100000) { cameras(first: $n) { id } }');
+    const [error] = checkOperationLimits({ maxDepth: 10, maxCost: 1000 }, schema, document, operation, {});
+    expect(error?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', cost: 100001, maxCost: 1000 });
   });
 
   it('reports the figures of a refused operation', () => {

@@ -104,11 +104,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   });
   await server.start();
 
-  // Subscription payloads and ws queries run through the gateway itself, with the subscriber's identity.
+  // Subscription payloads and ws queries run through the gateway itself, with the subscriber's
+  // identity. Their limits were checked when graphql-ws admitted the client's operation (onSubscribe):
+  // a batched payload query is not the client's request and is not held to the per-request cost.
   const executor: GatewayExecutor = async (query, variables, context, operationName) => {
     const response = await server.executeOperation(
       { query, variables, ...(operationName ? { operationName } : {}) },
-      { contextValue: { ...context, internal: true, receivedAt: performance.now() } },
+      { contextValue: { ...context, internal: true, limitsChecked: true, receivedAt: performance.now() } },
     );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
     return response.body.singleResult as FormattedExecutionResult;

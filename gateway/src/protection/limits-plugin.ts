@@ -52,10 +52,21 @@ export function checkOperationLimits(
   return [];
 }
 
+export type LimitsContext = RequestContext & {
+  /**
+   * Set on the gateway's own operations built from a client operation whose limits were already
+   * checked when it was admitted (a graphql-ws subscription, for ONE payload, or a query sent over
+   * the socket). A subscription's payload queries resolve many events at once (batch-query.ts):
+   * how many is the gateway's business, so they are not held to the per-request cost limit.
+   */
+  limitsChecked?: boolean;
+};
+
 /** Depth and cost limits on every HTTP operation, after parsing and validation, before execution. */
-export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<RequestContext> {
+export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<LimitsContext> {
   return {
-    async requestDidStart() {
+    async requestDidStart({ contextValue }) {
+      if (contextValue.limitsChecked) return {};
       return {
         async didResolveOperation({ schema, document, operation, request }) {
           if (!operation) return;

@@ -12,7 +12,16 @@ describe('gateway over graphql-ws', () => {
   let wsUrl: string;
   const clients: Client[] = [];
   beforeAll(async () => {
-    stack = await startStack({ label: 'gwws', services: ['command', 'query', 'media', 'gateway'], env: { WS_CONNECTION_INIT_TIMEOUT_MS: '500', GRAPHQL_MAX_DEPTH: '8' } });
+    stack = await startStack({
+      label: 'gwws',
+      services: ['command', 'query', 'media', 'gateway'],
+      env: {
+        WS_CONNECTION_INIT_TIMEOUT_MS: '500',
+        GRAPHQL_MAX_DEPTH: '8',
+        // One heavy payload (cost 205) passes, two in one query would not.
+        GRAPHQL_MAX_COST: '300',
+      },
+    });
     wsUrl = stack.gatewayUrl.replace(/^http/, 'ws');
   });
   afterAll(async () => {
@@ -90,6 +99,42 @@ describe('gateway over graphql-ws', () => {
     return open;
   };
 
+  const until = async <T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> => {
+    for (let i = 0; i < 300; i++) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  /** A subscription's pushes: `values` (data), `errors` (pushed with a `next`), `refused` (an `error` message). */
+  const collect = (c: Client, query: string) => {
+    const values: Array<Record<string, unknown>> = [];
+    const errors: unknown[] = [];
+    const refused: unknown[] = [];
+    const dispose = c.subscribe<Record<string, unknown>>(
+      { query },
+      { next: (value) => (value.data ? values.push(value.data) : errors.push(value.errors)), error: (error) => refused.push(error), complete: () => undefined },
+    );
+    return { values, errors, refused, dispose };
+  };
+
+  const registerCamera = async (name: string) => {
+    const result = await stack.graphql<{ registerCamera: { id: string } }>(
+      'mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id } }',
+      { input: { name, rtspUrl: 'rtsp://127.0.0.1:8554/none' } },
+      'admin',
+    );
+    expect(result.errors).toBeUndefined();
+    return result.data!.registerCamera.id;
+  };
+  const recordEvents = async (cameraId: string, count: number) => {
+    const inputs = Array.from({ length: count }, () => ({ cameraId, type: 'motion', severity: 'LOW', occurredAt: new Date().toISOString() }));
+    const result = await stack.graphql<{ recordEvents: { accepted: number } }>('mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }', { inputs }, 'operator');
+    expect(result.data?.recordEvents.accepted).toBe(count);
+  };
+
   it('refuses a connection without a valid token with 4401, and a token without a role with 4403', async () => {
     expect((await closeCodeOf({})).code).toBe(4401);
     expect((await closeCodeOf({ authorization: 'Bearer not-a-jwt' })).code).toBe(4401);
@@ -153,5 +198,21 @@ describe('gateway over graphql-ws', () => {
     expect(await waitForOpen('streamStatusChanged', 1)).toBe(1);
     await other.dispose();
     expect(await waitForOpen('streamStatusChanged', 0)).toBe(0);
+  });
+
+  it('delivers a selection accepted at subscribe time for every event, however many one payload query resolves', async () => {
+    const cameraId = await registerCamera('Heavy');
+    const c = client({ authorization: `Bearer ${stack.token('viewer', 'heavy')}` });
+    const before = await openSubscriptions('eventRecorded');
+    const heavy = collect(c, `subscription { eventRecorded(filter: { cameraIds: ["${cameraId}"] }) { id camera { stats { topCameras(limit: 100) { key count } } } } }`);
+    expect(await waitForOpen('eventRecorded', before + 1)).toBe(before + 1);
+    expect(heavy.refused).toEqual([]);
+    // Recorded in one command, the events reach the gateway together and are resolved several per query.
+    await recordEvents(cameraId, 30);
+    await until('30 pushes', () => (heavy.values.length + heavy.errors.length >= 30 ? true : undefined));
+    expect(heavy.errors).toEqual([]);
+    expect(heavy.values).toHaveLength(30);
+    for (const value of heavy.values) expect(value).toMatchObject({ eventRecorded: { camera: { stats: { topCameras: expect.any(Array) as unknown } } } });
+    await c.dispose();
   });
 });

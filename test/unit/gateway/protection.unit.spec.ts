@@ -1,5 +1,5 @@
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
-import { checkOperationLimits } from '../../../gateway/src/protection/limits-plugin';
+import { checkOperationLimits, limitsPlugin, type LimitsContext } from '../../../gateway/src/protection/limits-plugin';
 import { DEFAULT_LIST_SIZE, operationCost } from '../../../gateway/src/protection/query-cost';
 import { operationDepth } from '../../../gateway/src/protection/query-depth';
 import { RateLimiter } from '../../../gateway/src/protection/rate-limiter';
@@ -57,6 +57,19 @@ describe('operation limits', () => {
     const { document, operation } = op('query($n: Int = 100000) { cameras(first: $n) { id } }');
     const [error] = checkOperationLimits({ maxDepth: 10, maxCost: 1000 }, schema, document, operation, {});
     expect(error?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', cost: 100001, maxCost: 1000 });
+  });
+
+  it("does not hold the gateway's own operations, admitted when the client subscribed, to the per-request cost", async () => {
+    const plugin = limitsPlugin({ maxDepth: 10, maxCost: 100 });
+    const { document, operation } = op('{ cameras(first: 1000) { id } }');
+    const run = async (contextValue: LimitsContext) => {
+      // Only what the plugin reads of Apollo Server's request context is filled in.
+      const hooks = await plugin.requestDidStart?.({ contextValue } as never);
+      await hooks?.didResolveOperation?.({ schema, document, operation, request: { variables: {} } } as never);
+    };
+    const identity = { subject: 's', role: 'viewer' as const };
+    await expect(run({ identity, correlationId: 'c' })).rejects.toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED' } });
+    await expect(run({ identity, correlationId: 'c', limitsChecked: true })).resolves.toBeUndefined();
   });
 
   it('reports the figures of a refused operation', () => {

@@ -23,6 +23,7 @@ import { watchProjectionLag } from './observability/projection-lag';
 import { bodyErrorHandler } from './protection/http-errors';
 import { limitsPlugin } from './protection/limits-plugin';
 import { RateLimiter } from './protection/rate-limiter';
+import { SubscriptionCaps } from './protection/subscription-caps';
 import { checkReadiness } from './readiness';
 import { SessionFloors } from './session-floors';
 import { SignedSubgraphDataSource } from './subgraph-data-source';
@@ -127,7 +128,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   };
   const queueMax = config.gateway.subscriberQueueMax;
   const eventRecorded = new EventRecordedSubscriptions(executor, feed, hooks, queueMax);
-  const eventStats = new EventStatsSubscriptions(executor, feed, hooks, queueMax);
+  const eventStats = new EventStatsSubscriptions(executor, feed, hooks, queueMax, Date.now, config.gateway.eventStatsGroupsMax);
   const streamStatus = new StreamStatusSubscriptions(executor, feed, hooks, queueMax);
   feed.on('events', async (message) => {
     await Promise.all([eventRecorded.handle(message), eventStats.handle(message)]);
@@ -145,6 +146,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     executor,
     limits,
     rateLimiter,
+    subscriptionCaps: new SubscriptionCaps({ perConnection: config.gateway.subscriptionsPerConnectionMax, perIdentity: config.gateway.subscriptionsPerIdentityMax }),
     production: config.production,
     connectionInitTimeoutMs: config.gateway.wsConnectionInitTimeoutMs,
     maxPayloadBytes: config.gateway.maxBodyBytes,

@@ -52,6 +52,11 @@ export interface Config {
     /** Pending pushes kept per subscription; the oldest are dropped beyond it. */
     subscriberQueueMax: number;
     wsConnectionInitTimeoutMs: number;
+    /** Active graphql-ws subscriptions per connection, and per identity across connections. */
+    subscriptionsPerConnectionMax: number;
+    subscriptionsPerIdentityMax: number;
+    /** Distinct eventStatsUpdated groups (filter, interval, selection): each runs one eventStats a second while events arrive. */
+    eventStatsGroupsMax: number;
   };
 }
 
@@ -132,6 +137,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitBurst: read.int('RATE_LIMIT_BURST', 200, 1, 1000000),
       subscriberQueueMax: read.int('SUBSCRIBER_QUEUE_MAX', 1000, 1, 1000000),
       wsConnectionInitTimeoutMs: read.int('WS_CONNECTION_INIT_TIMEOUT_MS', 3000, 100, 60000),
+      subscriptionsPerConnectionMax: read.int('SUBSCRIPTIONS_PER_CONNECTION_MAX', 100, 1, 100000),
+      subscriptionsPerIdentityMax: read.int('SUBSCRIPTIONS_PER_IDENTITY_MAX', 500, 1, 1000000),
+      eventStatsGroupsMax: read.int('EVENT_STATS_GROUPS_MAX', 50, 1, 100000),
     },
   };
   read.done();

@@ -20,6 +20,9 @@ describe('gateway over graphql-ws', () => {
         GRAPHQL_MAX_DEPTH: '8',
         // One heavy payload (cost 205) passes, two in one query would not.
         GRAPHQL_MAX_COST: '300',
+        SUBSCRIPTIONS_PER_CONNECTION_MAX: '3',
+        SUBSCRIPTIONS_PER_IDENTITY_MAX: '5',
+        EVENT_STATS_GROUPS_MAX: '2',
       },
     });
     wsUrl = stack.gatewayUrl.replace(/^http/, 'ws');
@@ -198,6 +201,62 @@ describe('gateway over graphql-ws', () => {
     expect(await waitForOpen('streamStatusChanged', 1)).toBe(1);
     await other.dispose();
     expect(await waitForOpen('streamStatusChanged', 0)).toBe(0);
+  });
+
+  it('caps subscriptions per connection and per identity: one more gets an error message, the others keep working', async () => {
+    const cameraId = await registerCamera('Capped');
+    const query = `subscription { eventRecorded(filter: { cameraIds: ["${cameraId}"] }) { id } }`;
+    const before = await openSubscriptions('eventRecorded');
+    const first = client({ authorization: `Bearer ${stack.token('viewer', 'capped')}` });
+    const onFirst = [1, 2, 3].map(() => collect(first, query));
+    expect(await waitForOpen('eventRecorded', before + 3)).toBe(before + 3);
+    const overConnection = collect(first, query);
+    expect(await until('the refusal', () => overConnection.refused[0])).toMatchObject([{ extensions: { code: 'LIMIT_EXCEEDED', scope: 'connection', maxSubscriptions: 3 } }]);
+
+    // The same identity on another connection: 5 in all.
+    const second = client({ authorization: `Bearer ${stack.token('viewer', 'capped')}` });
+    const onSecond = [1, 2].map(() => collect(second, query));
+    expect(await waitForOpen('eventRecorded', before + 5)).toBe(before + 5);
+    const overIdentity = collect(second, query);
+    expect(await until('the refusal', () => overIdentity.refused[0])).toMatchObject([{ extensions: { code: 'LIMIT_EXCEEDED', scope: 'identity', maxSubscriptions: 5 } }]);
+    const other = client({ authorization: `Bearer ${stack.token('viewer', 'not-capped')}` });
+    const onOther = collect(other, query);
+    expect(await waitForOpen('eventRecorded', before + 6)).toBe(before + 6);
+
+    // Every admitted subscription still delivers.
+    await recordEvents(cameraId, 1);
+    const admitted = [...onFirst, ...onSecond, onOther];
+    await until('every push', () => (admitted.every((s) => s.values.length >= 1) ? true : undefined));
+    for (const subscription of admitted) {
+      expect(subscription.values).toHaveLength(1);
+      expect(subscription.refused).toEqual([]);
+    }
+
+    // A completed subscription frees its place; so does a closed connection.
+    onFirst[0]?.dispose();
+    expect(await waitForOpen('eventRecorded', before + 5)).toBe(before + 5);
+    const again = collect(first, query);
+    expect(await waitForOpen('eventRecorded', before + 6)).toBe(before + 6);
+    await first.dispose();
+    expect(await waitForOpen('eventRecorded', before + 3)).toBe(before + 3);
+    const afterClose = collect(second, query);
+    expect(await waitForOpen('eventRecorded', before + 4)).toBe(before + 4);
+    expect([again.refused, afterClose.refused]).toEqual([[], []]);
+    await Promise.all([second.dispose(), other.dispose()]);
+    expect(await waitForOpen('eventRecorded', before)).toBe(before);
+  });
+
+  it('caps the distinct eventStatsUpdated groups', async () => {
+    const c = client({ authorization: `Bearer ${stack.token('viewer', 'stats')}` });
+    const statsOf = (type: string) => collect(c, `subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["${type}"] }) { total } }`);
+    const [a, b] = [statsOf('a'), statsOf('b')];
+    await until('the current answers', () => (a.values.length > 0 && b.values.length > 0 ? true : undefined));
+    const third = statsOf('c');
+    const refusal = await until('the refusal', () => third.errors[0] ?? third.refused[0]);
+    expect(JSON.stringify(refusal)).toContain('LIMIT_EXCEEDED');
+    expect(third.values).toEqual([]);
+    await c.dispose();
+    expect(await waitForOpen('eventStatsUpdated', 0)).toBe(0);
   });
 
   it('delivers a selection accepted at subscribe time for every event, however many one payload query resolves', async () => {

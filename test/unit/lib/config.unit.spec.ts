@@ -20,6 +20,7 @@ describe('configuration', () => {
     expect(config.amqp.url).toBe('amqp://guest:guest@127.0.0.1:5672');
     expect(config.elasticsearch.url).toBe('http://127.0.0.1:9200');
     expect(config.namespace).toBe('sightline');
+    expect(config.gateway).toMatchObject({ subscriptionsPerConnectionMax: 100, subscriptionsPerIdentityMax: 500, eventStatsGroupsMax: 50 });
   });
 
   it('lists every invalid variable at once', () => {

@@ -61,15 +61,19 @@ describe('operation limits', () => {
 
   it("does not hold the gateway's own operations, admitted when the client subscribed, to the per-request cost", async () => {
     const plugin = limitsPlugin({ maxDepth: 10, maxCost: 100 });
-    const { document, operation } = op('{ cameras(first: 1000) { id } }');
-    const run = async (contextValue: LimitsContext) => {
+    const run = async (query: string, contextValue: LimitsContext) => {
+      const { document, operation } = op(query);
       // Only what the plugin reads of Apollo Server's request context is filled in.
       const hooks = await plugin.requestDidStart?.({ contextValue } as never);
-      await hooks?.didResolveOperation?.({ schema, document, operation, request: { variables: {} } } as never);
+      await hooks?.didResolveOperation?.({ schema, document, operation, request: { variables: {} }, contextValue } as never);
     };
     const identity = { subject: 's', role: 'viewer' as const };
-    await expect(run({ identity, correlationId: 'c' })).rejects.toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED' } });
-    await expect(run({ identity, correlationId: 'c', limitsChecked: true })).resolves.toBeUndefined();
+    const costly = '{ cameras(first: 1000) { id } }';
+    await expect(run(costly, { identity, correlationId: 'c' })).rejects.toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED', maxCost: 100 } });
+    await expect(run(costly, { identity, correlationId: 'c', limitsChecked: true })).resolves.toBeUndefined();
+    // Depth is still checked.
+    const deep = '{ camera(id: "1") { events { camera { events { camera { events { camera { events { camera { events { id } } } } } } } } } } }';
+    await expect(run(deep, { identity, correlationId: 'c', limitsChecked: true })).rejects.toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED', maxDepth: 10 } });
   });
 
   it('reports the figures of a refused operation', () => {

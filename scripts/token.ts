@@ -22,4 +22,5 @@ if (!Number.isInteger(ttl) || ttl <= 0) {
   console.error('--ttl must be a positive number of seconds');
   process.exit(2);
 }
-process.stdout.write(`${signDevelopmentToken(config.auth.jwtSecret, { subject: values.subject ?? `dev-${role}`, role, expiresInSeconds: ttl })}\n`);
+const { jwtSecret, jwtIssuer: issuer, jwtAudience: audience } = config.auth;
+process.stdout.write(`${signDevelopmentToken(jwtSecret, { subject: values.subject ?? `dev-${role}`, role, expiresInSeconds: ttl, issuer, audience })}\n`);

@@ -23,6 +23,7 @@ import { watchProjectionLag } from './observability/projection-lag';
 import { bodyErrorHandler } from './protection/http-errors';
 import { limitsPlugin } from './protection/limits-plugin';
 import { RateLimiter } from './protection/rate-limiter';
+import { SubscriptionCaps } from './protection/subscription-caps';
 import { checkReadiness } from './readiness';
 import { SessionFloors } from './session-floors';
 import { SignedSubgraphDataSource } from './subgraph-data-source';
@@ -104,11 +105,13 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   });
   await server.start();
 
-  // Subscription payloads and ws queries run through the gateway itself, with the subscriber's identity.
+  // Subscription payloads and ws queries run through the gateway itself, with the subscriber's
+  // identity. Their limits were checked when graphql-ws admitted the client's operation (onSubscribe):
+  // a batched payload query is not the client's request and is not held to the per-request cost.
   const executor: GatewayExecutor = async (query, variables, context, operationName) => {
     const response = await server.executeOperation(
       { query, variables, ...(operationName ? { operationName } : {}) },
-      { contextValue: { ...context, internal: true, receivedAt: performance.now() } },
+      { contextValue: { ...context, internal: true, limitsChecked: true, receivedAt: performance.now() } },
     );
     if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
     return response.body.singleResult as FormattedExecutionResult;
@@ -125,7 +128,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   };
   const queueMax = config.gateway.subscriberQueueMax;
   const eventRecorded = new EventRecordedSubscriptions(executor, feed, hooks, queueMax);
-  const eventStats = new EventStatsSubscriptions(executor, feed, hooks, queueMax);
+  const eventStats = new EventStatsSubscriptions(executor, feed, hooks, queueMax, Date.now, config.gateway.eventStatsGroupsMax);
   const streamStatus = new StreamStatusSubscriptions(executor, feed, hooks, queueMax);
   feed.on('events', async (message) => {
     await Promise.all([eventRecorded.handle(message), eventStats.handle(message)]);
@@ -143,6 +146,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     executor,
     limits,
     rateLimiter,
+    subscriptionCaps: new SubscriptionCaps({ perConnection: config.gateway.subscriptionsPerConnectionMax, perIdentity: config.gateway.subscriptionsPerIdentityMax }),
     production: config.production,
     connectionInitTimeoutMs: config.gateway.wsConnectionInitTimeoutMs,
     maxPayloadBytes: config.gateway.maxBodyBytes,

@@ -1,5 +1,6 @@
 import { CameraHostAllowList } from '../security/camera-hosts';
 import { EnvReader } from './env';
+import { DEVELOPMENT_SECRETS, secretProblems } from './secrets';
 
 /**
  * The whole configuration of every Sightline process, read and validated once at start-up.
@@ -54,12 +55,13 @@ export interface Config {
     /** Pending pushes kept per subscription; the oldest are dropped beyond it. */
     subscriberQueueMax: number;
     wsConnectionInitTimeoutMs: number;
+    /** Active graphql-ws subscriptions per connection, and per identity across connections. */
+    subscriptionsPerConnectionMax: number;
+    subscriptionsPerIdentityMax: number;
+    /** Distinct eventStatsUpdated groups (filter, interval, selection): each runs one eventStats a second while events arrive. */
+    eventStatsGroupsMax: number;
   };
 }
-
-const DEV_JWT_SECRET = 'sightline-development-jwt-secret';
-const DEV_INTERNAL_SECRET = 'sightline-development-internal-secret';
-const DEV_LINK_SECRET = 'sightline-development-hls-link-secret';
 
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = new EnvReader(env);
@@ -74,13 +76,19 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const namespace = read.string('SIGHTLINE_NAMESPACE', 'sightline');
   read.require(/^[a-z][a-z0-9_-]{0,40}$/.test(namespace), 'SIGHTLINE_NAMESPACE must match [a-z][a-z0-9_-]{0,40}');
 
-  const jwtSecret = read.string('JWT_SECRET', production ? '' : DEV_JWT_SECRET);
   const jwksUrl = read.optionalString('JWKS_URL');
+  // With a JWKS, user tokens are never checked with a shared secret: no default one then.
+  const jwtSecret = read.string('JWT_SECRET', production || jwksUrl ? '' : DEVELOPMENT_SECRETS.JWT_SECRET);
   read.require(!production || jwksUrl !== undefined || jwtSecret !== '', 'production needs JWKS_URL or JWT_SECRET');
-  const internalSecret = read.string('INTERNAL_SECRET', production ? '' : DEV_INTERNAL_SECRET);
-  read.require(internalSecret.length >= 16, 'INTERNAL_SECRET must be set (at least 16 characters)');
-  const linkSecret = read.string('HLS_LINK_SECRET', production ? '' : DEV_LINK_SECRET);
-  read.require(linkSecret.length >= 16, 'HLS_LINK_SECRET must be set (at least 16 characters)');
+  const internalSecret = read.string('INTERNAL_SECRET', production ? '' : DEVELOPMENT_SECRETS.INTERNAL_SECRET);
+  const linkSecret = read.string('HLS_LINK_SECRET', production ? '' : DEVELOPMENT_SECRETS.HLS_LINK_SECRET);
+  const secretsInUse = { INTERNAL_SECRET: internalSecret, HLS_LINK_SECRET: linkSecret, ...(jwtSecret !== '' ? { JWT_SECRET: jwtSecret } : {}) };
+  read.report(secretProblems(production, host, secretsInUse));
+  const jwtIssuer = read.optionalString('JWT_ISSUER');
+  const jwtAudience = read.optionalString('JWT_AUDIENCE');
+  // A token of the same identity provider issued for another application must not open this one.
+  read.require(!production || jwtIssuer !== undefined, 'production needs JWT_ISSUER (the `iss` of user tokens)');
+  read.require(!production || jwtAudience !== undefined, 'production needs JWT_AUDIENCE (the `aud` of user tokens)');
   const cameraHosts = CameraHostAllowList.parse(read.string('CAMERA_ALLOWED_HOSTS', ''));
   for (const problem of cameraHosts.problems) read.require(false, `CAMERA_ALLOWED_HOSTS: ${problem}`);
 
@@ -104,8 +112,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
     auth: {
       jwtSecret,
       jwksUrl,
-      jwtIssuer: read.optionalString('JWT_ISSUER'),
-      jwtAudience: read.optionalString('JWT_AUDIENCE'),
+      jwtIssuer,
+      jwtAudience,
       internalSecret,
     },
     media: {
@@ -135,6 +143,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       rateLimitBurst: read.int('RATE_LIMIT_BURST', 200, 1, 1000000),
       subscriberQueueMax: read.int('SUBSCRIBER_QUEUE_MAX', 1000, 1, 1000000),
       wsConnectionInitTimeoutMs: read.int('WS_CONNECTION_INIT_TIMEOUT_MS', 3000, 100, 60000),
+      subscriptionsPerConnectionMax: read.int('SUBSCRIPTIONS_PER_CONNECTION_MAX', 100, 1, 100000),
+      subscriptionsPerIdentityMax: read.int('SUBSCRIPTIONS_PER_IDENTITY_MAX', 500, 1, 1000000),
+      eventStatsGroupsMax: read.int('EVENT_STATS_GROUPS_MAX', 50, 1, 100000),
     },
   };
   read.done();

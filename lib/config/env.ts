@@ -53,6 +53,10 @@ export class EnvReader {
     if (!condition) this.problems.push(problem);
   }
 
+  report(problems: readonly string[]): void {
+    this.problems.push(...problems);
+  }
+
   /** Throws one error listing every invalid variable, so an operator fixes them all at once. */
   done(): void {
     if (this.problems.length > 0) {

@@ -21,7 +21,8 @@ const ENTRY: Record<ServiceName, string> = {
   gateway: 'dist/gateway/src/main.js',
 };
 
-export const TEST_JWT_SECRET = 'sightline-test-jwt-secret';
+// As long as production demands (32 characters), so a stack in production mode can use it too.
+export const TEST_JWT_SECRET = 'sightline-test-jwt-secret-32-chars';
 const LOG_DIR = path.join(repoRoot, 'test-artifacts', 'logs');
 
 export interface GraphQLResponse<T = Record<string, unknown>> {
@@ -182,7 +183,8 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
   }
 
   const gatewayUrl = `http://127.0.0.1:${ports.gateway}/graphql`;
-  const token = (role: Role, subject = `test-${role}`) => signDevelopmentToken(TEST_JWT_SECRET, { subject, role, expiresInSeconds: 3600 });
+  const token = (role: Role, subject = `test-${role}`) =>
+    signDevelopmentToken(TEST_JWT_SECRET, { subject, role, expiresInSeconds: 3600, issuer: env.JWT_ISSUER, audience: env.JWT_AUDIENCE });
   return {
     namespace,
     env,

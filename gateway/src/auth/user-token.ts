@@ -1,11 +1,11 @@
 import jwt from 'jsonwebtoken';
-import { JwksClient } from 'jwks-rsa';
 import type { Identity } from '../../../lib/auth/identity';
 import { secretKeyOf } from '../../../lib/auth/internal-token';
 import { highestRole } from '../../../lib/auth/roles';
 import type { Config } from '../../../lib/config/config';
 import { AppError } from '../../../lib/errors/app-error';
 import { Lru } from '../../../lib/cache/lru';
+import { JwksKeys, type JwksKeysOptions } from './jwks-keys';
 
 export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
 
@@ -26,15 +26,18 @@ export interface TokenCacheOptions {
 }
 
 /**
- * Verifies user tokens: HS256 with JWT_SECRET in development, RS256/ES256 keys from JWKS_URL in
- * production. The identity's role is the highest of its `roles` claim.
+ * Verifies user tokens: HS256 with JWT_SECRET in development, RS256/ES256/PS256 keys from JWKS_URL
+ * in production; `iss` and `aud` when JWT_ISSUER / JWT_AUDIENCE are set (production requires both).
+ * Every token must carry `exp`: one that never expires would open the API (and a graphql-ws
+ * connection, which is closed when its token expires) for good. The identity's role is the highest
+ * of its `roles` claim.
  *
  * A client sends the same token with every request: a successful check is remembered per token
  * string until the token's `exp` (at most `maxAgeMs`), in a bounded LRU. Failures are not cached;
  * an expired token falls out of the cache at its `exp` and gets the full check (and its error) again.
  */
-export function createTokenVerifier(auth: Config['auth'], cacheOptions: TokenCacheOptions = {}): TokenVerifier {
-  const verify = createUncachedVerifier(auth);
+export function createTokenVerifier(auth: Config['auth'], cacheOptions: TokenCacheOptions = {}, jwksOptions: JwksKeysOptions = {}): TokenVerifier {
+  const verify = createUncachedVerifier(auth, jwksOptions);
   const now = cacheOptions.now ?? Date.now;
   const maxAgeMs = cacheOptions.maxAgeMs ?? 5 * 60 * 1000;
   const cache = new Lru<string, { identity: Identity; until: number }>(cacheOptions.max ?? 10000);
@@ -45,18 +48,17 @@ export function createTokenVerifier(auth: Config['auth'], cacheOptions: TokenCac
     if (hit && hit.until > at) return hit.identity;
     if (hit && token) cache.delete(token);
     const { identity, exp } = await verify(token);
-    const expiresAt = exp === undefined ? Infinity : exp * 1000;
-    if (token && expiresAt > at) cache.set(token, { identity, until: Math.min(expiresAt, at + maxAgeMs) });
+    if (token && exp * 1000 > at) cache.set(token, { identity, until: Math.min(exp * 1000, at + maxAgeMs) });
     return identity;
   };
 }
 
-function createUncachedVerifier(auth: Config['auth']): (token: string | undefined) => Promise<{ identity: Identity; exp: number | undefined }> {
-  const jwks = auth.jwksUrl ? new JwksClient({ jwksUri: auth.jwksUrl, cache: true, rateLimit: true }) : undefined;
+function createUncachedVerifier(auth: Config['auth'], jwksOptions: JwksKeysOptions): (token: string | undefined) => Promise<{ identity: Identity; exp: number }> {
+  const jwks = auth.jwksUrl ? new JwksKeys(auth.jwksUrl, jwksOptions) : undefined;
   const getKey: jwt.GetPublicKeyOrSecret = (header, callback) => {
     if (!jwks) return callback(null, secretKeyOf(auth.jwtSecret));
-    jwks.getSigningKey(header.kid).then(
-      (key) => callback(null, key.getPublicKey()),
+    jwks.keyFor(header.kid).then(
+      (key) => callback(null, key),
       (error: Error) => callback(error),
     );
   };
@@ -77,10 +79,11 @@ function createUncachedVerifier(auth: Config['auth']): (token: string | undefine
         },
       );
     });
+    if (typeof claims.exp !== 'number') throw new AppError('UNAUTHENTICATED', 'token has no expiry (exp)', { reason: 'invalid' });
     const roles: unknown = claims.roles;
     const role = highestRole(Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : []);
     if (!role) throw new AppError('FORBIDDEN', 'token has no known role (viewer, operator or admin)');
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new AppError('UNAUTHENTICATED', 'token has no subject');
-    return { identity: { subject: claims.sub, role }, exp: typeof claims.exp === 'number' ? claims.exp : undefined };
+    return { identity: { subject: claims.sub, role }, exp: claims.exp };
   };
 }

@@ -1,13 +1,13 @@
 import type { ApolloServerPlugin } from '@apollo/server';
-import type { RequestContext } from '../../../lib/auth/identity';
 import type { Logger } from '../../../lib/logging/logger';
+import type { LimitsContext } from '../protection/limits-plugin';
 import type { GatewayMetrics } from './metrics';
 
 /**
  * One structured log line and the Prometheus figures per HTTP operation, with the correlation id
  * that the subgraphs also log and that lands in event metadata.
  */
-export type GatewayContext = RequestContext & {
+export type GatewayContext = LimitsContext & {
   /** Set on the gateway's own operations (subscription payloads, ws queries): logged at debug. */
   internal?: boolean;
   /** performance.now() when the request reached the gateway: subgraph calls share answers only from after it. */

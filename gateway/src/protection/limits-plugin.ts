@@ -39,27 +39,48 @@ function costOf(...args: Parameters<typeof operationCost>): number {
   return cost;
 }
 
+function checkDepth(limits: OperationLimits, document: DocumentNode, operation: OperationDefinitionNode): GraphQLError[] {
+  const depth = depthOf(document, operation);
+  if (depth > limits.maxDepth) return [limitExceeded(`operation depth ${depth} exceeds the limit ${limits.maxDepth}`, { depth, maxDepth: limits.maxDepth })];
+  return [];
+}
+
 /** Checks an operation against the depth and cost limits; the errors are empty when it passes. */
 export function checkOperationLimits(
   limits: OperationLimits,
   ...args: Parameters<typeof operationCost>
 ): GraphQLError[] {
   const [schema, document, operation, variables] = args;
-  const depth = depthOf(document, operation);
-  if (depth > limits.maxDepth) return [limitExceeded(`operation depth ${depth} exceeds the limit ${limits.maxDepth}`, { depth, maxDepth: limits.maxDepth })];
+  const tooDeep = checkDepth(limits, document, operation);
+  if (tooDeep.length > 0) return tooDeep;
   const cost = costOf(schema, document, operation, variables);
   if (cost > limits.maxCost) return [limitExceeded(`operation cost ${cost} exceeds the limit ${limits.maxCost}`, { cost, maxCost: limits.maxCost })];
   return [];
 }
 
-/** Depth and cost limits on every HTTP operation, after parsing and validation, before execution. */
-export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<RequestContext> {
+export type LimitsContext = RequestContext & {
+  /**
+   * Set on the gateway's own operations built from a client operation whose limits were already
+   * checked when it was admitted (a graphql-ws subscription, for ONE payload, or a query sent over
+   * the socket). A subscription's payload queries resolve many events at once (batch-query.ts):
+   * how many is the gateway's business, so they are not held to the per-request cost limit.
+   */
+  limitsChecked?: boolean;
+};
+
+/**
+ * Depth and cost limits on every HTTP operation, after parsing and validation, before execution;
+ * depth only on the gateway's own operations (`limitsChecked`).
+ */
+export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<LimitsContext> {
   return {
     async requestDidStart() {
       return {
-        async didResolveOperation({ schema, document, operation, request }) {
+        async didResolveOperation({ schema, document, operation, request, contextValue }) {
           if (!operation) return;
-          const [error] = checkOperationLimits(limits, schema, document, operation, request.variables ?? {});
+          const [error] = contextValue.limitsChecked
+            ? checkDepth(limits, document, operation)
+            : checkOperationLimits(limits, schema, document, operation, request.variables ?? {});
           if (error) throw error;
         },
       };

@@ -1,17 +1,20 @@
 import {
+  getArgumentValues,
   getNamedType,
   getNullableType,
+  getVariableValues,
   isCompositeType,
   isListType,
   isObjectType,
   isInterfaceType,
   Kind,
   type DocumentNode,
+  type FieldNode,
   type GraphQLCompositeType,
+  type GraphQLField,
   type GraphQLSchema,
   type OperationDefinitionNode,
   type SelectionSetNode,
-  type ValueNode,
 } from 'graphql';
 import { fragmentsOf } from './query-depth';
 
@@ -19,19 +22,41 @@ import { fragmentsOf } from './query-depth';
 export const DEFAULT_LIST_SIZE = 10;
 const PAGE_SIZE_ARGUMENTS = new Set(['first', 'limit', 'last']);
 
-function intValue(node: ValueNode, variables: Readonly<Record<string, unknown>>): number | undefined {
-  if (node.kind === Kind.INT) return Number(node.value);
-  if (node.kind === Kind.VARIABLE) {
-    const value = variables[node.name.value];
-    return typeof value === 'number' && Number.isFinite(value) ? value : undefined;
+/**
+ * The variable values execution will use: the request's, coerced, with the operation's defaults
+ * for those it left out. Raw request variables would miss `query($n: Int = 500)` sent without `n`.
+ * Values that do not coerce make the request fail before it runs; the cost then sees none.
+ */
+function coercedVariables(schema: GraphQLSchema, operation: OperationDefinitionNode, variables: Readonly<Record<string, unknown>>): Record<string, unknown> {
+  if (!operation.variableDefinitions || operation.variableDefinitions.length === 0) return {};
+  const { coerced } = getVariableValues(schema, operation.variableDefinitions, { ...variables });
+  return coerced ?? {};
+}
+
+/** The page sizes a field is called with, as execution will see them (literal, variable or default alike). */
+function statedSize(field: GraphQLField<unknown, unknown>, node: FieldNode, variables: Record<string, unknown>): number | undefined {
+  if (!field.args.some((argument) => PAGE_SIZE_ARGUMENTS.has(argument.name))) return undefined;
+  let values: Record<string, unknown>;
+  try {
+    values = getArgumentValues(field, node, variables);
+  } catch {
+    // An argument that does not coerce fails the request before anything runs.
+    return undefined;
   }
-  return undefined;
+  let size: number | undefined;
+  for (const name of PAGE_SIZE_ARGUMENTS) {
+    const value = values[name];
+    if (typeof value === 'number' && Number.isFinite(value)) size = Math.max(size ?? 1, value);
+  }
+  return size;
 }
 
 /**
  * A static cost: every field costs 1, and what a list field selects costs once per item, the
- * item count being its `first`/`limit` argument or DEFAULT_LIST_SIZE. Cheap to compute before
- * anything runs, and it bounds the work an operation can ask of the subgraphs.
+ * item count being its `first`/`limit`/`last` argument or DEFAULT_LIST_SIZE. Arguments are read
+ * the way execution reads them: a size counts the same as a literal, a variable or a default
+ * (of the variable or of the argument). Cheap to compute before anything runs, and it bounds the
+ * work an operation can ask of the subgraphs.
  */
 export function operationCost(
   schema: GraphQLSchema,
@@ -40,6 +65,7 @@ export function operationCost(
   variables: Readonly<Record<string, unknown>> = {},
 ): number {
   const fragments = fragmentsOf(document);
+  const values = coercedVariables(schema, operation, variables);
   const root =
     operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
   if (!root) return 0;
@@ -55,15 +81,8 @@ export function operationCost(
           total += 1;
           continue;
         }
-        let multiplier = 1;
-        if (isListType(getNullableType(field.type))) {
-          multiplier = DEFAULT_LIST_SIZE;
-        }
-        for (const argument of selection.arguments ?? []) {
-          if (!PAGE_SIZE_ARGUMENTS.has(argument.name.value)) continue;
-          const stated = intValue(argument.value, variables);
-          if (stated !== undefined) multiplier = Math.max(1, stated);
-        }
+        const stated = statedSize(field, selection, values);
+        const multiplier = stated ?? (isListType(getNullableType(field.type)) ? DEFAULT_LIST_SIZE : 1);
         const named = getNamedType(field.type);
         const below = selection.selectionSet && isCompositeType(named) ? costOf(selection.selectionSet, named, visiting) : 0;
         total += 1 + multiplier * below;

@@ -1,5 +1,6 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
+import { AppError } from '../../../lib/errors/app-error';
 import type { WireEnvelope } from '../../../lib/events/envelope';
 import type { GatewayExecutor } from './fanout';
 import { buildInnerQuery, innerVariable, type InnerQuery, type SubscriptionRequest } from './inner-query';
@@ -30,6 +31,10 @@ interface StatsGroup {
  * share one group; a group recomputes through the gateway at most once a second, only after new
  * events arrived, and pushes only when the answer changed. A new subscriber first gets the current
  * answer.
+ *
+ * Each group is one eventStats on Elasticsearch per second while events arrive, whoever asked: the
+ * number of groups is capped (`maxGroups`), so that varied filters cannot saturate Elasticsearch.
+ * Joining an existing group is always possible; starting one more is refused with LIMIT_EXCEEDED.
  */
 export class EventStatsSubscriptions implements SubscriptionKind {
   private readonly groups = new Map<string, StatsGroup>();
@@ -43,6 +48,7 @@ export class EventStatsSubscriptions implements SubscriptionKind {
     private readonly hooks: SubscriptionHooks,
     private readonly queueMax: number,
     private readonly now: () => number = () => Date.now(),
+    private readonly maxGroups = Number.POSITIVE_INFINITY,
   ) {}
 
   async subscribe(request: SubscriptionRequest, context: RequestContext): Promise<AsyncIterableIterator<ExecutionResult>> {
@@ -55,6 +61,11 @@ export class EventStatsSubscriptions implements SubscriptionKind {
     const key = JSON.stringify([context.identity.role, query.key, filter, interval]);
     let group = this.groups.get(key);
     if (!group) {
+      if (this.groups.size >= this.maxGroups) {
+        throw new AppError('LIMIT_EXCEEDED', `too many distinct eventStatsUpdated subscriptions on this gateway (at most ${this.maxGroups}): subscribe with a filter already in use, or retry later`, {
+          maxGroups: this.maxGroups,
+        });
+      }
       group = { query, identity: context.identity, filter, interval, queues: new Set(), last: undefined, lastResult: undefined, dirty: true, lastRunAt: 0, running: false };
       this.groups.set(key, group);
     }

@@ -26,6 +26,7 @@ import type { Logger } from '../../../lib/logging/logger';
 import { bearerToken, type TokenVerifier } from '../auth/user-token';
 import { checkOperationLimits, type OperationLimits } from '../protection/limits-plugin';
 import type { RateLimiter } from '../protection/rate-limiter';
+import type { CapRefusal, ConnectionSubscriptions, SubscriptionCaps } from '../protection/subscription-caps';
 import type { GatewayExecutor } from './fanout';
 import { readSubscriptionRequest } from './inner-query';
 import type { SubscriptionContext, SubscriptionKind } from './subscription-kind';
@@ -40,6 +41,7 @@ export interface WsServerOptions {
   executor: GatewayExecutor;
   limits: OperationLimits;
   rateLimiter: RateLimiter;
+  subscriptionCaps: SubscriptionCaps;
   production: boolean;
   connectionInitTimeoutMs: number;
   maxPayloadBytes: number;
@@ -54,6 +56,8 @@ type Extra = {
   identity?: Identity;
   correlationId?: string;
   expiry?: NodeJS.Timeout;
+  /** The connection's active subscriptions, counted against the caps. */
+  subscriptions?: ConnectionSubscriptions;
 };
 
 /**
@@ -80,6 +84,11 @@ function batchWrites(socket: WebSocket): void {
   }) as WebSocket['send'];
 }
 
+const overCap = ({ scope, max }: CapRefusal): GraphQLError =>
+  new GraphQLError(scope === 'connection' ? `too many subscriptions on this connection (at most ${max})` : `too many subscriptions for this identity (at most ${max})`, {
+    extensions: { code: 'LIMIT_EXCEEDED', scope, maxSubscriptions: max },
+  });
+
 const errorsOf = (error: unknown): GraphQLError[] => [
   error instanceof AppError ? toGraphQLError(error) : error instanceof GraphQLError ? error : new GraphQLError((error as Error).message),
 ];
@@ -87,7 +96,9 @@ const errorsOf = (error: unknown): GraphQLError[] => [
 /**
  * graphql-ws on the gateway's HTTP server and path. The token comes in `connectionParams`
  * (refused with 4401, or 4403 without a role) and is honoured until it expires; every operation
- * passes the same validation, limits, role matrix and rate limit as over HTTP.
+ * passes the same validation, limits, role matrix and rate limit as over HTTP. Active
+ * subscriptions are capped per connection and per identity: one more gets an `error` message
+ * (LIMIT_EXCEEDED) for its id, and the others carry on.
  */
 export function startWsServer(options: WsServerOptions): { close(): Promise<void> } {
   const { logger } = options;
@@ -110,6 +121,7 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
           return false;
         }
         ctx.extra.correlationId = options.correlationIdOf(ctx.extra.request.headers['x-correlation-id']);
+        ctx.extra.subscriptions = options.subscriptionCaps.connection(ctx.extra.identity.subject);
         const claims = jwt.decode(bearerToken(authorization) ?? '');
         const exp = claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp : undefined;
         if (exp !== undefined) {
@@ -122,6 +134,11 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
       },
       onClose: (ctx) => {
         if (ctx.extra.expiry) clearTimeout(ctx.extra.expiry);
+        ctx.extra.subscriptions?.releaseAll();
+      },
+      // graphql-ws hands the subscribe message's payload object to both hooks: the place it took is freed.
+      onComplete: (ctx, _id, payload) => {
+        ctx.extra.subscriptions?.release(payload);
       },
       onSubscribe: (ctx, id, payload) => {
         const identity = ctx.extra.identity;
@@ -150,6 +167,10 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         for (const field of rootFieldsOf(document, operation)) {
           const needed = requiredRoleFor(rootType, field);
           if (!hasRole(identity.role, needed)) return [toGraphQLError(new AppError('FORBIDDEN', `${rootType}.${field} needs role ${needed}`))];
+        }
+        if (operation.operation === 'subscription') {
+          const refusal = ctx.extra.subscriptions?.admit(payload);
+          if (refusal) return [overCap(refusal)];
         }
         const contextValue: SubscriptionContext = { identity, correlationId: `${ctx.extra.correlationId ?? 'ws'}:${id}` };
         // Subscriptions whose frames the gateway writes itself (frame-writer.ts) need the socket and id.

@@ -109,6 +109,10 @@ describe('gateway over HTTP', () => {
     const expiredResponse = await post({ query: '{ __typename }' }, { authorization: `Bearer ${expired}` }, null);
     expect(expiredResponse.status).toBe(401);
     expect(((await expiredResponse.json()) as { errors: Array<{ message: string }> }).errors[0]?.message).toMatch(/expired/);
+    const eternal = jwt.sign({ roles: ['admin'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'eternal' });
+    const eternalResponse = await post({ query: '{ __typename }' }, { authorization: `Bearer ${eternal}` }, null);
+    expect(eternalResponse.status).toBe(401);
+    expect(codesOf((await eternalResponse.json()) as Parameters<typeof codesOf>[0])).toEqual(['UNAUTHENTICATED']);
   });
 
   it('refuses direct calls to a subgraph without, or with a forged, internal header', async () => {
@@ -134,6 +138,21 @@ describe('gateway over HTTP', () => {
     const costly = await post({ query: '{ cameras(first: 100000) { edges { node { id name tags } } } }' });
     expect(costly.status).toBe(400);
     expect(((await costly.json()) as { errors: Array<{ extensions: Record<string, unknown> }> }).errors[0]?.extensions.code).toBe('LIMIT_EXCEEDED');
+    // The same size as a literal, a variable, or a variable's default costs the same, and is refused the same.
+    const selection = '{ edges { node { camera { stats { total byType { key count } } } } } }';
+    const statsCosts: unknown[] = [];
+    for (const body of [
+      { query: `{ events(first: 500) ${selection} }` },
+      { query: `query($n: Int) { events(first: $n) ${selection} }`, variables: { n: 500 } },
+      { query: `query($n: Int = 500) { events(first: $n) ${selection} }` },
+    ]) {
+      const response = await post(body);
+      expect(response.status).toBe(400);
+      const error = ((await response.json()) as { errors: Array<{ extensions: Record<string, unknown> }> }).errors[0];
+      expect(error?.extensions.code).toBe('LIMIT_EXCEEDED');
+      statsCosts.push(error?.extensions.cost);
+    }
+    expect(new Set(statsCosts).size).toBe(1);
 
     const large = await post({ query: `{ __typename }`, variables: { padding: 'x'.repeat(100000) } });
     expect(large.status).toBe(413);

@@ -12,7 +12,19 @@ describe('gateway over graphql-ws', () => {
   let wsUrl: string;
   const clients: Client[] = [];
   beforeAll(async () => {
-    stack = await startStack({ label: 'gwws', services: ['command', 'query', 'media', 'gateway'], env: { WS_CONNECTION_INIT_TIMEOUT_MS: '500', GRAPHQL_MAX_DEPTH: '8' } });
+    stack = await startStack({
+      label: 'gwws',
+      services: ['command', 'query', 'media', 'gateway'],
+      env: {
+        WS_CONNECTION_INIT_TIMEOUT_MS: '500',
+        GRAPHQL_MAX_DEPTH: '8',
+        // One heavy payload (cost 205) passes, two in one query would not.
+        GRAPHQL_MAX_COST: '300',
+        SUBSCRIPTIONS_PER_CONNECTION_MAX: '3',
+        SUBSCRIPTIONS_PER_IDENTITY_MAX: '5',
+        EVENT_STATS_GROUPS_MAX: '2',
+      },
+    });
     wsUrl = stack.gatewayUrl.replace(/^http/, 'ws');
   });
   afterAll(async () => {
@@ -90,11 +102,50 @@ describe('gateway over graphql-ws', () => {
     return open;
   };
 
+  const until = async <T>(what: string, probe: () => T | undefined | Promise<T | undefined>): Promise<T> => {
+    for (let i = 0; i < 300; i++) {
+      const value = await probe();
+      if (value !== undefined) return value;
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+    throw new Error(`timed out waiting for ${what}`);
+  };
+
+  /** A subscription's pushes: `values` (data), `errors` (pushed with a `next`), `refused` (an `error` message). */
+  const collect = (c: Client, query: string) => {
+    const values: Array<Record<string, unknown>> = [];
+    const errors: unknown[] = [];
+    const refused: unknown[] = [];
+    const dispose = c.subscribe<Record<string, unknown>>(
+      { query },
+      { next: (value) => (value.data ? values.push(value.data) : errors.push(value.errors)), error: (error) => refused.push(error), complete: () => undefined },
+    );
+    return { values, errors, refused, dispose };
+  };
+
+  const registerCamera = async (name: string) => {
+    const result = await stack.graphql<{ registerCamera: { id: string } }>(
+      'mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id } }',
+      { input: { name, rtspUrl: 'rtsp://127.0.0.1:8554/none' } },
+      'admin',
+    );
+    expect(result.errors).toBeUndefined();
+    return result.data!.registerCamera.id;
+  };
+  const recordEvents = async (cameraId: string, count: number) => {
+    const inputs = Array.from({ length: count }, () => ({ cameraId, type: 'motion', severity: 'LOW', occurredAt: new Date().toISOString() }));
+    const result = await stack.graphql<{ recordEvents: { accepted: number } }>('mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }', { inputs }, 'operator');
+    expect(result.data?.recordEvents.accepted).toBe(count);
+  };
+
   it('refuses a connection without a valid token with 4401, and a token without a role with 4403', async () => {
     expect((await closeCodeOf({})).code).toBe(4401);
     expect((await closeCodeOf({ authorization: 'Bearer not-a-jwt' })).code).toBe(4401);
     const roleless = jwt.sign({ roles: ['guest'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'nobody', expiresIn: 60 });
     expect((await closeCodeOf({ authorization: `Bearer ${roleless}` })).code).toBe(4403);
+    // A token that never expires would hold its socket open for good.
+    const eternal = jwt.sign({ roles: ['viewer'] }, TEST_JWT_SECRET, { algorithm: 'HS256', subject: 'eternal' });
+    expect((await closeCodeOf({ authorization: `Bearer ${eternal}` })).code).toBe(4401);
   });
 
   it('closes a socket that never sends connection_init with 4408', async () => {
@@ -150,5 +201,77 @@ describe('gateway over graphql-ws', () => {
     expect(await waitForOpen('streamStatusChanged', 1)).toBe(1);
     await other.dispose();
     expect(await waitForOpen('streamStatusChanged', 0)).toBe(0);
+  });
+
+  it('caps subscriptions per connection and per identity: one more gets an error message, the others keep working', async () => {
+    const cameraId = await registerCamera('Capped');
+    const query = `subscription { eventRecorded(filter: { cameraIds: ["${cameraId}"] }) { id } }`;
+    const before = await openSubscriptions('eventRecorded');
+    const first = client({ authorization: `Bearer ${stack.token('viewer', 'capped')}` });
+    const onFirst = [1, 2, 3].map(() => collect(first, query));
+    expect(await waitForOpen('eventRecorded', before + 3)).toBe(before + 3);
+    const overConnection = collect(first, query);
+    expect(await until('the refusal', () => overConnection.refused[0])).toMatchObject([{ extensions: { code: 'LIMIT_EXCEEDED', scope: 'connection', maxSubscriptions: 3 } }]);
+
+    // The same identity on another connection: 5 in all.
+    const second = client({ authorization: `Bearer ${stack.token('viewer', 'capped')}` });
+    const onSecond = [1, 2].map(() => collect(second, query));
+    expect(await waitForOpen('eventRecorded', before + 5)).toBe(before + 5);
+    const overIdentity = collect(second, query);
+    expect(await until('the refusal', () => overIdentity.refused[0])).toMatchObject([{ extensions: { code: 'LIMIT_EXCEEDED', scope: 'identity', maxSubscriptions: 5 } }]);
+    const other = client({ authorization: `Bearer ${stack.token('viewer', 'not-capped')}` });
+    const onOther = collect(other, query);
+    expect(await waitForOpen('eventRecorded', before + 6)).toBe(before + 6);
+
+    // Every admitted subscription still delivers.
+    await recordEvents(cameraId, 1);
+    const admitted = [...onFirst, ...onSecond, onOther];
+    await until('every push', () => (admitted.every((s) => s.values.length >= 1) ? true : undefined));
+    for (const subscription of admitted) {
+      expect(subscription.values).toHaveLength(1);
+      expect(subscription.refused).toEqual([]);
+    }
+
+    // A completed subscription frees its place; so does a closed connection.
+    onFirst[0]?.dispose();
+    expect(await waitForOpen('eventRecorded', before + 5)).toBe(before + 5);
+    const again = collect(first, query);
+    expect(await waitForOpen('eventRecorded', before + 6)).toBe(before + 6);
+    await first.dispose();
+    expect(await waitForOpen('eventRecorded', before + 3)).toBe(before + 3);
+    const afterClose = collect(second, query);
+    expect(await waitForOpen('eventRecorded', before + 4)).toBe(before + 4);
+    expect([again.refused, afterClose.refused]).toEqual([[], []]);
+    await Promise.all([second.dispose(), other.dispose()]);
+    expect(await waitForOpen('eventRecorded', before)).toBe(before);
+  });
+
+  it('caps the distinct eventStatsUpdated groups', async () => {
+    const c = client({ authorization: `Bearer ${stack.token('viewer', 'stats')}` });
+    const statsOf = (type: string) => collect(c, `subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["${type}"] }) { total } }`);
+    const [a, b] = [statsOf('a'), statsOf('b')];
+    await until('the current answers', () => (a.values.length > 0 && b.values.length > 0 ? true : undefined));
+    const third = statsOf('c');
+    const refusal = await until('the refusal', () => third.errors[0] ?? third.refused[0]);
+    expect(JSON.stringify(refusal)).toContain('LIMIT_EXCEEDED');
+    expect(third.values).toEqual([]);
+    await c.dispose();
+    expect(await waitForOpen('eventStatsUpdated', 0)).toBe(0);
+  });
+
+  it('delivers a selection accepted at subscribe time for every event, however many one payload query resolves', async () => {
+    const cameraId = await registerCamera('Heavy');
+    const c = client({ authorization: `Bearer ${stack.token('viewer', 'heavy')}` });
+    const before = await openSubscriptions('eventRecorded');
+    const heavy = collect(c, `subscription { eventRecorded(filter: { cameraIds: ["${cameraId}"] }) { id camera { stats { topCameras(limit: 100) { key count } } } } }`);
+    expect(await waitForOpen('eventRecorded', before + 1)).toBe(before + 1);
+    expect(heavy.refused).toEqual([]);
+    // Recorded in one command, the events reach the gateway together and are resolved several per query.
+    await recordEvents(cameraId, 30);
+    await until('30 pushes', () => (heavy.values.length + heavy.errors.length >= 30 ? true : undefined));
+    expect(heavy.errors).toEqual([]);
+    expect(heavy.values).toHaveLength(30);
+    for (const value of heavy.values) expect(value).toMatchObject({ eventRecorded: { camera: { stats: { topCameras: expect.any(Array) as unknown } } } });
+    await c.dispose();
   });
 });

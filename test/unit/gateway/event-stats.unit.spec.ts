@@ -29,7 +29,11 @@ describe('eventStatsUpdated', () => {
     calls = [];
     hub = new EventStatsSubscriptions(executor, new FakeFeed(), noHooks, 10, () => now);
   });
-  afterEach(() => hub.close());
+  const afterTest: Array<() => void> = [];
+  afterEach(() => {
+    hub.close();
+    for (const close of afterTest.splice(0)) close();
+  });
 
   const subscribe = (query: string) => hub.subscribe(readSubscriptionRequest(schema, parse(query), undefined, {}), context);
   const pending = (iterator: AsyncIterableIterator<FormattedExecutionResult>) => (iterator as unknown as { pending: number }).pending;
@@ -91,5 +95,24 @@ describe('eventStatsUpdated', () => {
     expect(pending(late)).toBe(1);
     await hub.tick();
     expect(calls).toHaveLength(2);
+  });
+
+  it('caps the distinct groups: joining one is always possible, one more is refused until one ends', async () => {
+    const capped = new EventStatsSubscriptions(executor, new FakeFeed(), noHooks, 10, () => now, 2);
+    // Closed however the test ends: an open hub keeps its timer.
+    afterTest.push(() => capped.close());
+    const subscribeTo = (type: string) =>
+      capped.subscribe(readSubscriptionRequest(schema, parse(`subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["${type}"] }) { total } }`), undefined, {}), context);
+    const a = await subscribeTo('a');
+    await subscribeTo('b');
+    await expect(subscribeTo('c')).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', details: { maxGroups: 2 } });
+    const alsoA = await subscribeTo('a');
+    await capped.tick();
+    expect(calls).toHaveLength(2);
+    await a.return?.();
+    // Group "a" still has its second subscriber.
+    await expect(subscribeTo('c')).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED' });
+    await alsoA.return?.();
+    await expect(subscribeTo('c')).resolves.toBeDefined();
   });
 });

@@ -1,5 +1,5 @@
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
-import { checkOperationLimits } from '../../../gateway/src/protection/limits-plugin';
+import { checkOperationLimits, limitsPlugin, type LimitsContext } from '../../../gateway/src/protection/limits-plugin';
 import { DEFAULT_LIST_SIZE, operationCost } from '../../../gateway/src/protection/query-cost';
 import { operationDepth } from '../../../gateway/src/protection/query-depth';
 import { RateLimiter } from '../../../gateway/src/protection/rate-limiter';
@@ -7,7 +7,7 @@ import { RateLimiter } from '../../../gateway/src/protection/rate-limiter';
 const schema = buildSchema(`
   type Camera { id: ID! name: String! tags: [String!]! events(first: Int): [Event!]! }
   type Event { id: ID! camera: Camera! }
-  type Query { cameras(first: Int): [Camera!]! camera(id: ID!): Camera }
+  type Query { cameras(first: Int): [Camera!]! camera(id: ID!): Camera recent(limit: Int = 50): [Event!]! }
 `);
 const op = (query: string) => {
   const document = parse(query);
@@ -29,6 +29,51 @@ describe('operation limits', () => {
     expect(operationCost(schema, b.document, b.operation, { n: 7 })).toBe(1 + 7);
     const c = op('{ cameras { id } }');
     expect(operationCost(schema, c.document, c.operation)).toBe(1 + DEFAULT_LIST_SIZE);
+  });
+
+  it('counts a page size the same whether it is a literal, a variable or a default', () => {
+    const literal = op('{ cameras(first: 500) { id } }');
+    const expected = operationCost(schema, literal.document, literal.operation);
+    expect(expected).toBe(1 + 500);
+    const variable = op('query($n: Int) { cameras(first: $n) { id } }');
+    expect(operationCost(schema, variable.document, variable.operation, { n: 500 })).toBe(expected);
+    const variableDefault = op('query($n: Int = 500) { cameras(first: $n) { id } }');
+    expect(operationCost(schema, variableDefault.document, variableDefault.operation, {})).toBe(expected);
+    // A sent value wins over the default, as in execution.
+    expect(operationCost(schema, variableDefault.document, variableDefault.operation, { n: 2 })).toBe(1 + 2);
+    const nonNull = op('query($n: Int! = 500) { cameras(first: $n) { id } }');
+    expect(operationCost(schema, nonNull.document, nonNull.operation)).toBe(expected);
+    // Deeper in the selection too.
+    const nested = op('query($n: Int = 500) { camera(id: "1") { events(first: $n) { id } } }');
+    expect(operationCost(schema, nested.document, nested.operation, {})).toBe(1 + 1 + 500);
+    // The argument's own default in the schema counts too.
+    const argumentDefault = op('{ recent { id } }');
+    expect(operationCost(schema, argumentDefault.document, argumentDefault.operation)).toBe(1 + 50);
+    const unset = op('query($n: Int = 3) { recent(limit: $n) { id } }');
+    expect(operationCost(schema, unset.document, unset.operation, {})).toBe(1 + 3);
+  });
+
+  it('refuses an over-limit operation whose size is a variable default', () => {
+    const { document, operation } = op('query($n: Int = 100000) { cameras(first: $n) { id } }');
+    const [error] = checkOperationLimits({ maxDepth: 10, maxCost: 1000 }, schema, document, operation, {});
+    expect(error?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', cost: 100001, maxCost: 1000 });
+  });
+
+  it("does not hold the gateway's own operations, admitted when the client subscribed, to the per-request cost", async () => {
+    const plugin = limitsPlugin({ maxDepth: 10, maxCost: 100 });
+    const run = async (query: string, contextValue: LimitsContext) => {
+      const { document, operation } = op(query);
+      // Only what the plugin reads of Apollo Server's request context is filled in.
+      const hooks = await plugin.requestDidStart?.({ contextValue } as never);
+      await hooks?.didResolveOperation?.({ schema, document, operation, request: { variables: {} }, contextValue } as never);
+    };
+    const identity = { subject: 's', role: 'viewer' as const };
+    const costly = '{ cameras(first: 1000) { id } }';
+    await expect(run(costly, { identity, correlationId: 'c' })).rejects.toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED', maxCost: 100 } });
+    await expect(run(costly, { identity, correlationId: 'c', limitsChecked: true })).resolves.toBeUndefined();
+    // Depth is still checked.
+    const deep = '{ camera(id: "1") { events { camera { events { camera { events { camera { events { camera { events { id } } } } } } } } } } }';
+    await expect(run(deep, { identity, correlationId: 'c', limitsChecked: true })).rejects.toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED', maxDepth: 10 } });
   });
 
   it('reports the figures of a refused operation', () => {

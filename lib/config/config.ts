@@ -43,6 +43,10 @@ export interface Config {
     recoveryTimeoutMs: number;
     relayLeaseTtlMs: number;
     ingestPrefetch: number;
+    /** Largest ingest message body accepted; a bigger one is dead-lettered. */
+    ingestMaxMessageBytes: number;
+    /** Failed attempts of an ingest message, while the event store answered, before it is dead-lettered. */
+    ingestMaxAttempts: number;
     /** The `occurredAt` an event may carry: not before `earliestMs`, not more than `maxAheadMs` ahead of our clock. */
     occurredAt: { earliestMs: number; maxAheadMs: number };
   };
@@ -128,6 +132,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       recoveryTimeoutMs: read.int('EVENT_STORE_RECOVERY_TIMEOUT_MS', 5000, 100, 600000),
       relayLeaseTtlMs: read.int('RELAY_LEASE_TTL_MS', 15000, 1000, 600000),
       ingestPrefetch: read.int('INGEST_PREFETCH', 1000, 1, 10000),
+      ingestMaxMessageBytes: read.int('INGEST_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+      ingestMaxAttempts: read.int('INGEST_MAX_ATTEMPTS', 20, 1, 10000),
       occurredAt: {
         earliestMs: Date.parse(occurredAtMin),
         maxAheadMs: read.int('EVENT_OCCURRED_AT_MAX_AHEAD_SECONDS', 86400, 0, 366 * 86400) * 1000,

@@ -35,7 +35,12 @@ runService('command', logger, async (onClose) => {
     leaseTtlMs: config.writeSide.relayLeaseTtlMs,
   });
   store.onAppended(() => relay.nudge());
-  const ingest = await startIngestConsumer(amqp, names, new IngestHandler(service, logger), logger, {
+  const handler = new IngestHandler(service, logger, {
+    maxMessageBytes: config.writeSide.ingestMaxMessageBytes,
+    maxUnavailableAttempts: config.writeSide.ingestMaxAttempts,
+    storeAnswers: () => mongo.ping(),
+  });
+  const ingest = await startIngestConsumer(amqp, names, handler, logger, {
     prefetch: config.writeSide.ingestPrefetch,
     retryDelayMs: 1000,
   });

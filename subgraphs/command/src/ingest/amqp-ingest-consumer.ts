@@ -50,6 +50,9 @@ export async function startIngestConsumer(
   options: IngestConsumerOptions,
 ): Promise<{ stop(): Promise<void> }> {
   let stopped = false;
+  let wakeOnStop: () => void = () => undefined;
+  // A retry waiting out its delay gives up at stop (its delivery stays unacknowledged: redelivered).
+  const stopping = new Promise<void>((resolve) => (wakeOnStop = resolve));
   const active = new Set<Promise<void>>();
   let current: { channel: ConfirmChannel; tag: string } | undefined;
 
@@ -122,7 +125,13 @@ export async function startIngestConsumer(
    * it with the count it had (at worst one attempt goes uncounted).
    */
   async function retryLater(channel: ConfirmChannel, message: ConsumeMessage, disposition: Extract<Disposition, { action: 'retry-later' }>) {
-    await sleep(disposition.delayMs);
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, disposition.delayMs);
+      void stopping.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
     if (stopped) return;
     try {
       // Not `userId`: the broker refuses a user id other than the publishing connection's.
@@ -152,6 +161,7 @@ export async function startIngestConsumer(
   return {
     async stop() {
       stopped = true;
+      wakeOnStop();
       if (current) await current.channel.cancel(current.tag).catch(() => undefined);
       await Promise.all(active);
     },

@@ -43,7 +43,17 @@ export interface Config {
   readonly cameraAllowedHosts: CameraHostAllowList;
   readonly readYourWritesTimeoutMs: number;
   /** The write side (command subgraph): event store recovery, outbox relay, AMQP ingestion. */
-  readonly writeSide: { recoveryTimeoutMs: number; relayLeaseTtlMs: number; ingestPrefetch: number };
+  readonly writeSide: {
+    recoveryTimeoutMs: number;
+    relayLeaseTtlMs: number;
+    ingestPrefetch: number;
+    /** Largest ingest message body accepted; a bigger one is dead-lettered. */
+    ingestMaxMessageBytes: number;
+    /** Failed attempts of an ingest message, while the event store answered, before it is dead-lettered. */
+    ingestMaxAttempts: number;
+    /** The `occurredAt` an event may carry: not before `earliestMs`, not more than `maxAheadMs` ahead of our clock. */
+    occurredAt: { earliestMs: number; maxAheadMs: number };
+  };
   /** The gateway's protection and subscription limits. */
   readonly gateway: {
     supergraphPollMs: number;
@@ -75,6 +85,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   };
   const namespace = read.string('SIGHTLINE_NAMESPACE', 'sightline');
   read.require(/^[a-z][a-z0-9_-]{0,40}$/.test(namespace), 'SIGHTLINE_NAMESPACE must match [a-z][a-z0-9_-]{0,40}');
+
+  const occurredAtMin = read.string('EVENT_OCCURRED_AT_MIN', '2000-01-01T00:00:00Z');
+  read.require(!Number.isNaN(Date.parse(occurredAtMin)), 'EVENT_OCCURRED_AT_MIN must be an ISO-8601 date-time');
 
   const jwksUrl = read.optionalString('JWKS_URL');
   // With a JWKS, user tokens are never checked with a shared secret: no default one then.
@@ -133,6 +146,12 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       recoveryTimeoutMs: read.int('EVENT_STORE_RECOVERY_TIMEOUT_MS', 5000, 100, 600000),
       relayLeaseTtlMs: read.int('RELAY_LEASE_TTL_MS', 15000, 1000, 600000),
       ingestPrefetch: read.int('INGEST_PREFETCH', 1000, 1, 10000),
+      ingestMaxMessageBytes: read.int('INGEST_MAX_MESSAGE_BYTES', 4 * 1024 * 1024, 1024, 64 * 1024 * 1024),
+      ingestMaxAttempts: read.int('INGEST_MAX_ATTEMPTS', 20, 1, 10000),
+      occurredAt: {
+        earliestMs: Date.parse(occurredAtMin),
+        maxAheadMs: read.int('EVENT_OCCURRED_AT_MAX_AHEAD_SECONDS', 86400, 0, 366 * 86400) * 1000,
+      },
     },
     gateway: {
       supergraphPollMs: read.int('SUPERGRAPH_POLL_MS', 10000, 100, 3600000),

@@ -1,4 +1,4 @@
-import { MongoClient, type Db, MongoServerError } from 'mongodb';
+import { BSON, MongoClient, MongoInvalidArgumentError, MongoServerError, type Db } from 'mongodb';
 import type { Config } from '../config/config';
 
 export interface MongoHandle {
@@ -42,3 +42,15 @@ export async function connectMongo(config: Config['mongodb']): Promise<MongoHand
 
 /** True for a unique-index violation: the engine's answer to "this id was taken first by someone else". */
 export const isDuplicateKey = (error: unknown): boolean => error instanceof MongoServerError && error.code === 11000;
+
+/**
+ * True when a document can never be stored as it is: the driver refuses to send one over the
+ * 16 MiB limit (an argument error, or a RangeError from the serializer's buffer), or the server
+ * refuses it (BSONObjectTooLarge).
+ */
+export const isRefusedDocument = (error: unknown): boolean =>
+  error instanceof MongoInvalidArgumentError ||
+  error instanceof BSON.BSONError ||
+  // By name: Node's own RangeError (from Buffer) is not the RangeError of a vm context (jest).
+  (typeof error === 'object' && error !== null && (error as { name?: unknown }).name === 'RangeError') ||
+  (error instanceof MongoServerError && error.code === 10334);

@@ -9,3 +9,12 @@ export function unavailable(engine: string, error: unknown): AppError {
   const reason = error instanceof Error ? error.message : String(error);
   return new AppError('UNAVAILABLE', `${engine} is unavailable: ${reason}`, { engine, retryable: true }, { cause: error });
 }
+
+/**
+ * An engine's refusal of what it was given (e.g. a document over MongoDB's 16 MiB): retrying the
+ * same request cannot succeed, so it is not UNAVAILABLE (an ingested message is dead-lettered).
+ */
+export function refusedByEngine(engine: string, error: unknown): AppError {
+  const reason = error instanceof Error ? error.message : String(error);
+  return new AppError('BAD_USER_INPUT', `${engine} refused the data: ${reason}`, { engine, retryable: false }, { cause: error });
+}

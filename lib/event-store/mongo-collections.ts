@@ -1,6 +1,6 @@
 import type { Collection, Db } from 'mongodb';
-import { unavailable } from '../errors/engine-errors';
-import { isDuplicateKey } from '../engines/mongo';
+import { refusedByEngine, unavailable } from '../errors/engine-errors';
+import { isDuplicateKey, isRefusedDocument } from '../engines/mongo';
 import type { CommitDoc, CounterDoc, OutcomeDoc, SnapshotDoc, StreamDoc } from './documents';
 
 /** The adapter's collections; each hot path on them is an insert or an `_id` lookup. */
@@ -36,13 +36,16 @@ export const storeCollections = (db: Db): StoreCollections => ({
   snapshots: db.collection<SnapshotDoc>('snapshots'),
 });
 
-/** Runs an engine call; any driver failure but a duplicate key becomes UNAVAILABLE. */
+/** A driver failure as the store reports it: refused (never storable) or UNAVAILABLE (retry). */
+const failure = (error: unknown) => (isRefusedDocument(error) ? refusedByEngine('mongodb', error) : unavailable('mongodb', error));
+
+/** Runs an engine call; any driver failure but a duplicate key becomes UNAVAILABLE, or a refusal. */
 export async function engine<T>(call: () => Promise<T>): Promise<T> {
   try {
     return await call();
   } catch (error) {
     if (isDuplicateKey(error)) throw error;
-    throw unavailable('mongodb', error);
+    throw failure(error);
   }
 }
 
@@ -71,7 +74,7 @@ export async function insertManyReportingTaken<T extends { _id: string }>(collec
   } catch (error) {
     const writeErrors = (error as { writeErrors?: unknown }).writeErrors;
     const list = Array.isArray(writeErrors) ? writeErrors : writeErrors ? [writeErrors] : [];
-    if (list.length === 0 || !list.every((w: { code?: number }) => w.code === 11000)) throw unavailable('mongodb', error);
+    if (list.length === 0 || !list.every((w: { code?: number }) => w.code === 11000)) throw failure(error);
     for (const w of list as Array<{ index: number }>) taken.add(w.index);
   }
   return taken;

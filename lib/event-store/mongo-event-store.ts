@@ -1,7 +1,20 @@
 import type { Db } from 'mongodb';
 import { CURRENT_SCHEMA_VERSION } from '../events/domain-events';
 import type { EventEnvelope } from '../events/envelope';
-import { COMMIT_SPAN, decodeEnvelope, encodeEnvelope, positionOf, seqKey, snapshotKey, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
+import {
+  COMMIT_SPAN,
+  MAX_COMMIT_BYTES,
+  candidateBytes,
+  decodeEnvelope,
+  encodeEnvelope,
+  positionOf,
+  seqKey,
+  snapshotKey,
+  streamKey,
+  type CommitDoc,
+  type OutcomeDoc,
+  type StreamDoc,
+} from './documents';
 import type { AppendCandidate, AppendOutcome, AppendResult, EventStore, ReadAllOptions, SnapshotStore } from './event-store';
 import { CoalescingWriter } from './coalescing-writer';
 import { GroupAppender } from './group-appender';
@@ -56,7 +69,11 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
     return doc ? upcast(decodeEnvelope(doc.e)) : null;
   };
 
-  const group = new GroupAppender((candidates) => append(collections, allocator, recent, outcomes, inFlight, candidates, listeners), COMMIT_SPAN);
+  const group = new GroupAppender((candidates) => append(collections, allocator, recent, outcomes, inFlight, candidates, listeners), {
+    maxEvents: COMMIT_SPAN,
+    maxBytes: MAX_COMMIT_BYTES,
+    weigh: candidateBytes,
+  });
 
   return {
     append(candidates) {

@@ -131,6 +131,11 @@ start_failed() {
   exit 1
 }
 
+# An engine's idempotent set-up that needs it running (e.g. RabbitMQ's accounts), if it has one.
+configure_engine() {
+  if declare -F "$1_configure" >/dev/null; then "$1_configure"; fi
+}
+
 cmd_start() {
   ensure_state_dirs
   take_lock "$RUN_DIR/.lock"
@@ -142,6 +147,7 @@ cmd_start() {
     if pid="$(live_pid "$e" "$("${e}_pattern")")"; then
       if "${e}_ready"; then
         log "$e: already running (pid $pid, port $("${e}_port"))"
+        configure_engine "$e"
         continue
       fi
       log "$e: process $pid exists but does not answer yet: waiting for it"
@@ -165,6 +171,7 @@ cmd_start() {
     for e in "${pending[@]}"; do
       if "${e}_ready"; then
         log "$e: ready after $((SECONDS - began))s on port $("${e}_port")"
+        configure_engine "$e"
       elif ! live_pid "$e" "$("${e}_pattern")" >/dev/null; then
         start_failed "$e" "exited before it was ready"
       elif (( SECONDS >= deadline[$e] )); then

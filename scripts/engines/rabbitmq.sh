@@ -14,6 +14,19 @@ RABBITMQ_START_TIMEOUT="${RABBITMQ_START_TIMEOUT:-90}"
 RABBITMQ_HOME_DIR="$DATA_DIR/rabbitmq"
 RABBITMQ_LIB_BIN=/usr/lib/rabbitmq/bin   # the real scripts, not Debian's su-to-rabbitmq wrappers
 
+# The account external systems publish with (README: AMQP_INGEST_URL). It may write to the ingest
+# exchange of any namespace (tests run in namespaces of their own) and do nothing else: no
+# declaring, binding, reading or purging, no publishing to `<ns>.events` or the default exchange.
+# The services keep their own account (guest, accepted on loopback only).
+RABBITMQ_INGEST_USER="${RABBITMQ_INGEST_USER:-sightline-ingest}"
+RABBITMQ_INGEST_PASSWORD="${RABBITMQ_INGEST_PASSWORD:-sightline-ingest}"
+# Namespaces never contain a dot, so this names `<ns>.ingest` and not `<ns>.ingest.dlq`; the
+# ingest queue shares the exchange's name, but binding it needs read on an exchange, and
+# consuming or purging it needs read on it: read is nothing.
+RABBITMQ_INGEST_CONFIGURE='^$'
+RABBITMQ_INGEST_WRITE='^[^.]+\.ingest$'
+RABBITMQ_INGEST_READ='^$'
+
 rabbitmq_apt_packages() { echo rabbitmq-server; }
 rabbitmq_port() { echo "$RABBITMQ_PORT"; }
 rabbitmq_pattern() { echo rabbitmq-server; }
@@ -126,4 +139,22 @@ rabbitmq_ready() {
 rabbitmq_stop() {
   stop_group rabbitmq "$(rabbitmq_pattern)" 60 3
   stop_group rabbitmq-epmd epmd 10
+}
+
+# Runs once the node answers (on every start, also when it already ran): creates the ingest
+# account if missing, resets its password if it changed, and (re)sets its permissions.
+rabbitmq_configure() {
+  local users
+  users="$(rabbitmq_cli rabbitmqctl -q list_users --no-table-headers)" || die "rabbitmq: cannot list users"
+  if ! awk -v u="$RABBITMQ_INGEST_USER" '$1 == u { found = 1 } END { exit !found }' <<<"$users"; then
+    rabbitmq_cli rabbitmqctl -q add_user "$RABBITMQ_INGEST_USER" "$RABBITMQ_INGEST_PASSWORD" >/dev/null ||
+      die "rabbitmq: cannot add user $RABBITMQ_INGEST_USER"
+    log "rabbitmq: created the ingest account $RABBITMQ_INGEST_USER"
+  elif ! rabbitmq_cli rabbitmqctl -q authenticate_user "$RABBITMQ_INGEST_USER" "$RABBITMQ_INGEST_PASSWORD" >/dev/null 2>&1; then
+    rabbitmq_cli rabbitmqctl -q change_password "$RABBITMQ_INGEST_USER" "$RABBITMQ_INGEST_PASSWORD" >/dev/null ||
+      die "rabbitmq: cannot set the password of $RABBITMQ_INGEST_USER"
+  fi
+  rabbitmq_cli rabbitmqctl -q set_permissions -p / "$RABBITMQ_INGEST_USER" \
+    "$RABBITMQ_INGEST_CONFIGURE" "$RABBITMQ_INGEST_WRITE" "$RABBITMQ_INGEST_READ" >/dev/null ||
+    die "rabbitmq: cannot set the permissions of $RABBITMQ_INGEST_USER"
 }

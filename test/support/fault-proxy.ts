@@ -10,13 +10,21 @@ export interface FaultProxy {
   url(template: string): string;
   /** Resets every open connection and refuses new ones until restore(). */
   cut(): void;
+  /**
+   * The engine seems to hang: requests still reach it (writes land), but no reply comes back
+   * until restore() (which delivers them) or cut().
+   */
+  hold(): void;
   restore(): void;
   close(): Promise<void>;
 }
 
 export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.1'): Promise<FaultProxy> {
   const sockets = new Set<net.Socket>();
+  /** Each connection's engine side and client side: replies flow from the first to the second. */
+  const replies = new Map<net.Socket, net.Socket>();
   let open = true;
+  let holding = false;
   const server = net.createServer((client) => {
     if (!open) {
       client.resetAndDestroy();
@@ -25,16 +33,19 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     const upstream = net.connect(targetPort, targetHost);
     sockets.add(client);
     sockets.add(upstream);
+    replies.set(upstream, client);
     const drop = () => {
       sockets.delete(client);
       sockets.delete(upstream);
+      replies.delete(upstream);
       client.destroy();
       upstream.destroy();
     };
     client.on('error', drop).on('close', drop);
     upstream.on('error', drop).on('close', drop);
     client.pipe(upstream);
-    upstream.pipe(client);
+    if (holding) upstream.pause();
+    else upstream.pipe(client);
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();
@@ -44,11 +55,22 @@ export async function startFaultProxy(targetPort: number, targetHost = '127.0.0.
     url: (template) => template.replace(/:(\d+)(?=\/|$)/, `:${port}`),
     cut() {
       open = false;
+      holding = false;
       for (const socket of sockets) socket.resetAndDestroy();
       sockets.clear();
+      replies.clear();
+    },
+    hold() {
+      holding = true;
+      for (const upstream of replies.keys()) {
+        upstream.unpipe();
+        upstream.pause();
+      }
     },
     restore() {
       open = true;
+      if (holding) for (const [upstream, client] of replies) upstream.pipe(client);
+      holding = false;
     },
     close: () =>
       new Promise<void>((resolve) => {

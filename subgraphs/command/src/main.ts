@@ -24,7 +24,7 @@ runService('command', logger, async (onClose) => {
   const store = createMongoEventStore(mongo.db, { recoveryTimeoutMs: config.writeSide.recoveryTimeoutMs });
   // Runs just before the connection closes: the outcomes and head hint still queued go out.
   onClose(() => store.flush());
-  const service = new CommandService(store);
+  const service = new CommandService(store, { occurredAtWindow: config.writeSide.occurredAt });
 
   // RabbitMQ may be down at start: commands still work, the relay catches up once it connects.
   const amqp = new AmqpConnection(config.amqp.url, logger, `sightline-command-${process.pid}`);
@@ -35,7 +35,12 @@ runService('command', logger, async (onClose) => {
     leaseTtlMs: config.writeSide.relayLeaseTtlMs,
   });
   store.onAppended(() => relay.nudge());
-  const ingest = await startIngestConsumer(amqp, names, new IngestHandler(service, logger), logger, {
+  const handler = new IngestHandler(service, logger, {
+    maxMessageBytes: config.writeSide.ingestMaxMessageBytes,
+    maxUnavailableAttempts: config.writeSide.ingestMaxAttempts,
+    storeAnswers: () => mongo.ping(),
+  });
+  const ingest = await startIngestConsumer(amqp, names, handler, logger, {
     prefetch: config.writeSide.ingestPrefetch,
     retryDelayMs: 1000,
   });

@@ -56,6 +56,12 @@ describe('command subgraph through the gateway', () => {
     expect(codeOf(emptyName)).toBe('BAD_USER_INPUT');
     const bigAttributes = await stack.graphql(RECORD, { input: event({ attributes: { blob: 'x'.repeat(20000) } }) }, 'operator');
     expect(codeOf(bigAttributes)).toBe('BAD_USER_INPUT');
+    // One event dated 1900 would stretch every unbounded statistic over a century of buckets.
+    const ancient = await stack.graphql(RECORD, { input: event({ occurredAt: '1900-01-01T00:00:00Z' }) }, 'operator');
+    expect(codeOf(ancient)).toBe('BAD_USER_INPUT');
+    expect(ancient.errors?.[0]?.extensions?.field).toBe('occurredAt');
+    const future = await stack.graphql(RECORD_MANY, { inputs: [event({ occurredAt: new Date(Date.now() + 3 * 86400_000).toISOString() })] }, 'operator');
+    expect(future.data?.recordEvents).toMatchObject({ accepted: 0, errors: [{ index: 0, code: 'BAD_USER_INPUT' }] });
   });
 
   it('updates with expectedVersion and reports the actual version on a mismatch', async () => {

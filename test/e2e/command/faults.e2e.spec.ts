@@ -12,10 +12,12 @@ const AMQP_URL = ENGINE_URLS.amqp;
 const MONGODB_URL = ENGINE_URLS.mongodb;
 const REGISTER = `mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id version position } }`;
 const UPDATE = `mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { id version position } }`;
+const RECORD = `mutation($input: RecordEventInput!) { recordEvent(input: $input) { id version position } }`;
 const RECORD_MANY = `mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted duplicates position errors { index code } } }`;
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
+const idOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.id;
 
 async function eventually(check: () => Promise<boolean> | boolean, ms = 45000): Promise<void> {
   const deadline = Date.now() + ms;
@@ -161,5 +163,75 @@ describe('write side under faults', () => {
       return stream.every((e) => logged.has(e.eventId));
     });
     await expectAllPublishedInOrder();
+  });
+
+  /** Whether an intent (commit document) holding `marker` reached the store. */
+  async function intentStored(marker: string): Promise<boolean> {
+    const collections = await mongo.db.listCollections({}, { nameOnly: true }).toArray();
+    for (const { name } of collections.filter((c) => c.name.startsWith('commits_'))) {
+      const commits = await mongo.db.collection<{ events?: string[] }>(name).find({}).toArray();
+      if (commits.some((commit) => (commit.events ?? []).some((text) => text.includes(marker)))) return true;
+    }
+    return false;
+  }
+
+  it('answers UNAVAILABLE with the id it chose while MongoDB hangs, so the retry with it does not duplicate the event a reader completed', async () => {
+    const proxy = await startFaultProxyFor(MONGODB_URL);
+    proxies.push(proxy);
+    await restartCommand(stack, { MONGODB_URL: proxy.url(MONGODB_URL) });
+    const cameraId = await register();
+    const nonce = randomUUID();
+    const input = { cameraId, type: 'hang', severity: 'LOW', occurredAt: '2026-11-25T10:00:00Z', attributes: { nonce } };
+
+    // Open idle connections first (parallel camera lookups): a connection opened while replies are
+    // held never finishes its handshake, and the background writers and the relay hold some.
+    const unknownCameras = Array.from({ length: 8 }, () => ({ ...input, cameraId: `ghost-${randomUUID()}` }));
+    await Promise.all([1, 2, 3].map(() => stack.graphql(RECORD_MANY, { inputs: unknownCameras }, 'operator')));
+
+    // The intent reaches the store, its answer never comes back: then the connection dies.
+    proxy.hold();
+    const pending = stack.graphql(RECORD, { input }, 'operator');
+    await eventually(() => intentStored(nonce));
+    proxy.cut();
+    const first = await pending;
+    expect(codeOf(first)).toBe('UNAVAILABLE');
+    const id = idOf(first);
+    expect(typeof id).toBe('string');
+    proxy.restore();
+
+    // The retry the contract prescribes: the same input with that id. Meanwhile the relay, as a
+    // reader, may complete the landed intent: either way there is one event, under that id.
+    let retry: GraphQLResponse<{ recordEvent: { id: string; version: number } }> | undefined;
+    await eventually(async () => {
+      retry = await stack.graphql<{ recordEvent: { id: string; version: number } }>(RECORD, { input: { ...input, id } }, 'operator');
+      return !retry.errors;
+    });
+    expect(retry?.data?.recordEvent).toMatchObject({ id, version: 1 });
+    const recorded: EventEnvelope[] = [];
+    for await (const batch of createMongoEventStore(mongo.db, { recoveryTimeoutMs: 1000 }).readAll(0)) {
+      recorded.push(...batch.filter((e) => e.type === 'EventRecorded' && JSON.stringify(e.data).includes(nonce)));
+    }
+    expect(recorded.map((e) => (e.data as { eventId: string }).eventId)).toEqual([id]);
+  });
+
+  it('answers UNAVAILABLE to registerCamera with the id it gave the camera; the retry with it registers it once', async () => {
+    const proxy = await startFaultProxyFor(MONGODB_URL);
+    proxies.push(proxy);
+    await restartCommand(stack, { MONGODB_URL: proxy.url(MONGODB_URL) });
+    await register();
+    const input = { name: 'Retried', rtspUrl: 'rtsp://127.0.0.1/retried' };
+    proxy.cut();
+    const first = await stack.graphql(REGISTER, { input });
+    expect(codeOf(first)).toBe('UNAVAILABLE');
+    const id = idOf(first);
+    expect(typeof id).toBe('string');
+    proxy.restore();
+    let retry: GraphQLResponse<{ registerCamera: { id: string } }> | undefined;
+    await eventually(async () => {
+      retry = await stack.graphql<{ registerCamera: { id: string } }>(REGISTER, { input: { ...input, id } });
+      return !retry.errors;
+    });
+    expect(retry?.data?.registerCamera.id).toBe(id);
+    expect(await createMongoEventStore(mongo.db).readStream(`camera-${String(id)}`)).toHaveLength(1);
   });
 });

@@ -58,6 +58,7 @@ describe('AMQP ingestion', () => {
     for (const id of ids.slice(0, 50)) publish('acme.motion', item(), id);
     publish('acme.motion', [item({ id: 'arr-1' }), item({ id: 'arr-2', severity: 'NOPE' }), item({ id: 'arr-3', cameraId: 'ghost' })], 'array-1');
     publish('acme.motion', item({ type: '' }), 'bad-type');
+    publish('acme.motion', item({ occurredAt: '1900-01-01T00:00:00Z' }), 'year-1900');
 
     await eventually(async () => (await allEvents()).length >= before + 301);
     await eventually(async () => (await side.channel.checkQueue(side.names.ingestQueue)).messageCount === 0);
@@ -71,11 +72,12 @@ describe('AMQP ingestion', () => {
     let dead: GetMessage[] = [];
     await eventually(async () => {
       dead = dead.concat(await drainDlq());
-      return dead.length >= 3;
+      return dead.length >= 4;
     });
     const reasons = Object.fromEntries(dead.map((m) => [m.properties.messageId as string, String(m.properties.headers?.['x-rejection-reason'])]));
     expect(reasons['poison-1']).toContain('not valid JSON');
     expect(reasons['bad-type']).toContain('type');
+    expect(reasons['year-1900']).toContain('BAD_USER_INPUT: occurredAt: must not be before 2000-01-01');
     expect(reasons['array-1']).toContain('[1] BAD_USER_INPUT');
     expect(reasons['array-1']).toContain('[2] NOT_FOUND');
     const rejectedItems = JSON.parse(dead.find((m) => m.properties.messageId === 'array-1')!.content.toString()) as Array<{ id: string }>;

@@ -1,7 +1,10 @@
 import { randomUUID } from 'node:crypto';
+import { BSON } from 'mongodb';
+import type { AppendCandidate } from '../../../lib/event-store/event-store';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { createMongoEventStore, type MongoEventStore } from '../../../lib/event-store/mongo-event-store';
-import { seqKey } from '../../../lib/event-store/documents';
+import { MAX_COMMIT_BYTES, seqKey, seqOf } from '../../../lib/event-store/documents';
+import { LOG_BUCKET, insertManyReportingTaken } from '../../../lib/event-store/mongo-collections';
 import { testNamespace } from '../../support/namespace';
 import { cameraCandidate, collect, eventStoreContract } from './event-store-contract';
 import { ENGINE_URLS } from '../../support/engine-urls';
@@ -118,5 +121,39 @@ describe('MongoDB event store: reading from just short of the first commit', () 
       await database.db.dropDatabase();
       await database.close();
     }
+  });
+});
+
+describe('MongoDB event store: document size', () => {
+  // FerretDB stores documents over 16 MiB, MongoDB refuses them: so the size of what is written is what this checks.
+  it('keeps every intent document under its budget, well below 16 MiB, for 1,000 events of 16 KiB in one append', async () => {
+    const before = await store.headPosition();
+    const occurredAt = new Date().toISOString();
+    const blob = 'x'.repeat(16 * 1024 - 20);
+    const candidates: AppendCandidate[] = Array.from({ length: 1000 }, () => {
+      const eventId = randomUUID();
+      return {
+        streamId: `event-${eventId}`, version: 1, eventId: randomUUID(), occurredAt, metadata: { correlationId: 'c', causationId: null, actor: 'a' },
+        event: { type: 'EventRecorded', data: { eventId, cameraId: 'c', type: 'motion', severity: 'LOW', occurredAt, source: 'test', attributes: { blob } } },
+      };
+    });
+    const { outcomes } = await store.append(candidates);
+    const positions = outcomes.map((o) => (o.status === 'written' ? o.envelope.position : -1));
+    expect(positions.every((p) => p > 0)).toBe(true);
+    const seqs = [...new Set(positions.map(seqOf))];
+    expect(seqs.length).toBeGreaterThan(1);
+    for (const seq of seqs) {
+      const commit = await mongo.db.collection(`commits_${Math.floor(seq / LOG_BUCKET)}`).findOne({ _id: seqKey(seq) as never });
+      expect(BSON.calculateObjectSize(commit!)).toBeLessThanOrEqual(MAX_COMMIT_BYTES);
+    }
+    const read = await collect(store.readAll(before));
+    expect(read.map((e) => e.eventId)).toEqual(candidates.map((c) => c.eventId));
+  });
+
+  it('reports a document over 16 MiB as refused (BAD_USER_INPUT, never storable), not as UNAVAILABLE (retry forever)', async () => {
+    const huge = 'x'.repeat(17 * 1024 * 1024);
+    await expect(store.saveSnapshot(`camera-${randomUUID()}`, 100, huge)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    const docs = [{ _id: randomUUID(), state: huge, createdAt: new Date() }];
+    await expect(insertManyReportingTaken(mongo.db.collection<{ _id: string; state: string; createdAt: Date }>('snapshots'), docs)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
   });
 });

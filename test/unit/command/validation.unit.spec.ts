@@ -1,4 +1,4 @@
-import { validRecordEventInput, validRtspUrl, validTags } from '../../../subgraphs/command/src/domain/validation';
+import { DEFAULT_OCCURRED_AT_WINDOW, validRecordEventInput, validRtspUrl, validTags } from '../../../subgraphs/command/src/domain/validation';
 
 const input = { cameraId: 'c1', type: 'motion', severity: 'HIGH', occurredAt: '2026-01-01T00:00:00Z' };
 const bad = expect.objectContaining({ code: 'BAD_USER_INPUT' });
@@ -21,6 +21,31 @@ describe('command input validation', () => {
     ['not an object', 'motion'],
   ])('refuses %s', (_label, value) => {
     expect(() => validRecordEventInput(value)).toThrow(bad);
+  });
+
+  describe('occurredAt outside the plausible window (one 1900 event must not break statistics for everyone)', () => {
+    const now = Date.parse('2026-12-02T12:00:00Z');
+    const at = (occurredAt: string) => () => validRecordEventInput({ ...input, occurredAt }, DEFAULT_OCCURRED_AT_WINDOW, now);
+
+    it.each([
+      ['1900', '1900-01-01T00:00:00Z'],
+      ['just before 2000', '1999-12-31T23:59:59.999Z'],
+      ['more than 24 h ahead', '2026-12-03T12:00:00.001Z'],
+      ['in year 9999', '9999-12-31T00:00:00Z'],
+    ])('refuses a date %s with BAD_USER_INPUT naming the field', (_label, occurredAt) => {
+      expect(at(occurredAt)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT', details: { field: 'occurredAt' } }));
+    });
+
+    it('accepts the window bounds themselves', () => {
+      expect(at('2000-01-01T00:00:00Z')().occurredAt).toBe('2000-01-01T00:00:00.000Z');
+      expect(at('2026-12-03T12:00:00Z')().occurredAt).toBe('2026-12-03T12:00:00.000Z');
+    });
+
+    it('uses the configured window', () => {
+      const window = { earliestMs: Date.parse('2020-01-01T00:00:00Z'), maxAheadMs: 0 };
+      expect(() => validRecordEventInput({ ...input, occurredAt: '2019-06-01T00:00:00Z' }, window, now)).toThrow(bad);
+      expect(() => validRecordEventInput({ ...input, occurredAt: '2026-12-02T12:00:01Z' }, window, now)).toThrow(bad);
+    });
   });
 
   it('keeps credentials in the stored RTSP URL and refuses other schemes', () => {

@@ -3,6 +3,7 @@ import type { EventStore, SnapshotStore } from '../../../../lib/event-store/even
 import { AGGREGATE_OF, streamIdOf, type CameraEvent, type DomainEvent, type IncidentEvent } from '../../../../lib/events/domain-events';
 import { decideCamera, evolveCamera, type CameraCommand, type CameraState } from '../domain/camera';
 import { decideIncident, evolveIncident, type IncidentCommand, type IncidentState } from '../domain/incident';
+import { DEFAULT_OCCURRED_AT_WINDOW, type OccurredAtWindow } from '../domain/validation';
 import { AggregateRepository, type Loaded } from './aggregate-repository';
 import { metadataOf, type CommandContext, type CommandResult } from './command-context';
 import { commandHash, uuidv7 } from './ids';
@@ -10,6 +11,8 @@ import { commandHash, uuidv7 } from './ids';
 export interface CommandServiceOptions {
   cacheSize?: number;
   snapshotEvery?: number;
+  /** The `occurredAt` an event may carry (default: from 2000-01-01 to 24 h ahead). */
+  occurredAtWindow?: OccurredAtWindow;
 }
 
 const conflict = (streamId: string, actualVersion: number, expectedVersion?: number) =>
@@ -26,6 +29,7 @@ const conflict = (streamId: string, actualVersion: number, expectedVersion?: num
 export class CommandService {
   readonly cameras: AggregateRepository<CameraState, CameraEvent>;
   readonly incidents: AggregateRepository<IncidentState, IncidentEvent>;
+  readonly occurredAtWindow: OccurredAtWindow;
 
   constructor(
     readonly store: EventStore & SnapshotStore,
@@ -34,6 +38,7 @@ export class CommandService {
     const repoOptions = { cacheSize: options.cacheSize ?? 50000, snapshotEvery: options.snapshotEvery ?? 100 };
     this.cameras = new AggregateRepository(store, { evolve: evolveCamera }, repoOptions);
     this.incidents = new AggregateRepository(store, { evolve: evolveIncident }, repoOptions);
+    this.occurredAtWindow = options.occurredAtWindow ?? DEFAULT_OCCURRED_AT_WINDOW;
   }
 
   /** Creates version 1 of a stream once; a repeat with the same content gets the original result. */

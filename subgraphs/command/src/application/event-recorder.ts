@@ -48,10 +48,11 @@ export async function recordEvents(service: CommandService, items: readonly Reco
   const results: Array<ItemResult | undefined> = new Array(items.length);
   const primaries = new Map<string, Prepared>();
   const followers: Prepared[] = [];
+  const now = Date.now();
 
   for (const [index, item] of items.entries()) {
     try {
-      const fields = validRecordEventInput(item.input);
+      const fields = validRecordEventInput(item.input, service.occurredAtWindow, now);
       const eventId = fields.id ?? item.fallbackId ?? uuidv7();
       const prepared = { index, item, fields, eventId, streamId: streamIdOf('event', eventId), hash: recordHash(fields, item.source) };
       if (primaries.has(prepared.streamId)) followers.push(prepared);

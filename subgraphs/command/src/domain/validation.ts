@@ -59,6 +59,30 @@ export function validDate(value: unknown, field: string): string {
   return new Date(time).toISOString();
 }
 
+/**
+ * The instants an event's `occurredAt` may name. A source clock far off (a device reset to 1900, a
+ * year 9999) would stretch every unbounded statistic over a century of empty buckets, for every
+ * reader, so such events are refused where they enter.
+ */
+export interface OccurredAtWindow {
+  /** Nothing before this instant (ms since the epoch). */
+  earliestMs: number;
+  /** Nothing later than this long after the server's clock (the sources' clock skew). */
+  maxAheadMs: number;
+}
+
+export const DEFAULT_OCCURRED_AT_WINDOW: OccurredAtWindow = { earliestMs: Date.parse('2000-01-01T00:00:00Z'), maxAheadMs: 24 * 3600 * 1000 };
+
+export function validOccurredAt(value: unknown, window: OccurredAtWindow, now: number): string {
+  const iso = validDate(value, 'occurredAt');
+  const time = Date.parse(iso);
+  if (time < window.earliestMs) throw bad('occurredAt', `must not be before ${new Date(window.earliestMs).toISOString()} (got ${iso})`);
+  if (time > now + window.maxAheadMs) {
+    throw bad('occurredAt', `must be at most ${window.maxAheadMs / 1000} s ahead of the server clock (got ${iso}, now ${new Date(now).toISOString()})`);
+  }
+  return iso;
+}
+
 export function validAttributes(value: unknown): Record<string, unknown> | null {
   if (value === undefined || value === null) return null;
   if (typeof value !== 'object' || Array.isArray(value)) throw bad('attributes', 'must be a JSON object');
@@ -83,7 +107,7 @@ export interface RecordEventFields {
   attributes: Record<string, unknown> | null;
 }
 
-export function validRecordEventInput(input: unknown): RecordEventFields {
+export function validRecordEventInput(input: unknown, window: OccurredAtWindow = DEFAULT_OCCURRED_AT_WINDOW, now = Date.now()): RecordEventFields {
   if (typeof input !== 'object' || input === null || Array.isArray(input)) throw bad('input', 'must be a JSON object');
   const raw = input as Record<string, unknown>;
   return {
@@ -91,7 +115,7 @@ export function validRecordEventInput(input: unknown): RecordEventFields {
     cameraId: validId(raw.cameraId, 'cameraId'),
     type: boundedText(raw.type, 'type', LIMITS.eventType),
     severity: validSeverity(raw.severity),
-    occurredAt: validDate(raw.occurredAt, 'occurredAt'),
+    occurredAt: validOccurredAt(raw.occurredAt, window, now),
     attributes: validAttributes(raw.attributes),
   };
 }

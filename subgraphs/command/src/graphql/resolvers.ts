@@ -1,5 +1,5 @@
 import type { RequestContext } from '../../../../lib/auth/identity';
-import { AppError } from '../../../../lib/errors/app-error';
+import { AppError, isAppError } from '../../../../lib/errors/app-error';
 import type { CameraHostAllowList } from '../../../../lib/security/camera-hosts';
 import type { CommandContext, CommandResult } from '../application/command-context';
 import { CommandService } from '../application/command-service';
@@ -25,6 +25,20 @@ function single(result: ItemResult | undefined) {
   return wire(result.result);
 }
 
+/**
+ * For a command that creates an id: an UNAVAILABLE answer carries the id in `extensions.id`. The
+ * append may still complete after the error (a reader finishes an intent that reached the store),
+ * so a client retries with that id, which is idempotent, instead of creating a second one.
+ */
+async function tellingTheId<T>(id: string, command: () => Promise<T>): Promise<T> {
+  try {
+    return await command();
+  } catch (error) {
+    if (isAppError(error) && error.code === 'UNAVAILABLE') throw new AppError(error.code, error.message, { ...error.details, id }, { cause: error });
+    throw error;
+  }
+}
+
 /** `cameraHosts`: CAMERA_ALLOWED_HOSTS, checked before a camera URL is stored (the media service checks again before use). */
 export function commandResolvers(service: CommandService, cameraHosts: CameraHostAllowList) {
   return {
@@ -39,7 +53,8 @@ export function commandResolvers(service: CommandService, cameraHosts: CameraHos
         };
         await cameraHosts.check(content.rtspUrl);
         const event = { type: 'CameraRegistered' as const, data: { cameraId: id, ...content } };
-        return wire(await service.create(service.cameras, id, event, CommandService.hashOf('RegisterCamera', content), contextOf(request)));
+        const hash = CommandService.hashOf('RegisterCamera', content);
+        return wire(await tellingTheId(id, () => service.create(service.cameras, id, event, hash, contextOf(request))));
       },
       async updateCamera(_: unknown, { input }: { input: Input }, request: RequestContext) {
         const cameraId = validId(input.id, 'id');
@@ -60,7 +75,10 @@ export function commandResolvers(service: CommandService, cameraHosts: CameraHos
         return wire(await service.changeCamera({ kind: 'DecommissionCamera', cameraId }, validExpectedVersion(args.expectedVersion), contextOf(request)));
       },
       async recordEvent(_: unknown, { input }: { input: Input }, request: RequestContext) {
-        const [result] = await recordEvents(service, [{ input, source: 'graphql', context: contextOf(request) }]);
+        // The id is chosen here, not in recordEvents, so that an UNAVAILABLE answer can tell it.
+        const id = input.id === undefined || input.id === null ? uuidv7() : String(input.id);
+        const item = { input, source: 'graphql', context: contextOf(request), fallbackId: id };
+        const [result] = await tellingTheId(id, () => recordEvents(service, [item]));
         return single(result);
       },
       async recordEvents(_: unknown, { inputs }: { inputs: Input[] }, request: RequestContext) {

@@ -8,10 +8,34 @@ export interface IngestConsumerOptions {
   prefetch: number;
   /** Pause before requeueing after an engine failure, so an outage is not a hot loop. */
   retryDelayMs: number;
+  /** Message bytes per batch at most (a batch always takes at least one message). */
+  maxBatchBytes?: number;
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_BATCHES_IN_FLIGHT = 2;
+/** Default of `maxBatchBytes`: with the prefetch this bounds what one batch holds in memory. */
+export const DEFAULT_MAX_BATCH_BYTES = 16 * 1024 * 1024;
+/** Failed attempts of a message while the event store answered (see IngestHandler), carried across redeliveries. */
+export const ATTEMPTS_HEADER = 'x-sightline-attempts';
+
+/** The deliveries at the head of `buffer` that make the next batch: at most `count` of them and `maxBytes` of bodies. */
+export function takeBatch(buffer: ConsumeMessage[], count: number, maxBytes: number): ConsumeMessage[] {
+  let taken = 0;
+  let bytes = 0;
+  while (taken < buffer.length && taken < count) {
+    const size = (buffer[taken] as ConsumeMessage).content.length;
+    if (taken > 0 && bytes + size > maxBytes) break;
+    bytes += size;
+    taken += 1;
+  }
+  return buffer.splice(0, taken);
+}
+
+const attemptsOf = (message: ConsumeMessage): number => {
+  const value = Number((message.properties.headers as Record<string, unknown> | undefined)?.[ATTEMPTS_HEADER] ?? 0);
+  return Number.isInteger(value) && value > 0 ? value : 0;
+};
 
 /**
  * Consumes the ingest queue: deliveries that arrive together are handled as one batch (one
@@ -26,6 +50,9 @@ export async function startIngestConsumer(
   options: IngestConsumerOptions,
 ): Promise<{ stop(): Promise<void> }> {
   let stopped = false;
+  let wakeOnStop: () => void = () => undefined;
+  // A retry waiting out its delay gives up at stop (its delivery stays unacknowledged: redelivered).
+  const stopping = new Promise<void>((resolve) => (wakeOnStop = resolve));
   const active = new Set<Promise<void>>();
   let current: { channel: ConfirmChannel; tag: string } | undefined;
 
@@ -44,7 +71,7 @@ export async function startIngestConsumer(
     const work = async () => {
       workers += 1;
       while (buffer.length > 0) {
-        const batch = buffer.splice(0, options.prefetch);
+        const batch = takeBatch(buffer, options.prefetch, options.maxBatchBytes ?? DEFAULT_MAX_BATCH_BYTES);
         await processBatch(channel, batch).catch((error: unknown) => {
           logger.warn({ err: (error as Error).message }, 'ingest batch failed; the broker will redeliver');
         });
@@ -69,19 +96,56 @@ export async function startIngestConsumer(
 
   async function processBatch(channel: ConfirmChannel, batch: ConsumeMessage[]): Promise<void> {
     const dispositions = await handler.handle(
-      batch.map((m) => ({ body: m.content, routingKey: m.fields.routingKey, messageId: m.properties.messageId as string | undefined })),
+      batch.map((m) => ({ body: m.content, routingKey: m.fields.routingKey, messageId: m.properties.messageId as string | undefined, attempts: attemptsOf(m) })),
     );
     const retries = dispositions.some((d) => d.action === 'retry');
     for (const [i, disposition] of dispositions.entries()) {
       const message = batch[i] as ConsumeMessage;
       if (disposition.action === 'dead-letter') deadLetter(channel, message, disposition);
+      // Held (unacknowledged) while it waits, without holding up the batches behind it.
+      if (disposition.action === 'retry-later') track(retryLater(channel, message, disposition));
     }
     if (dispositions.some((d) => d.action === 'dead-letter')) await channel.waitForConfirms();
     if (retries) await sleep(options.retryDelayMs);
     for (const [i, disposition] of dispositions.entries()) {
       const message = batch[i] as ConsumeMessage;
       if (disposition.action === 'retry') channel.nack(message, false, true);
-      else channel.ack(message);
+      else if (disposition.action !== 'retry-later') channel.ack(message);
+    }
+  }
+
+  function track(running: Promise<void>): void {
+    const tracked = running.finally(() => active.delete(tracked));
+    active.add(tracked);
+  }
+
+  /**
+   * Publishes the message again as it came (same exchange, routing key, id), counting the attempt
+   * in a header, then acks this delivery. A failure leaves it unacknowledged: the broker redelivers
+   * it with the count it had (at worst one attempt goes uncounted).
+   */
+  async function retryLater(channel: ConfirmChannel, message: ConsumeMessage, disposition: Extract<Disposition, { action: 'retry-later' }>) {
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(resolve, disposition.delayMs);
+      void stopping.then(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+    if (stopped) return;
+    try {
+      // Not `userId`: the broker refuses a user id other than the publishing connection's.
+      const { messageId, contentType, contentEncoding, correlationId, timestamp, appId, type, headers } = message.properties;
+      const kept = { messageId, contentType, contentEncoding, correlationId, timestamp, appId, type };
+      channel.publish(message.fields.exchange, message.fields.routingKey, message.content, {
+        ...Object.fromEntries(Object.entries(kept).filter(([, value]) => value !== undefined)),
+        persistent: true,
+        headers: { ...headers, [ATTEMPTS_HEADER]: disposition.attempts },
+      });
+      await channel.waitForConfirms();
+      channel.ack(message);
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'ingest retry could not be published; the broker will redeliver');
     }
   }
 
@@ -97,6 +161,7 @@ export async function startIngestConsumer(
   return {
     async stop() {
       stopped = true;
+      wakeOnStop();
       if (current) await current.channel.cancel(current.tag).catch(() => undefined);
       await Promise.all(active);
     },

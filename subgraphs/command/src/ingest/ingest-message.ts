@@ -8,7 +8,12 @@ export interface IngestMessage {
   body: Buffer;
   routingKey: string;
   messageId: string | undefined;
+  /** Earlier attempts that failed although the event store answered (see IngestHandler); 0 if none. */
+  attempts?: number;
 }
+
+/** Largest message body accepted by default (INGEST_MAX_MESSAGE_BYTES): bigger ones are dead-lettered. */
+export const DEFAULT_MAX_MESSAGE_BYTES = 4 * 1024 * 1024;
 
 export type ParsedMessage = { ok: true; items: RecordItem[] } | { ok: false; reason: string };
 
@@ -19,7 +24,10 @@ const SOURCE = /^[A-Za-z0-9][A-Za-z0-9_-]{0,63}$/;
  * is the item's `id`, else the message id (`<message_id>:<index>` in an array), else a hash of the
  * content: a redelivered message then maps to the same id and is stored once.
  */
-export function parseIngestMessage(message: IngestMessage): ParsedMessage {
+export function parseIngestMessage(message: IngestMessage, maxBytes = DEFAULT_MAX_MESSAGE_BYTES): ParsedMessage {
+  if (message.body.length > maxBytes) {
+    return { ok: false, reason: `message is ${message.body.length} bytes, more than the ${maxBytes} accepted: split it into several messages` };
+  }
   const source = message.routingKey.split('.')[0] ?? '';
   if (!SOURCE.test(source)) return { ok: false, reason: `routing key must be <system>.<type> with a valid system name (got "${message.routingKey}")` };
   let body: unknown;

@@ -42,6 +42,12 @@ export class GatewayMetrics {
     labelNames: ['projection'] as const,
     registers: [this.registry],
   });
+  readonly projectionDeadLettered = new Gauge({
+    name: 'sightline_projection_dead_lettered',
+    help: 'Events the projection dead-lettered (poison messages, documents Elasticsearch refuses); the reason of the last is in projections.lastError',
+    labelNames: ['projection'] as const,
+    registers: [this.registry],
+  });
   readonly subgraphCalls = new Counter({
     name: 'sightline_gateway_subgraph_fetches_total',
     help: 'Subgraph fetches of the query plans, by subgraph; shared="yes" when an identical query in flight answered it',

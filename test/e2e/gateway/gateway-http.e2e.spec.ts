@@ -192,6 +192,7 @@ describe('gateway over HTTP', () => {
     expect(text).toContain('sightline_gateway_request_duration_seconds_bucket{le=');
     expect(text).toContain('sightline_gateway_subscriptions_open');
     expect(text).toContain('sightline_projection_lag');
+    expect(text).toContain('sightline_projection_dead_lettered');
   });
 
   it('logs each request as a structured line with the correlation id the caller sent', async () => {

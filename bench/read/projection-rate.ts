@@ -1,5 +1,5 @@
 import { changeOf } from '../../subgraphs/query/src/projection/changes';
-import { mergeChanges } from '../../subgraphs/query/src/projection/merge';
+import { mergeChanges } from '../../subgraphs/query/src/views/view-doc';
 import { startProjection } from '../../subgraphs/query/src/projection/start-projection';
 import { IndexAdmin } from '../../subgraphs/query/src/views/index-admin';
 import { INDEX_SETTINGS, MAPPINGS } from '../../subgraphs/query/src/views/mappings';

@@ -2,10 +2,10 @@ import { randomUUID } from 'node:crypto';
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { EventEnvelope } from '../../lib/events/envelope';
 import { changeOf } from '../../subgraphs/query/src/projection/changes';
-import { mergeChanges } from '../../subgraphs/query/src/projection/merge';
+import { mergeChanges } from '../../subgraphs/query/src/views/view-doc';
 import { IndexAdmin } from '../../subgraphs/query/src/views/index-admin';
 import { addToDimension, dayOf, dayRollupDocs, emptyDimensionSums, newDayBuild, rollupDocs, type Combination, type Dimension, type Sums } from '../../subgraphs/query/src/views/rollup-docs';
-import { dayStatusId } from '../../subgraphs/query/src/views/rollups';
+import { dayStatusId } from '../../subgraphs/query/src/views/rollup-store';
 import type { ViewNames } from '../../subgraphs/query/src/views/names';
 import { SEVERITY_LIST, TYPES } from './setup';
 

@@ -6,7 +6,8 @@ import { StatsSource } from '../../../subgraphs/query/src/read/stats-source';
 import { IndexAdmin } from '../../../subgraphs/query/src/views/index-admin';
 import { MAPPINGS } from '../../../subgraphs/query/src/views/mappings';
 import { viewNames } from '../../../subgraphs/query/src/views/names';
-import { Rollups, dayStatusId, type DayStatus } from '../../../subgraphs/query/src/views/rollups';
+import { ElasticRollupStore, dayStatusId, type DayStatus } from '../../../subgraphs/query/src/views/rollup-store';
+import { Rollups } from '../../../subgraphs/query/src/views/rollups';
 import { ReadSideHarness, camera, lifecycle, recorded } from './harness';
 
 const HOUR = 3_600_000;
@@ -186,7 +187,7 @@ describe('hourly rollups', () => {
         return typeof value === 'function' ? (value as (...args: unknown[]) => unknown).bind(target) : value;
       },
     });
-    await new Rollups(racing, h.names, h.logger).recomputeDirty(100);
+    await new Rollups(new ElasticRollupStore(racing, h.names), h.logger).recomputeDirty(100);
     expect(raced).toHaveLength(1);
     // The compare-and-set failed: the day stays dirty, its racing build is never read, answers are exact.
     expect(await status()).toMatchObject({ dirty: true });
@@ -244,7 +245,7 @@ describe('hourly rollups', () => {
     await h.elastic.indices.create({ index: names.dirtyHours, mappings: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' } } } });
     await h.elastic.index({ index: names.dirtyHours, id: '3600000', document: { hour: 3_600_000, dirty: false }, refresh: true });
     try {
-      await new IndexAdmin(h.elastic, names).ensureViews(() => new Rollups(h.elastic, names, h.logger).markAllDirty());
+      await new IndexAdmin(h.elastic, names).ensureViews(() => new Rollups(new ElasticRollupStore(h.elastic, names), h.logger).markAllDirty());
       const hour = await h.elastic.get<{ dirty: boolean }>({ index: names.dirtyHours, id: '3600000' });
       expect(hour._source?.dirty).toBe(true);
       expect((await h.elastic.get<DayStatus>({ index: names.dirtyHours, id: dayStatusId(0) }))._source).toEqual({ day: 0, dirty: true });
@@ -268,7 +269,7 @@ describe('hourly rollups', () => {
       const missing: string[] = [];
       await new IndexAdmin(h.elastic, names).ensureViews((kind) => {
         missing.push(kind);
-        return new Rollups(h.elastic, names, h.logger).markAllDirty({ hours: kind === 'dimensions' });
+        return new Rollups(new ElasticRollupStore(h.elastic, names), h.logger).markAllDirty({ hours: kind === 'dimensions' });
       });
       expect(missing).toEqual(['days']);
       for (const hour of hours) expect((await h.elastic.get<{ dirty: boolean }>({ index: names.dirtyHours, id: String(hour) }))._source?.dirty).toBe(false);

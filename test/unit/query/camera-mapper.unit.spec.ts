@@ -1,5 +1,5 @@
 import { toCamera } from '../../../subgraphs/query/src/graphql/mappers';
-import type { ViewDoc } from '../../../subgraphs/query/src/projection/merge';
+import type { ViewDoc } from '../../../subgraphs/query/src/views/view-doc';
 
 describe('camera view -> GraphQL Camera', () => {
   const doc = (rtspUrl: string): ViewDoc =>

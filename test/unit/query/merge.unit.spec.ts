@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../../lib/events/envelope';
 import { changeOf } from '../../../subgraphs/query/src/projection/changes';
-import { mergeChanges, type ViewDoc } from '../../../subgraphs/query/src/projection/merge';
+import { mergeChanges, type ViewDoc } from '../../../subgraphs/query/src/views/view-doc';
 
 const envelope = (streamId: string, version: number, position: number, type: EventEnvelope['type'], data: Record<string, unknown>, recordedAt = `2026-01-01T00:0${version}:00.000Z`): EventEnvelope =>
   ({ eventId: `e${position}`, streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'c', causationId: null, actor: 'a' } }) as EventEnvelope;

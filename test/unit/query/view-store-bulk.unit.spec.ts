@@ -1,5 +1,5 @@
 import type { Client } from '@elastic/elasticsearch';
-import type { Change } from '../../../subgraphs/query/src/projection/changes';
+import type { Change } from '../../../subgraphs/query/src/views/view-doc';
 import { ViewStore } from '../../../subgraphs/query/src/views/view-store';
 
 /** New event documents of `bytes` each (their creating change: written blind, no read first). */

@@ -1,5 +1,5 @@
 import { maskRtspUrl } from '../../../../lib/security/rtsp-url';
-import type { ViewDoc } from '../projection/merge';
+import type { ViewDoc } from '../views/view-doc';
 
 /** View documents as GraphQL objects (bookkeeping fields dropped, positions as strings). */
 export const toCamera = (doc: ViewDoc) => ({

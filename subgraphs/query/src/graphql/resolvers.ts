@@ -1,6 +1,6 @@
 import type { RequestContext } from '../../../../lib/auth/identity';
 import { AppError } from '../../../../lib/errors/app-error';
-import type { ViewDoc } from '../projection/merge';
+import type { ViewDoc } from '../views/view-doc';
 import type { Rebuilder } from '../projection/rebuild';
 import type { ProjectionStatusReporter } from '../projection/status';
 import { decodeCursor, pageSize } from '../read/cursor';

@@ -1,22 +1,8 @@
 import type { EventEnvelope } from '../../../../lib/events/envelope';
 import { maskRtspUrl } from '../../../../lib/security/rtsp-url';
 import { parseStreamId } from '../../../../lib/events/domain-events';
+import type { Change } from '../views/view-doc';
 
-/**
- * What one domain event does to one view document, as groups of fields. Each group is stamped with
- * the stream version that wrote it, and a group is only overwritten by a higher version: the final
- * document is therefore the same whatever order (or how many times) the events of a stream are
- * applied, which is what competing projector processes and redelivery need.
- */
-export interface Change {
-  view: 'cameras' | 'events';
-  id: string;
-  streamVersion: number;
-  position: number;
-  /** True for the event that creates the aggregate (CameraRegistered, EventRecorded). */
-  creates: boolean;
-  groups: Record<string, Record<string, unknown>>;
-}
 
 export function changeOf(envelope: EventEnvelope): Change {
   const { id } = parseStreamId(envelope.streamId);

@@ -1,7 +1,8 @@
 import { toWire, type EventEnvelope } from '../../../../lib/events/envelope';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { Batch } from './amqp-batches';
-import { changeOf, type Change } from './changes';
+import { changeOf } from './changes';
+import type { Change } from '../views/view-doc';
 import type { Checkpoint } from './checkpoint';
 import { PoisonEvent, isProjectable, parseEnvelope } from './validate-envelope';
 import type { ApplyResult, RefusedDocument, WriteTarget } from '../views/view-store';

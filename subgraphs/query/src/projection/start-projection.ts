@@ -6,6 +6,7 @@ import type { Logger } from '../../../../lib/logging/logger';
 import { IndexAdmin } from '../views/index-admin';
 import { elasticNodeIdentity, onElasticUnreachable } from '../views/node-identity';
 import { VIEW_NAMES, type ViewNames } from '../views/names';
+import { ElasticRollupStore } from '../views/rollup-store';
 import { Rollups } from '../views/rollups';
 import { StateStore, type SavedCheckpoint } from '../views/state-store';
 import { ViewStore } from '../views/view-store';
@@ -51,7 +52,7 @@ export function startProjection(deps: {
 }): Projection {
   const { elastic, logger } = deps;
   const admin = new IndexAdmin(elastic, deps.names);
-  const rollups = new Rollups(elastic, deps.names, logger);
+  const rollups = new Rollups(new ElasticRollupStore(elastic, deps.names), logger);
   const views = new ViewStore(elastic, (docs) => rollups.markDirty(docs));
   const state = new StateStore(elastic, deps.names);
   const batches = new AmqpBatches(deps.amqp, deps.amqpNames, logger, deps.batch ?? { maxBatch: 5000, lingerMs: 20, prefetch: 10000, maxInFlight: 2 });

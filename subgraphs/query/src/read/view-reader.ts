@@ -1,6 +1,6 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { unavailable } from '../../../../lib/errors/engine-errors';
-import type { ViewDoc } from '../projection/merge';
+import type { ViewDoc } from '../views/view-doc';
 import type { ViewNames } from '../views/names';
 import { encodeCursor } from './cursor';
 import { cameraQuery, eventQuery, type CameraFilter, type EventFilter } from './filters';

@@ -1,7 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import { unavailable } from '../../../../lib/errors/engine-errors';
-import type { Change } from '../projection/changes';
-import { mergeChanges, type ViewDoc } from '../projection/merge';
+import type { Change } from './view-doc';
+import { mergeChanges, type ViewDoc } from './view-doc';
 
 type Versioned = { doc: ViewDoc; seqNo: number; primaryTerm: number } | undefined;
 

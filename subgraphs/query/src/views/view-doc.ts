@@ -1,4 +1,24 @@
-import type { Change } from './changes';
+/**
+ * The view documents' model: what a domain event does to a document (a Change) and the order-free
+ * merge that applies it. Pure; the projector builds changes (projection/changes.ts), the views
+ * store and read the documents.
+ */
+
+/**
+ * What one domain event does to one view document, as groups of fields. Each group is stamped with
+ * the stream version that wrote it, and a group is only overwritten by a higher version: the final
+ * document is therefore the same whatever order (or how many times) the events of a stream are
+ * applied, which is what competing projector processes and redelivery need.
+ */
+export interface Change {
+  view: 'cameras' | 'events';
+  id: string;
+  streamVersion: number;
+  position: number;
+  /** True for the event that creates the aggregate (CameraRegistered, EventRecorded). */
+  creates: boolean;
+  groups: Record<string, Record<string, unknown>>;
+}
 
 /** A view document as stored: domain fields plus the bookkeeping that makes merging order-free. */
 export interface ViewDoc {

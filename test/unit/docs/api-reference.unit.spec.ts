@@ -1,3 +1,4 @@
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { AGGREGATE_OF, type DomainEventType } from '../../../lib/events/domain-events';
@@ -53,5 +54,21 @@ describe('API reference', () => {
     const routingKeys = (Object.keys(AGGREGATE_OF) as DomainEventType[]).map(routingKeyOf);
     const missing = [...names, ...routingKeys, PREVIOUS_POSITION_HEADER, 'x-rejection-reason'].filter((name) => !page.includes(`\`${name}\``));
     expect(missing).toEqual([]);
+  });
+
+  it('no file of the repository points to a path outside it', () => {
+    const files = execFileSync('git', ['ls-files', '--cached', '--others', '--exclude-standard', '-z'], { cwd: repoRoot, encoding: 'utf8' })
+      .split('\0')
+      .filter((file) => file !== '' && file !== 'package-lock.json');
+    // Built so that this file does not match itself.
+    const outside = new RegExp(['\\.\\./shared/', '(^|[\\s(`\'"])/work/'].join('|'), 'm');
+    const offenders = files.filter((file) => {
+      try {
+        return outside.test(readFileSync(path.join(repoRoot, file), 'utf8'));
+      } catch {
+        return false; // listed but deleted in the working tree
+      }
+    });
+    expect(offenders).toEqual([]);
   });
 });

@@ -31,6 +31,7 @@ phase "build"
 npm run -s lint
 tsc -p tsconfig.json --noEmit
 node dist/schema/compose.js --check
+node dist/scripts/docs/api-reference.js --check
 phase "lint, types, supergraph"
 
 jest --ci "$@"

@@ -1,4 +1,4 @@
-/** Every error code a client may see in `extensions.code` (../shared/API.md), plus internal ones. */
+/** Every error code a client may see in `extensions.code` (docs/api/errors.md), plus internal ones. */
 export type ErrorCode =
   | 'BAD_USER_INPUT'
   | 'NOT_FOUND'

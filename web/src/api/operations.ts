@@ -1,4 +1,4 @@
-// The operations the dashboard sends, written against /work/shared/API.md and schema/*.graphql.
+// The operations the dashboard sends, written against docs/api/operations.md and schema/*.graphql.
 
 export type Severity = 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 export const SEVERITIES: readonly Severity[] = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];

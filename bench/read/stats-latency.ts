@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { createElasticClient } from '../../lib/engines/elastic';
 import { loadConfig } from '../../lib/config/config';
 import { computeEventStats } from '../../subgraphs/query/src/read/event-stats';
-import { StatsSource } from '../../subgraphs/query/src/read/stats-source';
+import { ElasticStatsStore } from '../../subgraphs/query/src/read/elastic-stats-store';
 import { viewNames } from '../../subgraphs/query/src/views/names';
 import { startStack } from '../../test/support/stack';
 import { percentile } from '../hardware';
@@ -44,7 +44,7 @@ export async function statsLatency(count: number, samples = 200): Promise<Record
       ];
       // For scale, in process (no gateway), 10 samples each after 3 warm-ups: the same one-year
       // question from raw events only, and from hour documents only (no day documents).
-      const source = new StatsSource(elastic, names);
+      const source = new ElasticStatsStore(elastic, names);
       const inProcess = async (label: string, options: { rollups?: boolean; days?: boolean }) => {
         const times: number[] = [];
         for (let i = 0; i < 13; i += 1) {

@@ -9,7 +9,7 @@ import { createLogger } from '../../../lib/logging/logger';
 import { runService } from '../../../lib/service/lifecycle';
 import { queryResolvers } from './graphql/resolvers';
 import { startProjection } from './projection/start-projection';
-import { StatsSource } from './read/stats-source';
+import { ElasticStatsStore } from './read/elastic-stats-store';
 import { ViewReader } from './read/view-reader';
 import { viewNames } from './views/names';
 
@@ -47,7 +47,7 @@ runService('query', logger, async (onClose) => {
     logger,
     resolvers: queryResolvers({
       reader: new ViewReader(elastic, names),
-      stats: new StatsSource(elastic, names),
+      stats: new ElasticStatsStore(elastic, names),
       freshness: projection.runtime.freshness,
       readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
       status: projection.status,

@@ -12,7 +12,7 @@ import { routingKeyOf, toWire, type EventEnvelope } from '../../../lib/events/en
 import { amqpNames, assertSharedTopology, deleteTopology, type AmqpNames } from '../../../lib/events/topology';
 import { createLogger } from '../../../lib/logging/logger';
 import { startProjection, type Projection } from '../../../subgraphs/query/src/projection/start-projection';
-import { StatsSource } from '../../../subgraphs/query/src/read/stats-source';
+import { ElasticStatsStore } from '../../../subgraphs/query/src/read/elastic-stats-store';
 import { ViewReader } from '../../../subgraphs/query/src/read/view-reader';
 import { viewNames, type ViewNames } from '../../../subgraphs/query/src/views/names';
 import { testNamespace } from '../../support/namespace';
@@ -36,7 +36,7 @@ export class ReadSideHarness {
   projections: Projection[] = [];
   reader!: ViewReader;
   readClient!: Client;
-  stats!: StatsSource;
+  stats!: ElasticStatsStore;
 
   constructor(label: string) {
     this.namespace = testNamespace(label);
@@ -60,7 +60,7 @@ export class ReadSideHarness {
     const reads = createElasticClient({ url: config.elasticsearch.url });
     this.readClient = reads;
     this.reader = new ViewReader(reads, this.names);
-    this.stats = new StatsSource(reads, this.names);
+    this.stats = new ElasticStatsStore(reads, this.names);
   }
 
   private rollupWorker = true;

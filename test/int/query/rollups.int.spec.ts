@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import type { EventEnvelope } from '../../../lib/events/envelope';
 import { computeEventStats, type EventStats } from '../../../subgraphs/query/src/read/event-stats';
-import { StatsSource } from '../../../subgraphs/query/src/read/stats-source';
+import { ElasticStatsStore } from '../../../subgraphs/query/src/read/elastic-stats-store';
 import { IndexAdmin } from '../../../subgraphs/query/src/views/index-admin';
 import { MAPPINGS } from '../../../subgraphs/query/src/views/mappings';
 import { viewNames } from '../../../subgraphs/query/src/views/names';
@@ -231,7 +231,7 @@ describe('hourly rollups', () => {
     const hours = Array.from({ length: 700 }, (_, i) => i * HOUR);
     await h.elastic.bulk({ operations: hours.flatMap((hour) => [{ index: { _index: names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]), refresh: true });
     try {
-      const status = await new StatsSource(h.elastic, names).rollupStatus({ from: 0, to: 800 * HOUR }, false, true);
+      const status = await new ElasticStatsStore(h.elastic, names).rollupStatus({ from: 0, to: 800 * HOUR }, false, true);
       expect(status?.hours.sort((a, b) => a - b)).toEqual(hours);
     } finally {
       await h.elastic.indices.delete({ index: `${h.namespace}-many-*` }).catch(() => undefined);
@@ -275,7 +275,7 @@ describe('hourly rollups', () => {
       for (const hour of hours) expect((await h.elastic.get<{ dirty: boolean }>({ index: names.dirtyHours, id: String(hour) }))._source?.dirty).toBe(false);
       for (const day of [DAY, 3 * DAY]) expect((await h.elastic.get<DayStatus>({ index: names.dirtyHours, id: dayStatusId(day) }))._source).toEqual({ day, dirty: true });
       // Until the worker builds them, readers see no clean day: hour documents answer.
-      const status = await new StatsSource(h.elastic, names).rollupStatus({ from: 0, to: 4 * DAY }, false, true);
+      const status = await new ElasticStatsStore(h.elastic, names).rollupStatus({ from: 0, to: 4 * DAY }, false, true);
       expect(status?.days.size).toBe(0);
       const mapping = await h.elastic.indices.getMapping({ index: names.alias('rollups') });
       expect(Object.values(mapping)[0]?.mappings.properties?.day).toBeDefined();

@@ -3,7 +3,7 @@ import { createLogger } from '../../../lib/logging/logger';
 import { Checkpoint } from '../../../subgraphs/query/src/projection/checkpoint';
 import { RestartHealer } from '../../../subgraphs/query/src/projection/restart-healer';
 import { Freshness } from '../../../subgraphs/query/src/read/freshness';
-import type { SavedCheckpoint } from '../../../subgraphs/query/src/views/state-store';
+import type { SavedCheckpoint } from '../../../subgraphs/query/src/views/ports';
 
 const logger = createLogger('test', 'silent');
 const healers: RestartHealer[] = [];

@@ -8,7 +8,7 @@ import { computeEventStats, type EventStats } from '../read/event-stats';
 import type { CameraFilter, EventFilter } from '../read/filters';
 import { checkRange } from '../read/filters';
 import { Freshness } from '../read/freshness';
-import type { StatsSource } from '../read/stats-source';
+import type { StatsStore } from '../read/stats-store';
 import type { Interval } from '../read/stats-plan';
 import type { Page, ViewReader } from '../read/view-reader';
 import { isViewName } from '../views/names';
@@ -17,7 +17,7 @@ import { toCamera, toEvent, type EventObject } from './mappers';
 
 export interface QueryDeps {
   reader: ViewReader;
-  stats: StatsSource;
+  stats: StatsStore;
   freshness: Freshness;
   readYourWritesTimeoutMs: number;
   status: ProjectionStatusReporter;

@@ -1,7 +1,7 @@
 import type { EventStore } from '../../../../lib/event-store/event-store';
 import type { EventEnvelope } from '../../../../lib/events/envelope';
 import type { Logger } from '../../../../lib/logging/logger';
-import type { SavedCheckpoint } from '../views/state-store';
+import type { SavedCheckpoint } from '../views/ports';
 
 export interface HealerPorts {
   /** Identity of the Elasticsearch node processes holding the views (views/node-identity.ts). */

@@ -4,10 +4,10 @@ import type { EventEnvelope } from '../../../../lib/events/envelope';
 import { parseStreamId } from '../../../../lib/events/domain-events';
 import type { Logger } from '../../../../lib/logging/logger';
 import { Freshness } from '../read/freshness';
-import type { IndexAdmin } from '../views/index-admin';
 import { VIEW_NAMES, type ViewName } from '../views/names';
-import type { SavedCheckpoint, StateStore } from '../views/state-store';
-import type { ViewStore, WriteTarget } from '../views/view-store';
+import type { AppliedVersions, CheckpointStorage, ViewIndices } from '../views/ports';
+import type { SavedCheckpoint } from '../views/ports';
+import type { WriteTarget } from '../views/view-store';
 import { Checkpoint } from './checkpoint';
 import { isProjectable } from './validate-envelope';
 
@@ -34,9 +34,9 @@ export interface RuntimeDeps {
   beforeRollupUpgrade?: (missing: 'dimensions' | 'days') => Promise<unknown>;
   /** Reads already-decided slots with a short recovery timeout (see CheckpointPorts.decidedStore). */
   decidedStore?: Pick<EventStore, 'readAll'>;
-  admin: IndexAdmin;
-  views: ViewStore;
-  state: StateStore;
+  admin: ViewIndices;
+  views: AppliedVersions;
+  state: CheckpointStorage;
   logger: Logger;
   /** How often the checkpoint is advanced and made searchable when nothing else triggers it. */
   tickMs?: number;

@@ -8,7 +8,8 @@ import { elasticNodeIdentity, onElasticUnreachable } from '../views/node-identit
 import { VIEW_NAMES, type ViewNames } from '../views/names';
 import { ElasticRollupStore } from '../views/rollup-store';
 import { Rollups } from '../views/rollups';
-import { StateStore, type SavedCheckpoint } from '../views/state-store';
+import type { SavedCheckpoint } from '../views/ports';
+import { StateStore } from '../views/state-store';
 import { ViewStore } from '../views/view-store';
 import { AmqpBatches } from './amqp-batches';
 import { Projector } from './projector';

@@ -1,8 +1,7 @@
 import type { EventFilter } from './filters';
-import { eventQuery } from './filters';
 import { addPartials, toBuckets, type Bucket, type StatsPartial } from './stats-partial';
 import { HOUR_MS, bucketStarts, splitForRollups, type Interval, type Range } from './stats-plan';
-import type { StatsSource } from './stats-source';
+import type { StatsStore } from './stats-store';
 
 export interface EventStats {
   total: number;
@@ -33,7 +32,7 @@ const hasFieldFilter = (filter: EventFilter | null | undefined, cameraIdsOfSites
  * of every event.
  */
 export async function computeEventStats(
-  source: StatsSource,
+  source: StatsStore,
   filter: EventFilter | null | undefined,
   interval: Interval,
   cameraIdsOfSites: string[] | undefined,
@@ -45,14 +44,13 @@ export async function computeEventStats(
   let range: Range | undefined;
   if (from !== undefined && to !== undefined) range = { from, to };
   else {
-    const data = await source.bounds(eventQuery(filter, cameraIdsOfSites));
+    const data = await source.bounds(filter, cameraIdsOfSites);
     if (data) range = { from: from ?? data.from, to: to ?? data.to };
   }
   const starts = range ? bucketStarts(range, interval) : [];
 
   let partial: StatsPartial;
   let usedRollups = false;
-  const noTime = eventQuery(filter, cameraIdsOfSites, { timeRange: false });
   const canRollup = (options.rollups ?? true) && range !== undefined && interval !== 'MINUTE' && !(filter?.text && filter.text.trim() !== '');
   let rollupKind: EventStats['rollupKind'] = null;
   const kind = hasFieldFilter(filter, cameraIdsOfSites) ? 'combinations' : 'dimensions';
@@ -71,11 +69,11 @@ export async function computeEventStats(
       rollupKind === 'combinations'
         ? source.rollups(filter, cameraIdsOfSites, rolledRange, split.dirtyHours, interval)
         : source.dimensionRollups({ hourSpans: split.hourSpans, skipHours: split.dirtyHours, builds: split.builds }, interval),
-      source.raw(noTime, split.raw, interval, true),
+      source.raw(filter, cameraIdsOfSites, split.raw, interval),
     ]);
     partial = addPartials([rolled, raw]);
   } else {
-    partial = await source.raw(noTime, range ? [range] : undefined, interval, true);
+    partial = await source.raw(filter, cameraIdsOfSites, range ? [range] : undefined, interval);
   }
 
   return {

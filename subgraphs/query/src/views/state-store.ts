@@ -1,12 +1,8 @@
 import type { Client } from '@elastic/elasticsearch';
 import { createHash } from 'node:crypto';
 import type { ViewNames } from './names';
+import type { CheckpointStorage, SavedCheckpoint } from './ports';
 
-/** The persisted checkpoint, and the node identity it was saved under (absent in one saved by an earlier version). */
-export interface SavedCheckpoint {
-  position: number;
-  nodes?: string;
-}
 
 const isConflict = (error: unknown): boolean => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
 
@@ -15,7 +11,7 @@ const isConflict = (error: unknown): boolean => (error as { meta?: { statusCode?
  * the position, so concurrent processes can only move it forward) and one record per dead-lettered
  * event (id derived from the event, so a redelivered poison message is counted once).
  */
-export class StateStore {
+export class StateStore implements CheckpointStorage {
   constructor(
     private readonly client: Client,
     private readonly names: ViewNames,

@@ -2,9 +2,10 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { unavailable } from '../../../../lib/errors/engine-errors';
 import type { ViewNames } from '../views/names';
 import { dayOfBuild } from '../views/rollup-docs';
-import type { EventFilter } from './filters';
+import { eventQuery, type EventFilter } from './filters';
 import { emptyPartial, type StatsPartial } from './stats-partial';
 import { INTERVAL_MS, type Interval, type Range } from './stats-plan';
+import type { StatsStore } from './stats-store';
 
 type Query = estypes.QueryDslQueryContainer;
 type Aggs = Record<string, estypes.AggregationsAggregate>;
@@ -49,15 +50,15 @@ const histogramOf = (aggs: Aggs, sum: boolean): Map<number, number> =>
   );
 const valueOf = (aggs: Aggs, name: string): number => (aggs[name] as { value?: number | null } | undefined)?.value ?? 0;
 
-/** Aggregations over the events view (raw) and over the hourly rollups. */
-export class StatsSource {
+/** The statistics in Elasticsearch: aggregations over the events view (raw) and over the rollups. */
+export class ElasticStatsStore implements StatsStore {
   constructor(
     private readonly client: Client,
     private readonly names: ViewNames,
   ) {}
 
-  /** Min and max occurredAt of the matching events, for a histogram without explicit bounds. */
-  async bounds(query: Query): Promise<Range | undefined> {
+  async bounds(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined): Promise<Range | undefined> {
+    const query = eventQuery(filter, cameraIdsOfSites);
     const response = await engine(() =>
       this.client.search({
         index: this.names.alias('events'),
@@ -72,9 +73,10 @@ export class StatsSource {
     return min === null || min === undefined || max === null || max === undefined ? undefined : { from: min, to: max + 1 };
   }
 
-  /** Raw aggregation; `ranges` restricts occurredAt (undefined: no restriction beyond `query`). */
-  async raw(query: Query, ranges: readonly Range[] | undefined, interval: Interval, withHistogram: boolean): Promise<StatsPartial> {
+  async raw(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined, ranges: readonly Range[] | undefined, interval: Interval): Promise<StatsPartial> {
     if (ranges && ranges.length === 0) return emptyPartial();
+    // The time range is the `ranges`' business (the filter's own from/to is what the planner split).
+    const query = eventQuery(filter, cameraIdsOfSites, { timeRange: false });
     const filtered: Query = ranges ? { bool: { filter: [query, rangeQuery('occurredAt', ranges)] } } : query;
     const response = await engine(() =>
       this.client.search({
@@ -87,7 +89,7 @@ export class StatsSource {
           bySeverity: { terms: { field: 'severity', size: 10 } },
           byStatus: { terms: { field: 'status', size: 10 } },
           byCamera: { terms: { field: 'cameraId', size: 10000 } },
-          ...(withHistogram ? { histogram: { date_histogram: { field: 'occurredAt', fixed_interval: FIXED[interval], min_doc_count: 1 } } } : {}),
+          histogram: { date_histogram: { field: 'occurredAt', fixed_interval: FIXED[interval], min_doc_count: 1 } },
           ackSum: { sum: { field: 'ackSeconds' } },
           ackCount: { value_count: { field: 'ackSeconds' } },
           resolveSum: { sum: { field: 'resolveSeconds' } },

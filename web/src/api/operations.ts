@@ -1,9 +1,9 @@
-// The operations the dashboard sends, written against /work/shared/API.md and schema/*.graphql.
+// The operations the dashboard sends, written against the API reference and schema/*.graphql.
+import type { StreamStatus } from '../../../lib/events/stream-status';
 
 export type Severity = 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 export const SEVERITIES: readonly Severity[] = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 export type EventStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
-export type StreamStatus = 'STARTING' | 'LIVE' | 'RECONNECTING' | 'STOPPED' | 'FAILED';
 export type Interval = 'MINUTE' | 'HOUR' | 'DAY';
 
 export interface StreamSession {

@@ -1,6 +1,7 @@
 import { AppError } from '../../../../lib/errors/app-error';
+import type { StreamStatus } from '../../../../lib/events/stream-status';
 import type { SessionRepository } from './ports';
-import type { StreamSession, StreamStatus } from './session';
+import type { StreamSession } from './session';
 
 export interface PageQuery {
   statuses?: readonly StreamStatus[] | null;

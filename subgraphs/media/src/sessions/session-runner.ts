@@ -3,10 +3,8 @@ import path from 'node:path';
 import type { AppError } from '../../../../lib/errors/app-error';
 import type { Logger } from '../../../../lib/logging/logger';
 import { redactCredentials } from '../../../../lib/security/rtsp-url';
-import type { FfmpegHandle } from '../ffmpeg/ffmpeg-process';
-import { PLAYLIST_NAME, SEGMENT_PATTERN } from '../ffmpeg/hls-args';
 import { reconnectDelayMs } from './backoff';
-import type { SpawnFfmpeg } from './ports';
+import { PLAYLIST_NAME, SEGMENT_PATTERN, type FfmpegHandle, type SpawnFfmpeg } from './ports';
 import type { StreamSession } from './session';
 
 export interface RunnerOptions {

@@ -1,4 +1,5 @@
 import { AppError } from '../../../../lib/errors/app-error';
+import { isUnavailable } from '../../../../lib/errors/engine-errors';
 import { parseRtspUrl } from '../../../../lib/security/rtsp-url';
 import type { CameraDirectory, CameraHostPolicy } from './ports';
 
@@ -37,15 +38,15 @@ export class CameraAdmission {
       await this.checkedUrl(cameraId);
       return undefined;
     } catch (error) {
-      return (error as AppError).code === 'UNAVAILABLE' ? undefined : (error as Error).message;
+      return isUnavailable(error) ? undefined : (error as Error).message;
     }
   }
 }
 
 /** Why startStream refuses a camera, as the caller sees it: unknown, cannot stream (with the host when it is not allowed), or DNS down. */
 export function startRefusal(cameraId: string, error: unknown): AppError {
+  if (isUnavailable(error)) return error;
   const reason = error as AppError;
   if (reason.code === 'NOT_FOUND') return new AppError('NOT_FOUND', `camera ${cameraId} not found`, { cameraId });
-  if (reason.code === 'UNAVAILABLE') return reason;
   return new AppError('BAD_USER_INPUT', `camera ${cameraId} cannot stream: ${reason.message}`, { ...reason.details, cameraId });
 }

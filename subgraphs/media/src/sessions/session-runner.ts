@@ -1,6 +1,6 @@
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppError } from '../../../../lib/errors/app-error';
+import { isUnavailable } from '../../../../lib/errors/engine-errors';
 import type { Logger } from '../../../../lib/logging/logger';
 import { redactCredentials } from '../../../../lib/security/rtsp-url';
 import { reconnectDelayMs } from './backoff';
@@ -105,7 +105,7 @@ export class SessionRunner {
     } catch (error) {
       if (this.stopping) return;
       const message = redactCredentials((error as Error).message);
-      if ((error as AppError).code === 'UNAVAILABLE') await this.failedAttempt(message);
+      if (isUnavailable(error)) await this.failedAttempt(message);
       else await this.fail(message);
       return;
     }

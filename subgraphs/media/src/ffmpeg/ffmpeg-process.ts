@@ -14,7 +14,7 @@ import { inputOptions, outputOptions, playlistPath } from './hls-args';
  */
 
 /** The wrapper that makes ffmpeg die with this process (PR_SET_PDEATHSIG through setpriv). */
-export const GUARDED_FFMPEG = path.join(repoRoot, 'subgraphs/media/bin/ffmpeg-guarded');
+const GUARDED_FFMPEG = path.join(repoRoot, 'subgraphs/media/bin/ffmpeg-guarded');
 
 /** Points fluent-ffmpeg at the guarded wrapper and tells the wrapper which binary to exec. */
 export function configureFfmpeg(ffmpegPath: string): void {

@@ -5,10 +5,10 @@ import { PLAYLIST_NAME, type HlsJob } from '../sessions/ports';
  * matters for safety (protocol whitelist, timeouts) and for playback (segment length, deletion).
  */
 
-export const SEGMENT_SECONDS = 1;
-export const PLAYLIST_SEGMENTS = 6;
+const SEGMENT_SECONDS = 1;
+const PLAYLIST_SEGMENTS = 6;
 /** Segments kept on disk after they leave the playlist, for players that are a little behind. */
-export const DELETE_THRESHOLD = 3;
+const DELETE_THRESHOLD = 3;
 
 export function inputOptions(job: HlsJob): string[] {
   const secure = job.url.startsWith('rtsps:');

@@ -104,11 +104,6 @@ export class SessionManager {
     );
   }
 
-  /** The pid of a session's ffmpeg right now (tests and diagnostics). */
-  pidOf(sessionId: string): number | undefined {
-    return this.runners.get(sessionId)?.pid;
-  }
-
   /**
    * At start-up: resumes what a previous process left running (while under the cap and the camera may
    * still stream), marks the rest STOPPED, takes back the FAILED sessions (the newest per camera stays

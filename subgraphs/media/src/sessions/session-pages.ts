@@ -11,8 +11,8 @@ export interface PageQuery {
   after?: string | null;
 }
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 500;
 /** Lookups in flight at once while walking the listing order. */
 const WALK_BATCH = 100;
 

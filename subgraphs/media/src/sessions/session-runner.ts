@@ -60,11 +60,6 @@ export class SessionRunner {
     return this.state;
   }
 
-  /** The running ffmpeg's pid, if one runs now. */
-  get pid(): number | undefined {
-    return this.handle?.pid();
-  }
-
   start(): void {
     void this.attempt();
   }
@@ -210,7 +205,7 @@ export class SessionRunner {
 }
 
 /** One past the highest segment number in the folder, so a new attempt never reuses a name a player may hold. */
-export async function nextSegmentNumber(dir: string): Promise<number> {
+async function nextSegmentNumber(dir: string): Promise<number> {
   let next = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const match = SEGMENT_PATTERN.exec(name);

@@ -1,7 +1,7 @@
 import type { StreamStatus } from '../../../../lib/events/stream-status';
 
 /** Statuses in which ffmpeg runs or will run again: what counts against the cap and idles out. */
-export const ACTIVE_STATUSES: readonly StreamStatus[] = ['STARTING', 'LIVE', 'RECONNECTING'];
+const ACTIVE_STATUSES: readonly StreamStatus[] = ['STARTING', 'LIVE', 'RECONNECTING'];
 export const isActive = (status: StreamStatus): boolean => ACTIVE_STATUSES.includes(status);
 /** Every status but STOPPED: the sessions a media process keeps in memory (FAILED stays until replaced). */
 export const UNFINISHED_STATUSES: readonly StreamStatus[] = [...ACTIVE_STATUSES, 'FAILED'];

@@ -1,4 +1,5 @@
-// The operations the dashboard sends, written against the API reference and schema/*.graphql.
+// The operations the dashboard sends, written against /work/shared/API.md and schema/*.graphql.
+
 import type { StreamStatus } from '../../../lib/events/stream-status';
 
 export type Severity = 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';

@@ -1,4 +1,5 @@
 import { parseArgs } from 'node:util';
+import { sleep } from '../lib/async/sleep';
 import { signDevelopmentToken } from '../lib/auth/development-token';
 import { loadConfig } from '../lib/config/config';
 
@@ -59,7 +60,7 @@ async function main(): Promise<void> {
   const begin = Date.now();
   show(started.rebuildProjection.rebuildProgress ?? 0, 'replaying');
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 500));
+    await sleep(500);
     const { projections } = await graphql<{ projections: Status[] }>(`query { projections { ${STATUS} } }`);
     const status = projections.find((p) => p.name === name);
     if (!status) throw new Error(`no projection ${name}`);

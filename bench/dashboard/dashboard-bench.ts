@@ -8,6 +8,7 @@ import { randomUUID } from 'node:crypto';
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { gzipSync } from 'node:zlib';
+import { sleep } from '../../lib/async/sleep';
 import { signDevelopmentToken } from '../../lib/auth/development-token';
 import { repoRoot } from '../../lib/paths';
 import { startTestCamera } from '../../test/browser/support/camera';
@@ -122,7 +123,7 @@ async function main(): Promise<void> {
       );
       feed.push(seen - sent);
       chart.push(chartAt - sent);
-      await new Promise((resolve) => setTimeout(resolve, gapMs));
+      await sleep(gapMs);
     }
     console.log(`events recorded one at a time, ${gapMs} ms apart, latency from sending recordEvent:`);
     console.log(`  ${summary('in the feed', feed)}`);

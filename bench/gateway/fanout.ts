@@ -2,6 +2,7 @@ import { type ChildProcess, fork } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import amqp from 'amqplib';
+import { sleep } from '../../lib/async/sleep';
 import { amqpNames } from '../../lib/events/topology';
 import type { Stack } from '../../test/support/stack';
 import { percentile } from '../hardware';
@@ -47,7 +48,6 @@ async function gatewayCpuSeconds(stack: Stack): Promise<number> {
   return Number(match?.[1] ?? NaN);
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const summary = (list: number[]) => {
   list.sort((a, b) => a - b);
   return `p50 ${percentile(list, 50)} ms, p99 ${percentile(list, 99)} ms, max ${list[list.length - 1] ?? NaN} ms (${list.length} samples)`;

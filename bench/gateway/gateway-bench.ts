@@ -11,6 +11,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
+import { sleep } from '../../lib/async/sleep';
 import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-token';
 import { repoRoot } from '../../lib/paths';
 import { composeSupergraph, SUBGRAPHS } from '../../schema/compose';
@@ -72,7 +73,7 @@ async function startHive(stack: Stack): Promise<{ url: string; child: ChildProce
   for (let i = 0; i < 100; i++) {
     const ok = await post(url, '{ __typename }', { [INTERNAL_HEADER]: internalHeader()() }).catch(() => ({ ok: false }));
     if (ok.ok) return { url, child };
-    await new Promise((resolve) => setTimeout(resolve, 200));
+    await sleep(200);
   }
   child.kill('SIGKILL');
   throw new Error('Hive Gateway did not start');

@@ -13,6 +13,7 @@ import path from 'node:path';
 import { promisify } from 'node:util';
 import express from 'express';
 import pino from 'pino';
+import { sleep } from '../../lib/async/sleep';
 import { loadConfig } from '../../lib/config/config';
 import { AmqpConnection } from '../../lib/engines/amqp';
 import { connectMongo } from '../../lib/engines/mongo';
@@ -29,7 +30,6 @@ import { SessionManager } from '../../subgraphs/media/src/sessions/session-manag
 import { hardwareLine, percentile } from '../hardware';
 
 const run = promisify(execFile);
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 function arg(name: string, fallback: number): number {
   const index = process.argv.indexOf(`--${name}`);

@@ -1,3 +1,4 @@
+import { sleep } from '../../lib/async/sleep';
 import { enginePids, cpuSeconds as processCpuSeconds } from '../process-cpu';
 
 /** CPU seconds of a process and its children; undefined once it is gone. */
@@ -37,7 +38,7 @@ export async function waitUntilIdle(engine: string, maxMs = 15_000): Promise<num
   if (pid === undefined) return 0;
   let last = cpuSeconds(pid) ?? 0;
   while (performance.now() - started < maxMs) {
-    await new Promise((resolve) => setTimeout(resolve, 250));
+    await sleep(250);
     const now = cpuSeconds(pid) ?? 0;
     if (now - last < 0.0125) break;
     last = now;

@@ -1,6 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import path from 'node:path';
 import amqplib from 'amqplib';
+import { sleep } from '../../lib/async/sleep';
 import { loadConfig } from '../../lib/config/config';
 import { amqpNames } from '../../lib/events/topology';
 import { startStack } from '../../test/support/stack';
@@ -69,7 +70,7 @@ export async function freshness(seconds: number): Promise<Record<string, string 
             loadErrors += 1;
           });
         next += 50;
-        await new Promise((resolve) => setTimeout(resolve, Math.max(0, next - Date.now())));
+        await sleep(Math.max(0, next - Date.now()));
       }
     })();
     const samples: number[] = [];
@@ -99,7 +100,7 @@ export async function freshness(seconds: number): Promise<Record<string, string 
           queryOnly.push(performance.now() - queryStart);
         }
       }
-      await new Promise((resolve) => setTimeout(resolve, 200));
+      await sleep(200);
     }
     await load;
     await connection.close().catch(() => undefined);

@@ -1,7 +1,6 @@
+import { sleep } from '../../lib/async/sleep';
 import { startOwnElasticsearch } from '../../test/support/own-elasticsearch';
 import { startStack, type Stack } from '../../test/support/stack';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 interface Load {
   /** Events acknowledged so far and the highest position among them. */

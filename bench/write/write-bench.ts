@@ -11,6 +11,7 @@ import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
 import amqp from 'amqplib';
 import { MongoClient } from 'mongodb';
+import { sleep } from '../../lib/async/sleep';
 import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-token';
 import { amqpNames } from '../../lib/events/topology';
 import { startStack, type Stack } from '../../test/support/stack';
@@ -30,7 +31,6 @@ const stackCpuMeter = (stack: Stack) =>
   ]));
 /** The development default of INTERNAL_SECRET (the stack does not override it). */
 const INTERNAL_SECRET = process.env.INTERNAL_SECRET ?? 'sightline-development-internal-secret';
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 const { values } = parseArgs({
   options: {

@@ -1,3 +1,4 @@
+import { sleep } from '../../lib/async/sleep';
 import type { Config } from '../../lib/config/config';
 
 export interface ReadinessReport {
@@ -38,7 +39,7 @@ export async function waitForSubgraphs(urls: Config['subgraphUrls'], timeoutMs: 
         // not up yet
       }
       if (Date.now() > deadline) throw new Error(`subgraph at ${url} did not answer within ${timeoutMs} ms`);
-      await new Promise((resolve) => setTimeout(resolve, 250));
+      await sleep(250);
     }
   }
 }

@@ -13,12 +13,12 @@ export const DEVELOPMENT_SECRETS = {
 export type SecretName = keyof typeof DEVELOPMENT_SECRETS;
 
 /** Shortest secret production accepts (an HS256 key should be at least as long as its 256-bit hash). */
-export const PRODUCTION_SECRET_MIN_LENGTH = 32;
+const PRODUCTION_SECRET_MIN_LENGTH = 32;
 /** Shortest secret accepted outside production. */
 const DEVELOPMENT_SECRET_MIN_LENGTH = 16;
 
 /** Whether a listen address only accepts connections from this machine. */
-export function isLoopbackHost(host: string): boolean {
+function isLoopbackHost(host: string): boolean {
   const name = host.trim().toLowerCase();
   if (name === 'localhost') return true;
   if (isIP(name) === 4) return name.startsWith('127.');

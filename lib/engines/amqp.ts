@@ -1,4 +1,5 @@
 import amqp, { type ChannelModel } from 'amqplib';
+import { sleep } from '../async/sleep';
 import type { Logger } from '../logging/logger';
 
 type SetupFn = (connection: ChannelModel) => Promise<void>;
@@ -87,7 +88,7 @@ export class AmqpConnection {
         this.attempt += 1;
         const delay = Math.min(5000, 200 * 2 ** Math.min(this.attempt, 5));
         this.logger.warn({ err: (error as Error).message, retryInMs: delay }, 'amqp connect failed');
-        await new Promise((resolve) => setTimeout(resolve, delay));
+        await sleep(delay);
       }
     }
   }

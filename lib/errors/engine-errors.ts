@@ -10,6 +10,9 @@ export function unavailable(engine: string, error: unknown): AppError {
   return new AppError('UNAVAILABLE', `${engine} is unavailable: ${reason}`, { engine, retryable: true }, { cause: error });
 }
 
+/** True for an UNAVAILABLE AppError: nothing was refused, the same call may succeed later. */
+export const isUnavailable = (error: unknown): error is AppError => error instanceof AppError && error.code === 'UNAVAILABLE';
+
 /**
  * An engine's refusal of what it was given (e.g. a document over MongoDB's 16 MiB): retrying the
  * same request cannot succeed, so it is not UNAVAILABLE (an ingested message is dead-lettered).

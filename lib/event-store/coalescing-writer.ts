@@ -1,4 +1,4 @@
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+import { sleep } from '../async/sleep';
 
 /**
  * Background writes that may be merged: items added while a write is in flight, or within

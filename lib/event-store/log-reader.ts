@@ -1,11 +1,10 @@
+import { sleep } from '../async/sleep';
 import type { EventEnvelope } from '../events/envelope';
 import { decodeEnvelope, seqKey, seqOf, streamKey, winnersOf, type CommitDoc, type DecidedCommit, type OutcomeDoc, type StreamDoc } from './documents';
 import type { ReadAllOptions } from './event-store';
 import { engine, insertIfAbsent, insertStreamDocs, type StoreCollections } from './mongo-collections';
 import type { RecentOutcomes } from './recent-outcomes';
 import { upcast } from './upcasters';
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The shared head hint is read again at most this often: a reader following the log closely (the

@@ -1,4 +1,5 @@
 import type { ChannelModel, ConfirmChannel, ConsumeMessage, Options } from 'amqplib';
+import { sleep } from '../async/sleep';
 import type { Logger } from '../logging/logger';
 
 export interface LegacyQueue {
@@ -84,7 +85,7 @@ async function moveAll(channel: ConfirmChannel, queue: LegacyQueue, moved: { cou
   });
   // Unbound, the queue only shrinks: done once it has no ready message and all we took is acked.
   for (;;) {
-    await new Promise((resolve) => setTimeout(resolve, 100));
+    await sleep(100);
     await settle();
     if ((await channel.checkQueue(queue.legacy)).messageCount === 0 && unconfirmed.length === 0) break;
   }

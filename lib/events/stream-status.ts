@@ -1,3 +1,6 @@
+/** A live-video session's status, as stored, published and answered in the API (`StreamStatus`). */
+export type StreamStatus = 'STARTING' | 'LIVE' | 'RECONNECTING' | 'STOPPED' | 'FAILED';
+
 /**
  * The body the media subgraph publishes on the streams exchange (routing key `stream.<cameraId>`)
  * whenever a session's status changes; the gateway turns it into `streamStatusChanged` pushes.
@@ -5,7 +8,7 @@
 export interface StreamStatusMessage {
   sessionId: string;
   cameraId: string;
-  status: 'STARTING' | 'LIVE' | 'RECONNECTING' | 'STOPPED' | 'FAILED';
+  status: StreamStatus;
   startedAt: string;
   stoppedAt: string | null;
   restarts: number;

@@ -43,7 +43,7 @@ const CREDENTIAL_NAMES = new Set([
 ]);
 const CREDENTIAL_PARTS = /pass|pwd|token|secret|auth|credential|apikey|accesskey|privatekey/;
 
-export function isCredentialParameter(name: string): boolean {
+function isCredentialParameter(name: string): boolean {
   let decoded = name;
   try {
     decoded = decodeURIComponent(name);

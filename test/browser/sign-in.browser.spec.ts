@@ -27,9 +27,14 @@ describe('dashboard sign-in (browser)', () => {
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('alert').filter({ hasText: 'not a token' }).waitFor();
     await h.shot('bad-token');
-    await page.getByLabel('Access token').fill(h.tokenFor('operator', 'alice'));
+    const token = h.tokenFor('operator', 'alice');
+    await page.getByLabel('Access token').fill(token);
     await page.keyboard.press('Enter');
     await page.locator('#who').filter({ hasText: 'alice · Operator' }).waitFor();
+    // The expiry shows its date, not only a time: the year of `exp`, as the page's clock and zone see it.
+    const { exp } = JSON.parse(Buffer.from(token.split('.')[1] ?? '', 'base64url').toString('utf8')) as { exp: number };
+    const year = await page.evaluate((seconds) => new Date(seconds * 1000).getFullYear(), exp);
+    expect(await page.locator('#who .expiry').textContent()).toContain(String(year));
     // The page's sections are all there, each labelled by its heading.
     for (const name of ['Cameras', 'Live events', 'Statistics', 'Projections']) await page.getByRole('region', { name }).waitFor();
     await page.getByRole('button', { name: 'Sign out' }).click();

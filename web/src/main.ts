@@ -1,7 +1,7 @@
 import './styles.css';
 import { disconnect, onLinkState } from './api/subscriptions';
 import { session } from './session/session';
-import { can, type TokenInfo } from './session/token';
+import { can, expiryText, type TokenInfo } from './session/token';
 import { fill, h } from './ui/dom';
 import { CamerasView } from './views/cameras';
 import { EventFeedView } from './views/event-feed';
@@ -27,7 +27,7 @@ function dashboardView(info: TokenInfo): HTMLElement {
     link.dataset.state = state;
     link.textContent = state === 'live' ? 'Live' : state === 'connecting' ? 'Connecting…' : 'Live updates paused: reconnecting';
   });
-  const expiry = info.expiresAt ? h('span', { class: 'expiry' }, `until ${new Date(info.expiresAt).toLocaleTimeString(undefined, { hour: '2-digit', minute: '2-digit' })}`) : null;
+  const expiry = info.expiresAt ? h('span', { class: 'expiry' }, expiryText(info.expiresAt)) : null;
 
   const views = [cameras, feed, stats, projections];
   for (const view of views) view.start();

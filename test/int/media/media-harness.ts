@@ -50,7 +50,10 @@ export interface MediaHarness {
   decommissionCamera(cameraId: string, version: number): Promise<void>;
   changeCameraUrl(cameraId: string, rtspUrl: string, version: number): Promise<void>;
   playlistUrl(sessionId: string): string;
-  ffmpegPids(): number[];
+  /** The ffmpeg processes writing under the HLS folder, or under one session's folder, as /proc lists them. */
+  ffmpegPids(sessionId?: string): number[];
+  /** The one ffmpeg writing a session's files (undefined while none, or an old one still exits beside the new). */
+  ffmpegPidOf(sessionId: string): number | undefined;
   close(): Promise<void>;
 }
 
@@ -144,7 +147,11 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
       await cameras.apply(cameraEnvelope('CameraUpdated', version, { cameraId, rtspUrl }));
     },
     playlistUrl: (sessionId) => `${baseUrl}/hls/${sessionId}/index.m3u8?${signer.query(sessionId)}`,
-    ffmpegPids: () => findOrphanFfmpeg(hlsDir),
+    ffmpegPids: (sessionId) => findOrphanFfmpeg(sessionId ? path.join(hlsDir, sessionId) : hlsDir),
+    ffmpegPidOf: (sessionId) => {
+      const pids = findOrphanFfmpeg(path.join(hlsDir, sessionId));
+      return pids.length === 1 ? pids[0] : undefined;
+    },
     close: async () => {
       for (const each of managers) await each.stopAll();
       await new Promise((resolve) => server.close(resolve));

@@ -21,7 +21,7 @@ describe('stream session lifecycle', () => {
     await harness.registerCamera('flaky', camera.url('flaky'));
     const session = await harness.manager.start('flaky');
     await waitForStatus(harness.manager, session.id, 'LIVE');
-    const firstPid = await waitFor('pid', () => harness.manager.pidOf(session.id));
+    const firstPid = await waitFor('pid', () => harness.ffmpegPidOf(session.id));
 
     await camera.stop();
     const reconnecting = await waitForStatus(harness.manager, session.id, 'RECONNECTING');
@@ -43,10 +43,10 @@ describe('stream session lifecycle', () => {
     await harness.registerCamera('moved', camera.url('moved-old'));
     const session = await harness.manager.start('moved');
     await waitForStatus(harness.manager, session.id, 'LIVE');
-    const oldPid = await waitFor('pid', () => harness.manager.pidOf(session.id));
+    const oldPid = await waitFor('pid', () => harness.ffmpegPidOf(session.id));
     await harness.changeCameraUrl('moved', camera.url('moved-new'), 2);
     const newPid = await waitFor('new ffmpeg', () => {
-      const pid = harness.manager.pidOf(session.id);
+      const pid = harness.ffmpegPidOf(session.id);
       return pid !== undefined && pid !== oldPid ? pid : undefined;
     });
     expect(readFileSync(`/proc/${newPid}/cmdline`, 'utf8')).toContain('/moved-new');

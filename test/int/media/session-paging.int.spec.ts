@@ -1,7 +1,7 @@
 import { MongoClient, type CommandStartedEvent } from 'mongodb';
 import { loadConfig } from '../../../lib/config/config';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
-import { MEDIA_SESSION_ORDER, MEDIA_SESSIONS, MongoSessionRepository } from '../../../subgraphs/media/src/adapters/mongo-session-repository';
+import { MongoSessionRepository } from '../../../subgraphs/media/src/adapters/mongo-session-repository';
 import { pageOfSessions } from '../../../subgraphs/media/src/sessions/session-pages';
 import type { StreamSession } from '../../../subgraphs/media/src/sessions/session';
 import { testNamespace } from '../../support/namespace';
@@ -9,6 +9,9 @@ import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
 import { startMediaHarness, waitForStatus, type MediaHarness } from './media-harness';
 
 const idsOf = (sessions: ReadonlyArray<{ id: string }>) => sessions.map((s) => s.id);
+/** The stored layout (subgraphs/media/README.md): what earlier versions left in it must still be read. */
+const SESSIONS = 'media_sessions';
+const SESSION_ORDER = 'media_session_order';
 
 /** streamSessions pages against the real MongoDB-protocol engine: the listing order, its cursor, and a restart. */
 describe('stream session pages', () => {
@@ -51,7 +54,7 @@ describe('stream session pages', () => {
     expect(idsOf(await harness.manager.list({ statuses: ['LIVE'] }))).toEqual([live.id]);
 
     // Each session has its place in the insert-only order, _id = place.
-    const order = await harness.mongo.db.collection<{ _id: string; sessionId?: string }>(MEDIA_SESSION_ORDER).find({ _id: { $ne: 'head' } }).toArray();
+    const order = await harness.mongo.db.collection<{ _id: string; sessionId?: string }>(SESSION_ORDER).find({ _id: { $ne: 'head' } }).toArray();
     expect(order.sort((a, b) => Number(b._id) - Number(a._id)).map((d) => d.sessionId)).toEqual(expect.arrayContaining(newestFirst));
 
     // A new process on the same store knows only what it resumed; the rest comes from the store.
@@ -121,7 +124,7 @@ describe('stream session pages', () => {
         const { id: _id, ...rest } = fresh(id, startedAt);
         return { _id, ...rest };
       });
-      await mongo.db.collection<{ _id: string }>(MEDIA_SESSIONS).insertMany(legacy);
+      await mongo.db.collection<{ _id: string }>(SESSIONS).insertMany(legacy);
       const repository = new MongoSessionRepository(mongo.db);
       expect(await repository.newestPlace()).toBe(3);
       expect(await repository.idsAt([3, 2, 1])).toEqual(['late', 'middle', 'early']);

@@ -1,5 +1,5 @@
 import { signDevelopmentToken } from '../../../lib/auth/development-token';
-import { can, readToken, TokenError } from '../../../web/src/session/token';
+import { can, expiryText, readToken, TokenError } from '../../../web/src/session/token';
 
 const SECRET = 'unit-secret';
 
@@ -24,5 +24,12 @@ describe('dashboard token reading (UI only: the gateway verifies)', () => {
   it('reads non-ASCII subjects (base64url of UTF-8)', () => {
     const payload = Buffer.from(JSON.stringify({ sub: 'zoë', roles: ['viewer', 'admin'] })).toString('base64url');
     expect(readToken(`e30.${payload}.sig`)).toMatchObject({ subject: 'zoë', role: 'admin', expiresAt: undefined });
+  });
+
+  it('shows an expiry with its date, not only a time', () => {
+    const at = Date.parse('2026-07-12T14:30:00Z');
+    expect(expiryText(at, 'en-GB', 'UTC')).toBe('until 12 Jul 2026, 14:30');
+    // Some ICU versions put a narrow no-break space before AM.
+    expect(expiryText(at, 'en-US', 'America/New_York')).toMatch(/^until Jul 12, 2026, 10:30\sAM$/);
   });
 });

@@ -1,4 +1,5 @@
-import { inputOptions, outputOptions, type HlsJob } from '../../../subgraphs/media/src/ffmpeg/hls-args';
+import { inputOptions, outputOptions } from '../../../subgraphs/media/src/ffmpeg/hls-args';
+import type { HlsJob } from '../../../subgraphs/media/src/sessions/ports';
 import { reconnectDelayMs } from '../../../subgraphs/media/src/sessions/backoff';
 
 const job = (over: Partial<HlsJob> = {}): HlsJob => ({

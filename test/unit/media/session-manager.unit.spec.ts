@@ -4,20 +4,17 @@ import path from 'node:path';
 import pino from 'pino';
 import { AppError } from '../../../lib/errors/app-error';
 import { CameraHostAllowList } from '../../../lib/security/camera-hosts';
-import type { MediaCamera } from '../../../subgraphs/media/src/cameras/media-camera';
-import type { FfmpegExit, FfmpegHandle } from '../../../subgraphs/media/src/ffmpeg/ffmpeg-process';
-import type { HlsJob } from '../../../subgraphs/media/src/ffmpeg/hls-args';
-import type { CameraHostPolicy, SessionRepository } from '../../../subgraphs/media/src/sessions/ports';
+import type { CameraHostPolicy, FfmpegExit, FfmpegHandle, HlsJob, SessionCamera, SessionRepository } from '../../../subgraphs/media/src/sessions/ports';
 import { SessionManager } from '../../../subgraphs/media/src/sessions/session-manager';
 import { MemorySessionRepository } from './memory-session-repository';
 
 /** The session manager's rules with fakes at its boundaries: ffmpeg, the store, the bus. */
 describe('SessionManager (fakes at the boundaries)', () => {
   let hlsDir: string;
-  const cameras = new Map<string, MediaCamera>([
-    ['ok', { id: 'ok', rtspUrl: 'rtsp://127.0.0.1:1/ok', status: 'ACTIVE', version: 1 }],
-    ['ok2', { id: 'ok2', rtspUrl: 'rtsp://127.0.0.1:1/ok2', status: 'ACTIVE', version: 1 }],
-    ['file', { id: 'file', rtspUrl: 'file:///etc/passwd', status: 'ACTIVE', version: 1 }],
+  const cameras = new Map<string, SessionCamera>([
+    ['ok', { id: 'ok', rtspUrl: 'rtsp://127.0.0.1:1/ok', status: 'ACTIVE' }],
+    ['ok2', { id: 'ok2', rtspUrl: 'rtsp://127.0.0.1:1/ok2', status: 'ACTIVE' }],
+    ['file', { id: 'file', rtspUrl: 'file:///etc/passwd', status: 'ACTIVE' }],
   ]);
   const memoryRepository = new MemorySessionRepository();
   const saved = memoryRepository.saved;
@@ -160,7 +157,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
     const history = async (sessions: SessionManager, count: number, keepRunning: readonly number[] = []) => {
       const ids: string[] = [];
       for (let i = 1; i <= count; i += 1) {
-        cameras.set(`c${i}`, { id: `c${i}`, rtspUrl: `rtsp://127.0.0.1:1/c${i}`, status: 'ACTIVE', version: 1 });
+        cameras.set(`c${i}`, { id: `c${i}`, rtspUrl: `rtsp://127.0.0.1:1/c${i}`, status: 'ACTIVE' });
         ids.push((await sessions.start(`c${i}`)).id);
         if (!keepRunning.includes(i)) await sessions.stop(`c${i}`);
       }

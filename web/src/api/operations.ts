@@ -1,9 +1,10 @@
 // The operations the dashboard sends, written against docs/api/operations.md and schema/*.graphql.
 
+import type { StreamStatus } from '../../../lib/events/stream-status';
+
 export type Severity = 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL';
 export const SEVERITIES: readonly Severity[] = ['INFO', 'LOW', 'MEDIUM', 'HIGH', 'CRITICAL'];
 export type EventStatus = 'OPEN' | 'ACKNOWLEDGED' | 'RESOLVED';
-export type StreamStatus = 'STARTING' | 'LIVE' | 'RECONNECTING' | 'STOPPED' | 'FAILED';
 export type Interval = 'MINUTE' | 'HOUR' | 'DAY';
 
 export interface StreamSession {

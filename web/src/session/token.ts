@@ -41,3 +41,13 @@ export function readToken(raw: string, now = Date.now()): TokenInfo {
 }
 
 export const can = (role: Role, needed: Role): boolean => RANK[role] >= RANK[needed];
+
+/**
+ * The expiry as the page shows it. With the date: a token is often valid for a day or more (the
+ * development default is one), so a time alone reads as today. Locale and time zone are the
+ * browser's unless given.
+ */
+export function expiryText(expiresAt: number, locale?: string, timeZone?: string): string {
+  const when = new Date(expiresAt).toLocaleString(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone });
+  return `until ${when}`;
+}

@@ -1,4 +1,5 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
+import { sleep } from '../../../../lib/async/sleep';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
 import { assertSharedTopology, type AmqpNames } from '../../../../lib/events/topology';
 import type { Logger } from '../../../../lib/logging/logger';
@@ -12,7 +13,6 @@ export interface IngestConsumerOptions {
   maxBatchBytes?: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const MAX_BATCHES_IN_FLIGHT = 2;
 /** Default of `maxBatchBytes`: with the prefetch this bounds what one batch holds in memory. */
 export const DEFAULT_MAX_BATCH_BYTES = 16 * 1024 * 1024;

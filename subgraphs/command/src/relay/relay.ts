@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sleep } from '../../../../lib/async/sleep';
 import type { EventStore } from '../../../../lib/event-store/event-store';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { EventPublisher, RelayCheckpoint } from './relay-ports';
@@ -15,8 +16,6 @@ export interface RelayOptions {
    */
   checkpointEveryMs?: number;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * The outbox relay: follows the global log from its checkpoint and publishes every event, in

@@ -1,4 +1,5 @@
 import type { Channel, ConsumeMessage } from 'amqplib';
+import { sleep } from '../../../../lib/async/sleep';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
 import { fromWire, type EventEnvelope, type WireEnvelope } from '../../../../lib/events/envelope';
 import type { CameraEvent } from '../../../../lib/events/domain-events';
@@ -45,7 +46,7 @@ export async function consumeCameraEvents(amqp: AmqpConnection, namespace: strin
       safely(() => channel.ack(message));
     } catch (error) {
       logger.warn({ streamId: envelope.streamId, version: envelope.version, err: (error as Error).message }, 'camera event not stored; retrying');
-      await new Promise((resolve) => setTimeout(resolve, RETRY_DELAY_MS));
+      await sleep(RETRY_DELAY_MS);
       safely(() => channel.nack(message, false, true));
     }
   }

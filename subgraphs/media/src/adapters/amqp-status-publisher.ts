@@ -6,7 +6,7 @@ import type { Logger } from '../../../../lib/logging/logger';
 import type { StatusPublisher } from '../sessions/ports';
 import type { StreamSession } from '../sessions/session';
 
-export const toStatusMessage = (session: StreamSession): StreamStatusMessage => ({
+const toStatusMessage = (session: StreamSession): StreamStatusMessage => ({
   sessionId: session.id,
   cameraId: session.cameraId,
   status: session.status,

@@ -11,7 +11,7 @@ interface CameraDoc {
   version: number;
 }
 
-export const MEDIA_CAMERAS = 'media_cameras';
+const MEDIA_CAMERAS = 'media_cameras';
 
 /** `media_cameras`: one small document per camera, written by `_id` only (fast on FerretDB too). */
 export class MongoCameraRepository implements CameraRepository {

@@ -9,8 +9,8 @@ type SessionDoc = Omit<StreamSession, 'id' | 'seq'> & { _id: string; seq?: numbe
 /** A place of the listing order (`_id` = the place as a string), or the `head` hint. */
 type OrderDoc = { _id: string; sessionId?: string; value?: number };
 
-export const MEDIA_SESSIONS = 'media_sessions';
-export const MEDIA_SESSION_ORDER = 'media_session_order';
+const MEDIA_SESSIONS = 'media_sessions';
+const MEDIA_SESSION_ORDER = 'media_session_order';
 const HEAD = 'head';
 
 const toSession = ({ _id, seq, ...rest }: SessionDoc): StreamSession => ({ id: _id, seq: seq ?? 0, ...rest });

@@ -1,6 +1,5 @@
 import type { EventEnvelope } from '../../../../lib/events/envelope';
 import type { CameraEvent } from '../../../../lib/events/domain-events';
-import type { CameraDirectory } from '../sessions/ports';
 import { evolveCamera, type MediaCamera } from './media-camera';
 
 /** Where the media service keeps the cameras it learned (MongoDB `media_cameras` in production). */
@@ -14,7 +13,7 @@ export interface CameraRepository {
  * The media service's own view of cameras, fed by camera events (never by asking another subgraph):
  * persisted so a restart knows every camera at once, mirrored in memory for the hot path.
  */
-export class CameraStore implements CameraDirectory {
+export class CameraStore {
   private readonly cameras = new Map<string, MediaCamera>();
   private readonly listeners: Array<(camera: MediaCamera, previous: MediaCamera | undefined) => void> = [];
 

@@ -3,7 +3,8 @@ import path from 'node:path';
 import ffmpeg from 'fluent-ffmpeg';
 import { repoRoot } from '../../../../lib/paths';
 import { redactCredentials } from '../../../../lib/security/rtsp-url';
-import { type HlsJob, inputOptions, outputOptions, playlistPath } from './hls-args';
+import type { FfmpegExit, FfmpegHandle, FfmpegObserver, HlsJob } from '../sessions/ports';
+import { inputOptions, outputOptions, playlistPath } from './hls-args';
 
 /**
  * The one module that knows fluent-ffmpeg. Everything else sees `spawnHlsFfmpeg` and a handle with a
@@ -13,29 +14,7 @@ import { type HlsJob, inputOptions, outputOptions, playlistPath } from './hls-ar
  */
 
 /** The wrapper that makes ffmpeg die with this process (PR_SET_PDEATHSIG through setpriv). */
-export const GUARDED_FFMPEG = path.join(repoRoot, 'subgraphs/media/bin/ffmpeg-guarded');
-
-export interface FfmpegExit {
-  code: number | null;
-  signal: string | null;
-  /** One line for lastError and logs, credentials removed. */
-  message: string;
-}
-
-export interface FfmpegHandle {
-  /** Known once the process has been spawned. */
-  readonly pid: () => number | undefined;
-  readonly exited: Promise<FfmpegExit>;
-  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
-  stop(graceMs?: number): Promise<FfmpegExit>;
-}
-
-export interface FfmpegObserver {
-  /** The input's video codec as ffmpeg names it (e.g. "h264 (Constrained Baseline)"). */
-  onInputVideoCodec?(codec: string): void;
-  /** Every stderr line, already redacted. */
-  onStderr?(line: string): void;
-}
+const GUARDED_FFMPEG = path.join(repoRoot, 'subgraphs/media/bin/ffmpeg-guarded');
 
 /** Points fluent-ffmpeg at the guarded wrapper and tells the wrapper which binary to exec. */
 export function configureFfmpeg(ffmpegPath: string): void {

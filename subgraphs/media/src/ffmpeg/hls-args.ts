@@ -1,25 +1,14 @@
+import { PLAYLIST_NAME, type HlsJob } from '../sessions/ports';
+
 /**
  * The ffmpeg arguments of one live RTSP -> HLS session. Pure, so a unit test pins every flag that
  * matters for safety (protocol whitelist, timeouts) and for playback (segment length, deletion).
  */
-export interface HlsJob {
-  /** An rtsp:// or rtsps:// URL, already checked by parseRtspUrl. */
-  url: string;
-  /** Absolute folder of this session: the playlist and its segments, nothing else. */
-  outputDir: string;
-  /** Re-encode to H.264 instead of copying (only when the source is not H.264). */
-  transcode: boolean;
-  /** First segment number: continues after the previous attempt's so no name is reused. */
-  startNumber: number;
-  rtspTimeoutSeconds: number;
-}
 
-export const PLAYLIST_NAME = 'index.m3u8';
-export const SEGMENT_PATTERN = /^seg_(\d{5,})\.ts$/;
-export const SEGMENT_SECONDS = 1;
-export const PLAYLIST_SEGMENTS = 6;
+const SEGMENT_SECONDS = 1;
+const PLAYLIST_SEGMENTS = 6;
 /** Segments kept on disk after they leave the playlist, for players that are a little behind. */
-export const DELETE_THRESHOLD = 3;
+const DELETE_THRESHOLD = 3;
 
 export function inputOptions(job: HlsJob): string[] {
   const secure = job.url.startsWith('rtsps:');
@@ -50,6 +39,7 @@ export function outputOptions(job: HlsJob): string[] {
     '-hls_delete_threshold', String(DELETE_THRESHOLD),
     '-hls_flags', 'delete_segments+independent_segments+program_date_time+omit_endlist+temp_file',
     '-start_number', String(job.startNumber),
+    // Names SEGMENT_PATTERN matches.
     '-hls_segment_filename', `${job.outputDir}/seg_%05d.ts`,
   ];
 }

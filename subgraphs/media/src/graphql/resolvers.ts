@@ -1,9 +1,10 @@
 import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { RequestContext } from '../../../../lib/auth/identity';
 import { AppError } from '../../../../lib/errors/app-error';
+import type { StreamStatus } from '../../../../lib/events/stream-status';
 import type { LinkSigner } from '../hls/link-signer';
 import type { SessionManager } from '../sessions/session-manager';
-import type { StreamSession, StreamStatus } from '../sessions/session';
+import type { StreamSession } from '../sessions/session';
 
 export interface MediaResolverDeps {
   sessions: SessionManager;

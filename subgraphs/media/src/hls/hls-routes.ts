@@ -3,10 +3,10 @@ import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import express from 'express';
 import type { Logger } from '../../../../lib/logging/logger';
-import { PLAYLIST_NAME, SEGMENT_PATTERN } from '../ffmpeg/hls-args';
+import { PLAYLIST_NAME, SEGMENT_PATTERN } from '../sessions/ports';
+import { SESSION_ID_PATTERN } from '../sessions/session';
 import type { LinkSigner } from './link-signer';
 import { signPlaylist } from './playlist-signing';
-import { SESSION_ID_PATTERN } from '../sessions/session';
 
 export interface HlsRoutesOptions {
   hlsDir: string;

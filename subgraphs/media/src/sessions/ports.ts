@@ -1,7 +1,10 @@
+import type { CameraStatus } from '../../../../lib/events/domain-events';
 import type { StreamSession } from './session';
-import type { MediaCamera } from '../cameras/media-camera';
-import type { FfmpegHandle, FfmpegObserver } from '../ffmpeg/ffmpeg-process';
-import type { HlsJob } from '../ffmpeg/hls-args';
+
+/**
+ * What the sessions need from the rest of the media service, declared here so that they depend on
+ * nothing of it: the adapters (MongoDB, RabbitMQ, ffmpeg) and the camera store implement these.
+ */
 
 /**
  * Where sessions survive a restart of the media process (MongoDB in production). Besides the
@@ -26,13 +29,65 @@ export interface CameraHostPolicy {
   check(rtspUrl: string): Promise<void>;
 }
 
+/** A camera as the sessions see it: where to pull video from, and whether it may. */
+export interface SessionCamera {
+  id: string;
+  /** As registered, credentials included: never logged, never answered. */
+  rtspUrl: string;
+  status: CameraStatus;
+}
+
 /** The cameras this service learned from camera events. */
 export interface CameraDirectory {
-  get(cameraId: string): MediaCamera | undefined;
+  get(cameraId: string): SessionCamera | undefined;
+}
+
+/** Tells of every change to a known camera (a new URL, a decommissioning), with the camera as it was. */
+export interface CameraChanges {
+  onChange(listener: (camera: SessionCamera, previous: SessionCamera | undefined) => void): void;
 }
 
 export interface StatusPublisher {
   publish(session: StreamSession): void;
+}
+
+/** One live RTSP -> HLS job: what a session asks of each ffmpeg it runs. */
+export interface HlsJob {
+  /** An rtsp:// or rtsps:// URL, already checked by parseRtspUrl. */
+  url: string;
+  /** Absolute folder of this session: the playlist and its segments, nothing else. */
+  outputDir: string;
+  /** Re-encode to H.264 instead of copying (only when the source is not H.264). */
+  transcode: boolean;
+  /** First segment number: continues after the previous attempt's so no name is reused. */
+  startNumber: number;
+  rtspTimeoutSeconds: number;
+}
+
+/** The files a job writes in its `outputDir`: the playlist, and segments numbered from `startNumber`. */
+export const PLAYLIST_NAME = 'index.m3u8';
+export const SEGMENT_PATTERN = /^seg_(\d{5,})\.ts$/;
+
+export interface FfmpegExit {
+  code: number | null;
+  signal: string | null;
+  /** One line for lastError and logs, credentials removed. */
+  message: string;
+}
+
+export interface FfmpegHandle {
+  /** Known once the process has been spawned. */
+  readonly pid: () => number | undefined;
+  readonly exited: Promise<FfmpegExit>;
+  /** SIGTERM, then SIGKILL after `graceMs`; resolves when the process is gone. */
+  stop(graceMs?: number): Promise<FfmpegExit>;
+}
+
+export interface FfmpegObserver {
+  /** The input's video codec as ffmpeg names it (e.g. "h264 (Constrained Baseline)"). */
+  onInputVideoCodec?(codec: string): void;
+  /** Every stderr line, already redacted. */
+  onStderr?(line: string): void;
 }
 
 export type SpawnFfmpeg = (job: HlsJob, observer: FfmpegObserver) => FfmpegHandle;

@@ -3,7 +3,7 @@ import { mkdir, readdir, rm } from 'node:fs/promises';
 import path from 'node:path';
 import { AppError } from '../../../../lib/errors/app-error';
 import type { Logger } from '../../../../lib/logging/logger';
-import { parseRtspUrl } from '../../../../lib/security/rtsp-url';
+import { CameraAdmission, startRefusal } from './camera-admission';
 import type { CameraDirectory, CameraHostPolicy, SessionRepository, SpawnFfmpeg, StatusPublisher } from './ports';
 import { pageOfSessions, type PageQuery } from './session-pages';
 import { SessionRunner } from './session-runner';
@@ -44,9 +44,12 @@ export class SessionManager {
   private readonly stopped = new Map<string, StreamSession>();
   private readonly lastWatched = new Map<string, number>();
   private readonly writes = new Map<string, Promise<void>>();
+  private readonly admission: CameraAdmission;
   private idleTimer: NodeJS.Timeout | undefined;
 
-  constructor(private readonly options: SessionManagerOptions) {}
+  constructor(private readonly options: SessionManagerOptions) {
+    this.admission = new CameraAdmission(options.cameras, options.cameraHosts);
+  }
 
   start(cameraId: string): Promise<StreamSession> {
     const current = this.current(cameraId);
@@ -101,11 +104,6 @@ export class SessionManager {
     );
   }
 
-  /** The pid of a session's ffmpeg right now (tests and diagnostics). */
-  pidOf(sessionId: string): number | undefined {
-    return this.runners.get(sessionId)?.pid;
-  }
-
   /**
    * At start-up: resumes what a previous process left running (while under the cap and the camera may
    * still stream), marks the rest STOPPED, takes back the FAILED sessions (the newest per camera stays
@@ -116,7 +114,7 @@ export class SessionManager {
     const keep = new Set<string>();
     const unfinished = (await this.options.repository.unfinished()).sort((a, b) => b.seq - a.seq);
     for (const session of unfinished.filter((s) => isActive(s.status))) {
-      const refusal = (await this.refusalFor(session.cameraId)) ?? (this.activeCount() >= this.options.maxSessions ? 'session cap reached' : undefined);
+      const refusal = (await this.admission.refusalFor(session.cameraId)) ?? (this.activeCount() >= this.options.maxSessions ? 'session cap reached' : undefined);
       if (refusal || this.byCamera.has(session.cameraId)) {
         this.onChange({ ...session, status: 'STOPPED', stoppedAt: new Date(), lastError: `not resumed after restart: ${refusal ?? 'duplicate'}`, updatedAt: new Date() });
         continue;
@@ -162,7 +160,7 @@ export class SessionManager {
     // Up to the cap check all runs before the first await: concurrent starts see each other's pending start.
     let url: string;
     try {
-      url = this.cameraUrl(cameraId);
+      url = this.admission.url(cameraId);
     } catch (error) {
       throw startRefusal(cameraId, error);
     }
@@ -172,7 +170,7 @@ export class SessionManager {
       });
     }
     try {
-      await this.options.cameraHosts.check(url);
+      await this.admission.checkHost(url);
     } catch (error) {
       throw startRefusal(cameraId, error);
     }
@@ -203,7 +201,7 @@ export class SessionManager {
     const runner = new SessionRunner(session, {
       dir,
       spawn: this.options.spawn,
-      resolveUrl: () => this.checkedUrl(session.cameraId),
+      resolveUrl: () => this.admission.checkedUrl(session.cameraId),
       rtspTimeoutSeconds: this.options.rtspTimeoutSeconds,
       maxFailures: this.options.maxFailures,
       stallMs: Math.max(10000, 3 * this.options.rtspTimeoutSeconds * 1000),
@@ -245,32 +243,6 @@ export class SessionManager {
     this.writes.set(session.id, next);
   }
 
-  /** Why the camera cannot stream; none when it may, or when only DNS is down (the session's retries cover that). */
-  private async refusalFor(cameraId: string): Promise<string | undefined> {
-    try {
-      await this.checkedUrl(cameraId);
-      return undefined;
-    } catch (error) {
-      return (error as AppError).code === 'UNAVAILABLE' ? undefined : (error as Error).message;
-    }
-  }
-
-  /** The camera's URL, checked again (scheme, then CAMERA_ALLOWED_HOSTS) right before any ffmpeg sees it. */
-  private async checkedUrl(cameraId: string): Promise<string> {
-    const url = this.cameraUrl(cameraId);
-    await this.options.cameraHosts.check(url);
-    return url;
-  }
-
-  /** The camera's URL if the camera is known, active and its URL is RTSP. */
-  private cameraUrl(cameraId: string): string {
-    const camera = this.options.cameras.get(cameraId);
-    if (!camera) throw new AppError('NOT_FOUND', 'unknown camera');
-    if (camera.status !== 'ACTIVE') throw new AppError('BAD_USER_INPUT', 'camera is decommissioned');
-    parseRtspUrl(camera.rtspUrl);
-    return camera.rtspUrl;
-  }
-
   private activeCount(): number {
     let count = this.pending.size;
     for (const runner of this.runners.values()) if (isActive(runner.session.status)) count += 1;
@@ -294,12 +266,4 @@ export class SessionManager {
       'stream session status',
     );
   }
-}
-
-/** Why startStream refuses a camera, as the caller sees it: unknown, cannot stream (with the host when it is not allowed), or DNS down. */
-function startRefusal(cameraId: string, error: unknown): AppError {
-  const reason = error as AppError;
-  if (reason.code === 'NOT_FOUND') return new AppError('NOT_FOUND', `camera ${cameraId} not found`, { cameraId });
-  if (reason.code === 'UNAVAILABLE') return reason;
-  return new AppError('BAD_USER_INPUT', `camera ${cameraId} cannot stream: ${reason.message}`, { ...reason.details, cameraId });
 }

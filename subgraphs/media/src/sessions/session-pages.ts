@@ -1,6 +1,7 @@
 import { AppError } from '../../../../lib/errors/app-error';
+import type { StreamStatus } from '../../../../lib/events/stream-status';
 import type { SessionRepository } from './ports';
-import type { StreamSession, StreamStatus } from './session';
+import type { StreamSession } from './session';
 
 export interface PageQuery {
   statuses?: readonly StreamStatus[] | null;
@@ -10,8 +11,8 @@ export interface PageQuery {
   after?: string | null;
 }
 
-export const DEFAULT_PAGE_SIZE = 100;
-export const MAX_PAGE_SIZE = 500;
+const DEFAULT_PAGE_SIZE = 100;
+const MAX_PAGE_SIZE = 500;
 /** Lookups in flight at once while walking the listing order. */
 const WALK_BATCH = 100;
 

@@ -1,12 +1,10 @@
 import { readdir, rm, stat, unlink } from 'node:fs/promises';
 import path from 'node:path';
-import type { AppError } from '../../../../lib/errors/app-error';
+import { isUnavailable } from '../../../../lib/errors/engine-errors';
 import type { Logger } from '../../../../lib/logging/logger';
 import { redactCredentials } from '../../../../lib/security/rtsp-url';
-import type { FfmpegHandle } from '../ffmpeg/ffmpeg-process';
-import { PLAYLIST_NAME, SEGMENT_PATTERN } from '../ffmpeg/hls-args';
 import { reconnectDelayMs } from './backoff';
-import type { SpawnFfmpeg } from './ports';
+import { PLAYLIST_NAME, SEGMENT_PATTERN, type FfmpegHandle, type SpawnFfmpeg } from './ports';
 import type { StreamSession } from './session';
 
 export interface RunnerOptions {
@@ -62,11 +60,6 @@ export class SessionRunner {
     return this.state;
   }
 
-  /** The running ffmpeg's pid, if one runs now. */
-  get pid(): number | undefined {
-    return this.handle?.pid();
-  }
-
   start(): void {
     void this.attempt();
   }
@@ -107,7 +100,7 @@ export class SessionRunner {
     } catch (error) {
       if (this.stopping) return;
       const message = redactCredentials((error as Error).message);
-      if ((error as AppError).code === 'UNAVAILABLE') await this.failedAttempt(message);
+      if (isUnavailable(error)) await this.failedAttempt(message);
       else await this.fail(message);
       return;
     }
@@ -212,7 +205,7 @@ export class SessionRunner {
 }
 
 /** One past the highest segment number in the folder, so a new attempt never reuses a name a player may hold. */
-export async function nextSegmentNumber(dir: string): Promise<number> {
+async function nextSegmentNumber(dir: string): Promise<number> {
   let next = 0;
   for (const name of await readdir(dir).catch(() => [] as string[])) {
     const match = SEGMENT_PATTERN.exec(name);

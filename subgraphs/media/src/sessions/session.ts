@@ -1,13 +1,12 @@
-/** A live-video session of one camera, as stored, published and answered in the API. */
-export const STREAM_STATUSES = ['STARTING', 'LIVE', 'RECONNECTING', 'STOPPED', 'FAILED'] as const;
-export type StreamStatus = (typeof STREAM_STATUSES)[number];
+import type { StreamStatus } from '../../../../lib/events/stream-status';
 
 /** Statuses in which ffmpeg runs or will run again: what counts against the cap and idles out. */
-export const ACTIVE_STATUSES: readonly StreamStatus[] = ['STARTING', 'LIVE', 'RECONNECTING'];
+const ACTIVE_STATUSES: readonly StreamStatus[] = ['STARTING', 'LIVE', 'RECONNECTING'];
 export const isActive = (status: StreamStatus): boolean => ACTIVE_STATUSES.includes(status);
 /** Every status but STOPPED: the sessions a media process keeps in memory (FAILED stays until replaced). */
 export const UNFINISHED_STATUSES: readonly StreamStatus[] = [...ACTIVE_STATUSES, 'FAILED'];
 
+/** A live-video session of one camera, as stored, published and answered in the API. */
 export interface StreamSession {
   id: string;
   /** Its place in the listing order: 1, 2, 3 ... in the order sessions were created (newest listed first). */

@@ -36,5 +36,4 @@ export const toEvent = (doc: ViewDoc) => ({
   position: String(doc.position),
 });
 
-export type CameraObject = ReturnType<typeof toCamera>;
 export type EventObject = ReturnType<typeof toEvent>;

@@ -24,7 +24,6 @@ export interface QueryDeps {
   rebuilder: Rebuilder;
 }
 
-type Args<T> = T;
 type StatsObject = EventStats & { position: string };
 
 const INTERVALS = new Set<Interval>(['MINUTE', 'HOUR', 'DAY']);
@@ -62,37 +61,37 @@ export function queryResolvers(deps: QueryDeps) {
 
   return {
     Query: {
-      async camera(_: unknown, args: Args<{ id: string; minPosition?: string | null }>, context: RequestContext) {
+      async camera(_: unknown, args: { id: string; minPosition?: string | null }, context: RequestContext) {
         await fresh(args.minPosition);
         const doc = await loadersOf(context).cameras.load(args.id);
         return doc ? toCamera(doc) : null;
       },
-      async cameras(_: unknown, args: Args<{ filter?: CameraFilter | null; first?: number | null; after?: string | null; minPosition?: string | null }>) {
+      async cameras(_: unknown, args: { filter?: CameraFilter | null; first?: number | null; after?: string | null; minPosition?: string | null }) {
         const size = pageSize(args.first);
         const after = decodeCursor(args.after);
         await fresh(args.minPosition);
         return connection(await deps.reader.searchCameras(args.filter, size, after), toCamera);
       },
-      async event(_: unknown, args: Args<{ id: string; minPosition?: string | null }>, context: RequestContext) {
+      async event(_: unknown, args: { id: string; minPosition?: string | null }, context: RequestContext) {
         await fresh(args.minPosition);
         const doc = await loadersOf(context).events.load(args.id);
         return doc ? toEvent(doc) : null;
       },
-      async events(_: unknown, args: Args<{ filter?: EventFilter | null; first?: number | null; after?: string | null; minPosition?: string | null }>) {
+      async events(_: unknown, args: { filter?: EventFilter | null; first?: number | null; after?: string | null; minPosition?: string | null }) {
         const size = pageSize(args.first);
         const after = decodeCursor(args.after);
         checkRange(args.filter);
         await fresh(args.minPosition);
         return connection(await deps.reader.searchEvents(args.filter, size, after), toEvent);
       },
-      async eventStats(_: unknown, args: Args<{ filter?: EventFilter | null; interval: Interval; minPosition?: string | null }>) {
+      async eventStats(_: unknown, args: { filter?: EventFilter | null; interval: Interval; minPosition?: string | null }) {
         await fresh(args.minPosition);
         return stats(args.filter, args.interval);
       },
       projections: () => deps.status.statuses(),
     },
     Mutation: {
-      async rebuildProjection(_: unknown, args: Args<{ name: string }>) {
+      async rebuildProjection(_: unknown, args: { name: string }) {
         if (!isViewName(args.name)) throw new AppError('BAD_USER_INPUT', `unknown projection ${args.name}: cameras, events or rollups`);
         await deps.rebuilder.start(args.name);
         const all = await deps.status.statuses();

@@ -28,7 +28,6 @@ export interface BatchHandler {
 export class AmqpBatches {
   private buffer: ConsumeMessage[] = [];
   private timer: NodeJS.Timeout | undefined;
-  private running: Promise<void> = Promise.resolve();
   private inFlight = 0;
   /** Messages of the batches in hand. */
   private inHand = 0;
@@ -86,7 +85,7 @@ export class AmqpBatches {
     const earlier = this.acked;
     let done!: () => void;
     this.acked = new Promise((resolve) => (done = resolve));
-    this.running = this.process(channel, alive, handler, messages, earlier).finally(() => {
+    void this.process(channel, alive, handler, messages, earlier).finally(() => {
       done();
       this.inFlight -= 1;
       this.inHand -= messages.length;
@@ -118,11 +117,6 @@ export class AmqpBatches {
   /** Deliveries received and not yet acked (in batches in hand or waiting for one): this process's backlog. */
   get waiting(): number {
     return this.buffer.length + this.inHand;
-  }
-
-  /** Resolves once the batch in hand (if any) is done. */
-  idle(): Promise<void> {
-    return this.running;
   }
 }
 

@@ -1,3 +1,4 @@
+import { sleep } from '../../../../lib/async/sleep';
 import { toWire, type EventEnvelope } from '../../../../lib/events/envelope';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { Batch } from './amqp-batches';
@@ -27,8 +28,6 @@ export interface ProjectorHealth {
 
 /** Publishes a dead-lettered event's original message to the dead-letter queue (delivered batches only). */
 type DeadLetterMessage = (envelope: EventEnvelope, reason: string) => void;
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /**
  * Applies batches of domain events to the views. An Elasticsearch failure is retried with capped

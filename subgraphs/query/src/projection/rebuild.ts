@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { sleep } from '../../../../lib/async/sleep';
 import { AppError } from '../../../../lib/errors/app-error';
 import type { Logger } from '../../../../lib/logging/logger';
 import type { IndexAdmin } from '../views/index-admin';
@@ -16,7 +17,6 @@ export interface RebuildState {
   error?: string;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 /** Longer than the 1 s in which every projector process notices a `-next` alias appear or go. */
 const PROPAGATION_MS = 2500;
 /** A rebuild holds its view's lease for this long, renewed every third of it while it runs. */

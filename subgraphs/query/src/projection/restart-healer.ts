@@ -1,3 +1,4 @@
+import { sleep } from '../../../../lib/async/sleep';
 import type { EventStore } from '../../../../lib/event-store/event-store';
 import type { EventEnvelope } from '../../../../lib/events/envelope';
 import type { Logger } from '../../../../lib/logging/logger';
@@ -27,7 +28,6 @@ export interface Healing {
   reached: number;
 }
 
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 const REPLAY_BATCH = 5000;
 /** A suspicion is checked this soon (then every `checkMs` while Elasticsearch does not answer). */
 const SUSPECT_CHECK_MS = 200;

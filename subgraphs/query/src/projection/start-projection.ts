@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
+import { sleep } from '../../../../lib/async/sleep';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
 import type { AmqpNames } from '../../../../lib/events/topology';
 import type { Logger } from '../../../../lib/logging/logger';
@@ -30,8 +31,6 @@ export interface Projection {
   started: Promise<void>;
   stop(): Promise<void>;
 }
-
-const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** Assembles the projection of one process: views, checkpoint, consumer, rollup worker, rebuilds. */
 export function startProjection(deps: {

@@ -1,4 +1,4 @@
-import type { EventEnvelope } from '../events/envelope';
+import { fromStored, toStored, type EventEnvelope, type StoredEnvelope } from '../events/envelope';
 
 /**
  * Stored shapes of the MongoDB adapter. Events are kept as JSON text: attributes are arbitrary client
@@ -84,5 +84,6 @@ export const positionOf = (seq: number, index: number): number => seq * COMMIT_S
 export const seqOf = (position: number): number => Math.floor(position / COMMIT_SPAN);
 export const snapshotKey = (streamId: string, version: number): string => `${streamId}@${version}`;
 
-export const encodeEnvelope = (envelope: EventEnvelope): string => JSON.stringify(envelope);
-export const decodeEnvelope = (text: string): EventEnvelope => JSON.parse(text) as EventEnvelope;
+/** Events are stored as JSON text in their stored form (see lib/events/envelope.ts). */
+export const encodeEnvelope = (envelope: EventEnvelope): string => JSON.stringify(toStored(envelope));
+export const decodeEnvelope = (text: string): EventEnvelope => fromStored(JSON.parse(text) as StoredEnvelope);

@@ -12,7 +12,8 @@ export interface AppendCandidate {
   streamId: string;
   /** The version this event gets: current stream version + 1. A taken version is a conflict. */
   version: number;
-  eventId: string;
+  /** The stored event's own id (see EventEnvelope.id). */
+  id: string;
   event: DomainEvent;
   occurredAt: string;
   metadata: EventMetadata;

@@ -227,15 +227,14 @@ async function append(
     seq = await allocator.candidate();
     const recordedAt = new Date().toISOString();
     envelopes = candidates.map((candidate, index) => ({
-      eventId: candidate.eventId,
+      id: candidate.id,
       streamId: candidate.streamId,
       version: candidate.version,
       position: positionOf(seq, index),
-      type: candidate.event.type,
+      ...candidate.event,
       schemaVersion: CURRENT_SCHEMA_VERSION[candidate.event.type],
       occurredAt: candidate.occurredAt,
       recordedAt,
-      data: candidate.event.data,
       metadata: candidate.metadata,
     }));
     texts = envelopes.map(encodeEnvelope);

@@ -45,6 +45,7 @@ export interface EventResolved {
 
 export type CameraEvent = CameraRegistered | CameraUpdated | CameraDecommissioned;
 export type IncidentEvent = EventRecorded | EventAcknowledged | EventResolved;
+/** A union discriminated by `type`: a `switch (event.type)` narrows `data`. */
 export type DomainEvent = CameraEvent | IncidentEvent;
 export type DomainEventType = DomainEvent['type'];
 

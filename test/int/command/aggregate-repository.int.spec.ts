@@ -72,12 +72,12 @@ describe('loading a long stream', () => {
     const repository = new AggregateRepository(wrapped, { evolve: evolveCamera }, { cacheSize: 10, snapshotEvery: 100 });
     const streamId = 'camera-short';
     const meta = { correlationId: 'c', causationId: null, actor: 't' };
-    await store.append([{ streamId, version: 1, eventId: 'a1', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraRegistered', data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [] } } }]);
+    await store.append([{ streamId, version: 1, id: 'a1', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraRegistered', data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [] } } }]);
     counts.readEvent = 0;
     expect((await repository.load(streamId)).version).toBe(1);
     // Version 1, then one look past the end (not two: on FerretDB each miss scans the table).
     expect(counts.readEvent).toBe(2);
-    await store.append([{ streamId, version: 2, eventId: 'a2', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraUpdated', data: { cameraId: 'short', name: 'b' } } }]);
+    await store.append([{ streamId, version: 2, id: 'a2', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraUpdated', data: { cameraId: 'short', name: 'b' } } }]);
     counts.readEvent = 0;
     const loaded = await repository.load(streamId);
     expect(loaded).toMatchObject({ version: 2, state: { name: 'b' } });

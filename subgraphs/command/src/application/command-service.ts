@@ -52,7 +52,7 @@ export class CommandService {
   ): Promise<CommandResult> {
     const streamId = streamIdOf(AGGREGATE_OF[event.type], id);
     const [outcome] = (
-      await this.store.append([{ streamId, version: 1, eventId: uuidv7(), event, occurredAt, metadata: metadataOf(context, hash) }])
+      await this.store.append([{ streamId, version: 1, id: uuidv7(), event, occurredAt, metadata: metadataOf(context, hash) }])
     ).outcomes;
     if (!outcome) throw new Error('append returned no outcome');
     if (outcome.status === 'written') {
@@ -105,7 +105,7 @@ export class CommandService {
       if (!event) return { id, version: loaded.version, position: loaded.position };
       const [outcome] = (
         await this.store.append([
-          { streamId, version: loaded.version + 1, eventId: uuidv7(), event, occurredAt: new Date().toISOString(), metadata: metadataOf(context) },
+          { streamId, version: loaded.version + 1, id: uuidv7(), event, occurredAt: new Date().toISOString(), metadata: metadataOf(context) },
         ])
       ).outcomes;
       if (outcome?.status === 'written') {

@@ -74,7 +74,7 @@ export async function recordEvents(service: CommandService, items: readonly Reco
       ) as EventRecorded;
       candidates.push({
         prepared,
-        candidate: { streamId: prepared.streamId, version: 1, eventId: uuidv7(), event, occurredAt: fields.occurredAt, metadata: metadataOf(item.context, prepared.hash) },
+        candidate: { streamId: prepared.streamId, version: 1, id: uuidv7(), event, occurredAt: fields.occurredAt, metadata: metadataOf(item.context, prepared.hash) },
       });
     } catch (error) {
       results[prepared.index] = rejected(prepared.index, error);

@@ -109,7 +109,7 @@ async function main(): Promise<void> {
   const register = async (cameraId: string, url: string) => {
     version += 1;
     await cameras.apply({
-      eventId: `b${version}`, streamId: `camera-${cameraId}`, version: 1, position: version, type: 'CameraRegistered', schemaVersion: 1,
+      id: `b${version}`, streamId: `camera-${cameraId}`, version: 1, position: version, type: 'CameraRegistered', schemaVersion: 1,
       occurredAt: new Date().toISOString(), recordedAt: new Date().toISOString(),
       data: { cameraId, name: cameraId, site: null, rtspUrl: url, tags: [] }, metadata: { correlationId: 'bench', causationId: null, actor: 'bench' },
     });

@@ -15,7 +15,7 @@ const YEAR = 365 * 24 * HOUR;
 const DAY = 24 * HOUR;
 
 const envelope = (streamId: string, version: number, position: number, type: EventEnvelope['type'], data: Record<string, unknown>, recordedAt: string): EventEnvelope =>
-  ({ eventId: randomUUID(), streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'seed', causationId: null, actor: 'seed' } }) as EventEnvelope;
+  ({ id: randomUUID(), streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'seed', causationId: null, actor: 'seed' } }) as EventEnvelope;
 
 /**
  * Fills the events view with `count` events spread over the last year, WITHOUT the pipeline (10M

@@ -72,7 +72,7 @@ export const recordCandidate = (i: number, cameras: number, occurredAt: string):
   return {
     streamId: `event-${eventId}`,
     version: 1,
-    eventId: randomUUID(),
+    id: randomUUID(),
     occurredAt,
     metadata,
     event: {

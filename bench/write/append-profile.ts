@@ -17,7 +17,7 @@ async function main(): Promise<void> {
   const service = new CommandService(store);
   const context = { actor: 'bench', correlationId: 'c', causationId: null };
   const cameraId = 'bench-cam';
-  await service.create(service.cameras, cameraId, { type: 'CameraRegistered', data: { cameraId, name: 'b', site: null, rtspUrl: 'rtsp://127.0.0.1/b', tags: [] } }, 'h', context);
+  await service.registerCamera({ kind: 'RegisterCamera', cameraId, name: 'b', site: null, rtspUrl: 'rtsp://127.0.0.1/b', tags: [] }, context);
   const input = () => ({ cameraId, type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), attributes: { zone: 3 } });
 
   const single: number[] = [];

@@ -47,7 +47,7 @@ async function main(): Promise<void> {
   const mongo = await connectMongo({ url: loadConfig().mongodb.url, database: `benchscale${process.pid}` });
   const store = createMongoEventStore(mongo.db);
   const service = new CommandService(store);
-  await service.create(service.cameras, cameraId, { type: 'CameraRegistered', data: { cameraId, name: 'scale', site: null, rtspUrl: 'rtsp://127.0.0.1/scale', tags: [] } }, 'h', context);
+  await service.registerCamera({ kind: 'RegisterCamera', cameraId, name: 'scale', site: null, rtspUrl: 'rtsp://127.0.0.1/scale', tags: [] }, context);
 
   let stored = 0;
   /** Ids of seeded events, a sample kept for the uncached acknowledges (spread over the whole fill). */

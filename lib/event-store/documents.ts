@@ -1,5 +1,3 @@
-import type { EventEnvelope } from '../events/envelope';
-
 /**
  * Stored shapes of the MongoDB adapter. Events are kept as JSON text: attributes are arbitrary client
  * JSON (keys with `$` or `.` would trip BSON rules), and FerretDB stores one text column faster than
@@ -66,23 +64,5 @@ export interface CounterDoc {
 
 export const streamKey = (streamId: string, version: number): string => `${streamId}:${version}`;
 export const seqKey = (seq: number): string => String(seq);
-
-/** Events per commit at most; an event's global position is `seq * COMMIT_SPAN + index`. */
-export const COMMIT_SPAN = 1000;
-/**
- * Bytes of event text one commit (its intent document) holds at most. MongoDB refuses a document
- * over 16 MiB (its driver refuses to send one), and the group appender could otherwise merge 1,000
- * events of 16 KiB each into one intent; half the limit leaves room for the BSON framing and the
- * estimate. Larger appends become several commits.
- */
-export const MAX_COMMIT_BYTES = 8 * 1024 * 1024;
-/** What an envelope adds to its candidate (position, schema version, recordedAt, BSON framing), rounded up. */
-const ENVELOPE_OVERHEAD_BYTES = 256;
-/** An upper estimate of the bytes a candidate adds to its commit's intent document. */
-export const candidateBytes = (candidate: object): number => Buffer.byteLength(JSON.stringify(candidate), 'utf8') + ENVELOPE_OVERHEAD_BYTES;
-export const positionOf = (seq: number, index: number): number => seq * COMMIT_SPAN + index;
-export const seqOf = (position: number): number => Math.floor(position / COMMIT_SPAN);
 export const snapshotKey = (streamId: string, version: number): string => `${streamId}@${version}`;
 
-export const encodeEnvelope = (envelope: EventEnvelope): string => JSON.stringify(envelope);
-export const decodeEnvelope = (text: string): EventEnvelope => JSON.parse(text) as EventEnvelope;

@@ -4,7 +4,8 @@ import type { EventEnvelope, EventMetadata } from '../events/envelope';
 /**
  * The event store port. The command subgraph appends and loads streams; the relay follows the
  * global log; the query subgraph's projector rebuilds replay it with `readAll`. Adapters
- * (MongoDB today) implement it; one contract suite (test/int/event-store) proves each.
+ * (MongoDB, and one in memory for unit tests) implement it; one contract suite
+ * (test/int/event-store/event-store-contract.ts) proves each.
  */
 
 /** One event to append: the next version of its stream. */
@@ -12,7 +13,8 @@ export interface AppendCandidate {
   streamId: string;
   /** The version this event gets: current stream version + 1. A taken version is a conflict. */
   version: number;
-  eventId: string;
+  /** The stored event's own id (see EventEnvelope.id). */
+  id: string;
   event: DomainEvent;
   occurredAt: string;
   metadata: EventMetadata;

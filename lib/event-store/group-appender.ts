@@ -39,7 +39,7 @@ export class GroupAppender {
     if (heaviest >= 0) {
       const candidate = candidates[heaviest] as AppendCandidate;
       return Promise.reject(
-        new AppError('BAD_USER_INPUT', `event ${candidate.eventId} takes ${weights[heaviest]} bytes; the event store holds at most ${this.limits.maxBytes} per commit`),
+        new AppError('BAD_USER_INPUT', `event ${candidate.id} takes ${weights[heaviest]} bytes; the event store holds at most ${this.limits.maxBytes} per commit`),
       );
     }
     const parts = this.split(candidates, weights);

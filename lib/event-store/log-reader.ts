@@ -1,10 +1,10 @@
 import { sleep } from '../async/sleep';
 import type { EventEnvelope } from '../events/envelope';
-import { decodeEnvelope, seqKey, seqOf, streamKey, winnersOf, type CommitDoc, type DecidedCommit, type OutcomeDoc, type StreamDoc } from './documents';
+import { decodeEnvelope, readCommits, seqOf } from './commits';
+import { seqKey, streamKey, winnersOf, type CommitDoc, type DecidedCommit, type OutcomeDoc, type StreamDoc } from './documents';
 import type { ReadAllOptions } from './event-store';
 import { engine, insertIfAbsent, insertStreamDocs, type StoreCollections } from './mongo-collections';
 import type { RecentOutcomes } from './recent-outcomes';
-import { upcast } from './upcasters';
 
 /**
  * The shared head hint is read again at most this often: a reader following the log closely (the
@@ -58,25 +58,8 @@ export class LogReader {
   }
 
   async *readAll(fromPosition: number, options: ReadAllOptions): AsyncIterable<EventEnvelope[]> {
-    const batchSize = Math.max(1, options.batchSize ?? 500);
     const head = options.toPosition === undefined ? await this.headSeq() : seqOf(options.toPosition);
-    const lastPosition = options.toPosition ?? Number.MAX_SAFE_INTEGER;
-    let batch: EventEnvelope[] = [];
-    // The commit holding `fromPosition` is read again and filtered: resuming mid-commit is exact.
-    // Slots start at 1: a position below 1000 (e.g. a checkpoint just short of the first commit) is in none.
-    for (let seq = Math.max(1, seqOf(fromPosition)); seq <= head; seq += 1) {
-      const outcome = await this.decided(seq);
-      for (const text of outcome.events) {
-        const envelope = upcast(decodeEnvelope(text));
-        if (envelope.position > fromPosition && envelope.position <= lastPosition) batch.push(envelope);
-      }
-      // Batches end on commit boundaries.
-      if (batch.length >= batchSize) {
-        yield batch;
-        batch = [];
-      }
-    }
-    if (batch.length > 0) yield batch;
+    yield* readCommits(fromPosition, options, head, async (seq) => (await this.decided(seq)).events);
   }
 
   /** The decided outcome of slot `seq`, waiting for or recovering it if needed. */

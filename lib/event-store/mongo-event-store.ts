@@ -1,20 +1,7 @@
 import type { Db } from 'mongodb';
-import { CURRENT_SCHEMA_VERSION } from '../events/domain-events';
 import type { EventEnvelope } from '../events/envelope';
-import {
-  COMMIT_SPAN,
-  MAX_COMMIT_BYTES,
-  candidateBytes,
-  decodeEnvelope,
-  encodeEnvelope,
-  positionOf,
-  seqKey,
-  snapshotKey,
-  streamKey,
-  type CommitDoc,
-  type OutcomeDoc,
-  type StreamDoc,
-} from './documents';
+import { COMMIT_LIMITS, COMMIT_SPAN, appendInputError, decodeEnvelope, encodeEnvelope, envelopesOf, positionOf } from './commits';
+import { seqKey, snapshotKey, streamKey, type CommitDoc, type OutcomeDoc, type StreamDoc } from './documents';
 import type { AppendCandidate, AppendOutcome, AppendResult, EventStore, ReadAllOptions, SnapshotStore } from './event-store';
 import { CoalescingWriter } from './coalescing-writer';
 import { GroupAppender } from './group-appender';
@@ -69,17 +56,12 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
     return doc ? upcast(decodeEnvelope(doc.e)) : null;
   };
 
-  const group = new GroupAppender((candidates) => append(collections, allocator, recent, outcomes, inFlight, candidates, listeners), {
-    maxEvents: COMMIT_SPAN,
-    maxBytes: MAX_COMMIT_BYTES,
-    weigh: candidateBytes,
-  });
+  const group = new GroupAppender((candidates) => append(collections, allocator, recent, outcomes, inFlight, candidates, listeners), COMMIT_LIMITS);
 
   return {
     append(candidates) {
-      const streams = new Set(candidates.map((c) => c.streamId));
-      if (streams.size !== candidates.length) return Promise.reject(new Error('append takes at most one event per stream'));
-      if (candidates.length > COMMIT_SPAN) return Promise.reject(new Error(`append takes at most ${COMMIT_SPAN} events`));
+      const invalid = appendInputError(candidates);
+      if (invalid) return Promise.reject(invalid);
       return candidates.length === 0 ? Promise.resolve({ outcomes: [] }) : group.append(candidates);
     },
     readEvent,
@@ -205,6 +187,7 @@ async function raiseHeadHint(collections: StoreCollections, seq: number): Promis
   }
 }
 
+/** One commit: the group appender hands over non-empty groups within the commit limits, one event per stream. */
 async function append(
   collections: StoreCollections,
   allocator: SeqAllocator,
@@ -214,30 +197,13 @@ async function append(
   candidates: readonly AppendCandidate[],
   listeners: Set<(position: number) => void>,
 ): Promise<AppendResult> {
-  if (candidates.length === 0) return { outcomes: [] };
-  const streams = new Set(candidates.map((c) => c.streamId));
-  if (streams.size !== candidates.length) throw new Error('append takes at most one event per stream');
-  if (candidates.length > COMMIT_SPAN) throw new Error(`append takes at most ${COMMIT_SPAN} events`);
-
   // (1) claim a slot of the global log: the unique insert of the intent (all candidates with positions).
   let seq: number;
   let envelopes: EventEnvelope[];
   let texts: string[];
   for (;;) {
     seq = await allocator.candidate();
-    const recordedAt = new Date().toISOString();
-    envelopes = candidates.map((candidate, index) => ({
-      eventId: candidate.eventId,
-      streamId: candidate.streamId,
-      version: candidate.version,
-      position: positionOf(seq, index),
-      type: candidate.event.type,
-      schemaVersion: CURRENT_SCHEMA_VERSION[candidate.event.type],
-      occurredAt: candidate.occurredAt,
-      recordedAt,
-      data: candidate.event.data,
-      metadata: candidate.metadata,
-    }));
+    envelopes = envelopesOf(seq, candidates);
     texts = envelopes.map(encodeEnvelope);
     let claimed: boolean;
     try {

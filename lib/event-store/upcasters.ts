@@ -25,5 +25,6 @@ export function upcast(envelope: EventEnvelope, upcasters = UPCASTERS): EventEnv
     if (!step) throw new Error(`no upcaster for ${envelope.type} v${version} -> v${version + 1}`);
     data = step(data, envelope);
   }
-  return { ...envelope, data: data as EventEnvelope['data'], schemaVersion: target };
+  // The last step's output is the current shape of this type's data: the type and data match again.
+  return { ...envelope, data, schemaVersion: target } as EventEnvelope;
 }

@@ -45,6 +45,7 @@ export interface EventResolved {
 
 export type CameraEvent = CameraRegistered | CameraUpdated | CameraDecommissioned;
 export type IncidentEvent = EventRecorded | EventAcknowledged | EventResolved;
+/** A union discriminated by `type`: a `switch (event.type)` narrows `data`. */
 export type DomainEvent = CameraEvent | IncidentEvent;
 export type DomainEventType = DomainEvent['type'];
 
@@ -60,6 +61,12 @@ export const CURRENT_SCHEMA_VERSION: Record<DomainEventType, number> = {
 
 export type AggregateKind = 'camera' | 'event';
 
+/** The events of each aggregate kind. */
+export interface EventsOfKind {
+  camera: CameraEvent;
+  event: IncidentEvent;
+}
+
 export const AGGREGATE_OF: Record<DomainEventType, AggregateKind> = {
   CameraRegistered: 'camera',
   CameraUpdated: 'camera',
@@ -68,6 +75,9 @@ export const AGGREGATE_OF: Record<DomainEventType, AggregateKind> = {
   EventAcknowledged: 'event',
   EventResolved: 'event',
 };
+
+/** Whether an event (or an envelope) belongs to an aggregate of this kind. */
+export const isEventOf = <K extends AggregateKind>(kind: K, event: DomainEvent): event is EventsOfKind[K] => AGGREGATE_OF[event.type] === kind;
 
 export const streamIdOf = (kind: AggregateKind, id: string): string => `${kind}-${id}`;
 

@@ -8,7 +8,7 @@ const isoOf = (value: string): string => new Date(value).toISOString();
  * Event fields that never change once the event is recorded, as the query subgraph answers them
  * (its projection copies them from this very envelope; DateTime in its canonical UTC form).
  */
-const IMMUTABLE: Record<string, (data: EventRecorded['data'], envelope: WireEnvelope) => unknown> = {
+const IMMUTABLE: Record<string, (data: EventRecorded['data'], envelope: WireEnvelope<EventRecorded>) => unknown> = {
   id: (d) => d.eventId,
   type: (d) => d.type,
   severity: (d) => d.severity,
@@ -19,7 +19,7 @@ const IMMUTABLE: Record<string, (data: EventRecorded['data'], envelope: WireEnve
   __typename: () => 'Event',
 };
 
-export type EnvelopeAnswer = (envelope: WireEnvelope) => ExecutionResult;
+export type EnvelopeAnswer = (envelope: WireEnvelope<EventRecorded>) => ExecutionResult;
 
 /**
  * For a selection made only of immutable Event fields (aliases allowed; no fragments, directives
@@ -36,7 +36,7 @@ export function envelopeAnswerFor(selection: SelectionSetNode, responseKey: stri
     fields.push([node.alias?.value ?? node.name.value, read]);
   }
   return (envelope) => {
-    const data = envelope.data as EventRecorded['data'];
+    const { data } = envelope;
     const payload: Record<string, unknown> = {};
     for (const [key, read] of fields) payload[key] = read(data, envelope);
     return { data: { [responseKey]: payload } };

@@ -82,7 +82,7 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
   async handle(message: FeedMessage): Promise<void> {
     const envelope = message.body as WireEnvelope;
     if (envelope.type !== 'EventRecorded' || this.fanout.size === 0) return;
-    const data = envelope.data as EventRecorded['data'];
+    const { data } = envelope;
     this.fanout.publishLocal((subscriber) => matchesRecordedEvent(this.filters.get(subscriber), data), envelope);
     await this.batcher.add({ envelope, data });
   }

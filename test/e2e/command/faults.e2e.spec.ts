@@ -78,14 +78,14 @@ describe('write side under faults', () => {
     const stored: EventEnvelope[] = [];
     for await (const batch of createMongoEventStore(mongo.db).readAll(0)) stored.push(...batch);
     await eventually(() => {
-      const seen = new Set(received.map((e) => e.eventId));
-      return stored.every((e) => seen.has(e.eventId));
+      const seen = new Set(received.map((e) => e.id));
+      return stored.every((e) => seen.has(e.id));
     });
     const firstSeen = new Map<string, number[]>();
     const seen = new Set<string>();
     for (const envelope of received) {
-      if (seen.has(envelope.eventId)) continue;
-      seen.add(envelope.eventId);
+      if (seen.has(envelope.id)) continue;
+      seen.add(envelope.id);
       firstSeen.set(envelope.streamId, [...(firstSeen.get(envelope.streamId) ?? []), envelope.version]);
     }
     for (const versions of firstSeen.values()) expect(versions).toEqual([...versions].sort((a, b) => a - b));
@@ -137,7 +137,7 @@ describe('write side under faults', () => {
     await stack.startService('command');
     await expectAllPublishedInOrder();
     const stored = received.filter((e) => e.streamId.startsWith('event-') && (e.data as { cameraId: string }).cameraId === cameraId);
-    expect(new Set(stored.map((e) => e.eventId)).size).toBeGreaterThanOrEqual(accepted.reduce((a, b) => a + b, 0));
+    expect(new Set(stored.map((e) => e.id)).size).toBeGreaterThanOrEqual(accepted.reduce((a, b) => a + b, 0));
   });
 
   it('answers UNAVAILABLE while MongoDB is cut and leaves no half-written command behind', async () => {
@@ -159,8 +159,8 @@ describe('write side under faults', () => {
     expect(stream.map((e) => e.version)).toEqual(stream.map((_, i) => i + 1));
     await eventually(async () => {
       const logged = new Set<string>();
-      for await (const b of store.readAll(0)) for (const e of b) logged.add(e.eventId);
-      return stream.every((e) => logged.has(e.eventId));
+      for await (const b of store.readAll(0)) for (const e of b) logged.add(e.id);
+      return stream.every((e) => logged.has(e.id));
     });
     await expectAllPublishedInOrder();
   });

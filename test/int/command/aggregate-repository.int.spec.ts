@@ -2,7 +2,7 @@ import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import type { EventStore, SnapshotStore } from '../../../lib/event-store/event-store';
 import { createMongoEventStore } from '../../../lib/event-store/mongo-event-store';
 import { AggregateRepository } from '../../../subgraphs/command/src/application/aggregate-repository';
-import { evolveCamera } from '../../../subgraphs/command/src/domain/camera';
+import { cameraDecider } from '../../../subgraphs/command/src/domain/camera';
 import { testNamespace } from '../../support/namespace';
 import { ENGINE_URLS } from '../../support/engine-urls';
 
@@ -57,7 +57,7 @@ describe('loading a long stream', () => {
     await store.saveSnapshot(streamId, snapshotVersion, JSON.stringify({ state, version: snapshotVersion, position: snapshotVersion }));
 
     const { wrapped, counts } = counting(store);
-    const repository = new AggregateRepository(wrapped, { evolve: evolveCamera }, { cacheSize: 10, snapshotEvery: 100 });
+    const repository = new AggregateRepository(wrapped, 'camera', cameraDecider, { cacheSize: 10, snapshotEvery: 100 });
     const loaded = await repository.load(streamId);
     expect(loaded.version).toBe(total);
     expect(loaded.state).toMatchObject({ name: `n${total}`, status: 'ACTIVE' });
@@ -69,15 +69,15 @@ describe('loading a long stream', () => {
   it('replays a stream without a snapshot in full, and catches up from its cache with one probe', async () => {
     const store = createMongoEventStore(mongo.db);
     const { wrapped, counts } = counting(store);
-    const repository = new AggregateRepository(wrapped, { evolve: evolveCamera }, { cacheSize: 10, snapshotEvery: 100 });
+    const repository = new AggregateRepository(wrapped, 'camera', cameraDecider, { cacheSize: 10, snapshotEvery: 100 });
     const streamId = 'camera-short';
     const meta = { correlationId: 'c', causationId: null, actor: 't' };
-    await store.append([{ streamId, version: 1, eventId: 'a1', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraRegistered', data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [] } } }]);
+    await store.append([{ streamId, version: 1, id: 'a1', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraRegistered', data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [] } } }]);
     counts.readEvent = 0;
     expect((await repository.load(streamId)).version).toBe(1);
     // Version 1, then one look past the end (not two: on FerretDB each miss scans the table).
     expect(counts.readEvent).toBe(2);
-    await store.append([{ streamId, version: 2, eventId: 'a2', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraUpdated', data: { cameraId: 'short', name: 'b' } } }]);
+    await store.append([{ streamId, version: 2, id: 'a2', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraUpdated', data: { cameraId: 'short', name: 'b' } } }]);
     counts.readEvent = 0;
     const loaded = await repository.load(streamId);
     expect(loaded).toMatchObject({ version: 2, state: { name: 'b' } });

@@ -26,7 +26,7 @@ beforeAll(async () => {
   proxy = await startFaultProxyFor(MONGODB_URL);
   proxied = await connectMongo({ url: proxy.url(MONGODB_URL), database: side.namespace });
   service = new CommandService(createMongoEventStore(proxied.db, { recoveryTimeoutMs: 500 }));
-  await service.cameras.load('camera-cam-1');
+  await service.cameras.repository.load('camera-cam-1');
 });
 afterAll(async () => {
   proxy?.restore();

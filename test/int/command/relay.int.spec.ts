@@ -54,7 +54,7 @@ describe('outbox relay', () => {
     for (const id of cameras) expect(positionsOf(`camera-${id}`)).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11]);
     const sample = received.find((r) => r.envelope.type === 'CameraUpdated')!;
     expect(sample.message.fields.routingKey).toBe('camera.CameraUpdated');
-    expect(sample.message.properties).toMatchObject({ messageId: sample.envelope.eventId, contentType: 'application/json', deliveryMode: 2 });
+    expect(sample.message.properties).toMatchObject({ messageId: sample.envelope.id, contentType: 'application/json', deliveryMode: 2 });
     expect(Object.keys(JSON.parse(sample.message.content.toString())).sort()).toEqual(
       ['data', 'eventId', 'metadata', 'occurredAt', 'position', 'recordedAt', 'schemaVersion', 'streamId', 'type', 'version'],
     );

@@ -50,7 +50,7 @@ export async function startWriteSide(label: string): Promise<WriteSide> {
 export const context = { actor: 'tester', correlationId: 'corr-1', causationId: null };
 
 export async function registerCamera(side: WriteSide, id: string): Promise<void> {
-  await side.service.create(side.service.cameras, id, { type: 'CameraRegistered', data: { cameraId: id, name: id, site: null, rtspUrl: 'rtsp://127.0.0.1/x', tags: [] } }, `h-${id}`, context);
+  await side.service.registerCamera({ kind: 'RegisterCamera', cameraId: id, name: id, site: null, rtspUrl: 'rtsp://127.0.0.1/x', tags: [] }, context);
 }
 
 /** Polls until `check` returns true, for at most `ms` (bounded; fails the test after). */

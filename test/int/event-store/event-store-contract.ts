@@ -12,7 +12,7 @@ const metadata = { correlationId: 'c-1', causationId: null, actor: 'tester' };
 export const cameraCandidate = (cameraId: string, version: number, name = `cam ${version}`): AppendCandidate => ({
   streamId: `camera-${cameraId}`,
   version,
-  eventId: randomUUID(),
+  id: randomUUID(),
   occurredAt: new Date().toISOString(),
   metadata,
   event:
@@ -46,7 +46,7 @@ export function eventStoreContract(harness: ContractHarness): void {
     const id = randomUUID();
     const winner = await store.append([cameraCandidate(id, 1, 'winner')]);
     const loser = await store.append([cameraCandidate(id, 1, 'loser')]);
-    expect(loser.outcomes[0]).toMatchObject({ status: 'conflict', existing: { eventId: (winner.outcomes[0] as { envelope: EventEnvelope }).envelope.eventId } });
+    expect(loser.outcomes[0]).toMatchObject({ status: 'conflict', existing: { id: (winner.outcomes[0] as { envelope: EventEnvelope }).envelope.id } });
     const events = await store.readStream(`camera-${id}`);
     expect(events).toHaveLength(1);
     const all = await collect(store.readAll(0));
@@ -94,7 +94,7 @@ export function eventStoreContract(harness: ContractHarness): void {
     const all = await collect(store.readAll(before));
     expect(all).toHaveLength(5);
     const resumed = await collect(store.readAll(all[1]!.position));
-    expect(resumed.map((e) => e.eventId)).toEqual(all.slice(2).map((e) => e.eventId));
+    expect(resumed.map((e) => e.id)).toEqual(all.slice(2).map((e) => e.id));
   });
 
   it('rejects two events of one stream in a single append', async () => {

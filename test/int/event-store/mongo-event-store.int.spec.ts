@@ -3,7 +3,8 @@ import { BSON } from 'mongodb';
 import type { AppendCandidate } from '../../../lib/event-store/event-store';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { createMongoEventStore, type MongoEventStore } from '../../../lib/event-store/mongo-event-store';
-import { MAX_COMMIT_BYTES, seqKey, seqOf } from '../../../lib/event-store/documents';
+import { MAX_COMMIT_BYTES, seqOf } from '../../../lib/event-store/commits';
+import { seqKey } from '../../../lib/event-store/documents';
 import { LOG_BUCKET, insertManyReportingTaken } from '../../../lib/event-store/mongo-collections';
 import { testNamespace } from '../../support/namespace';
 import { cameraCandidate, collect, eventStoreContract } from './event-store-contract';
@@ -50,14 +51,14 @@ describe('MongoDB event store: late commits and dead writers', () => {
     const candidate = cameraCandidate(randomUUID(), 1);
     const position = seq * 1000;
     const envelope = {
-      eventId: candidate.eventId, streamId: candidate.streamId, version: 1, position, type: candidate.event.type, schemaVersion: 1,
+      eventId: candidate.id, streamId: candidate.streamId, version: 1, position, type: candidate.event.type, schemaVersion: 1,
       occurredAt: candidate.occurredAt, recordedAt: new Date().toISOString(), data: candidate.event.data, metadata: candidate.metadata,
     };
     await mongo.db.collection(`commits_${Math.floor(seq / 1024)}`).insertOne({ _id: seqKey(seq) as never, seq, count: 1, events: [JSON.stringify(envelope)], createdAt: new Date() });
     await counters().updateOne({ _id: 'head' }, { $set: { value: seq } });
     const fresh = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
     const events = await collect(fresh.readAll(before));
-    expect(events.map((e) => e.eventId)).toEqual([candidate.eventId]);
+    expect(events.map((e) => e.id)).toEqual([candidate.id]);
     expect((await fresh.readStream(candidate.streamId)).map((e) => e.position)).toEqual([position]);
     // A late writer of that intent would now find its version taken by its own position: won.
     expect(await fresh.streamVersion(candidate.streamId)).toBe(1);
@@ -133,7 +134,7 @@ describe('MongoDB event store: document size', () => {
     const candidates: AppendCandidate[] = Array.from({ length: 1000 }, () => {
       const eventId = randomUUID();
       return {
-        streamId: `event-${eventId}`, version: 1, eventId: randomUUID(), occurredAt, metadata: { correlationId: 'c', causationId: null, actor: 'a' },
+        streamId: `event-${eventId}`, version: 1, id: randomUUID(), occurredAt, metadata: { correlationId: 'c', causationId: null, actor: 'a' },
         event: { type: 'EventRecorded', data: { eventId, cameraId: 'c', type: 'motion', severity: 'LOW', occurredAt, source: 'test', attributes: { blob } } },
       };
     });
@@ -147,7 +148,7 @@ describe('MongoDB event store: document size', () => {
       expect(BSON.calculateObjectSize(commit!)).toBeLessThanOrEqual(MAX_COMMIT_BYTES);
     }
     const read = await collect(store.readAll(before));
-    expect(read.map((e) => e.eventId)).toEqual(candidates.map((c) => c.eventId));
+    expect(read.map((e) => e.id)).toEqual(candidates.map((c) => c.id));
   });
 
   it('reports a document over 16 MiB as refused (BAD_USER_INPUT, never storable), not as UNAVAILABLE (retry forever)', async () => {

@@ -115,7 +115,7 @@ export class ReadSideHarness {
     for (const envelope of envelopes) {
       this.publisher.publish(this.amqpNames.eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), {
         persistent: true,
-        messageId: envelope.eventId,
+        messageId: envelope.id,
       });
     }
     await this.publisher.waitForConfirms();
@@ -144,13 +144,13 @@ export const camera = (cameraId: string, version: number, data: Partial<{ name: 
     version === 1
       ? { type: 'CameraRegistered', data: { cameraId, name: data.name ?? `cam ${cameraId}`, site: data.site ?? 'north', rtspUrl: data.rtspUrl ?? 'rtsp://user:secret@127.0.0.1:8554/cam', tags: data.tags ?? [] } }
       : { type: 'CameraUpdated', data: { cameraId, ...data } };
-  return { streamId: `camera-${cameraId}`, version, eventId: randomUUID(), occurredAt: new Date().toISOString(), metadata, event };
+  return { streamId: `camera-${cameraId}`, version, id: randomUUID(), occurredAt: new Date().toISOString(), metadata, event };
 };
 
 export const recorded = (eventId: string, cameraId: string, options: { type?: string; severity?: 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL'; occurredAt?: string; attributes?: Record<string, unknown> } = {}): AppendCandidate => ({
   streamId: `event-${eventId}`,
   version: 1,
-  eventId: randomUUID(),
+  id: randomUUID(),
   occurredAt: options.occurredAt ?? new Date().toISOString(),
   metadata,
   event: {
@@ -170,7 +170,7 @@ export const recorded = (eventId: string, cameraId: string, options: { type?: st
 export const lifecycle = (eventId: string, cameraId: string, version: 2 | 3): AppendCandidate => ({
   streamId: `event-${eventId}`,
   version,
-  eventId: randomUUID(),
+  id: randomUUID(),
   occurredAt: new Date().toISOString(),
   metadata,
   event:

@@ -3,12 +3,12 @@ import { decideIncident, evolveIncident, type IncidentState, type RecordEvent } 
 
 const camera: CameraState = { id: 'c1', name: 'Gate', site: null, rtspUrl: 'rtsp://127.0.0.1/g', tags: [], status: 'ACTIVE' };
 const record: RecordEvent = {
-  kind: 'RecordEvent', eventId: 'e1', cameraId: 'c1', type: 'motion', severity: 'HIGH', occurredAt: '2026-01-01T00:00:00.000Z', source: 'graphql', attributes: null,
+  kind: 'RecordEvent', eventId: 'e1', cameraId: 'c1', type: 'motion', severity: 'HIGH', occurredAt: '2026-01-01T00:00:00.000Z', source: 'graphql', attributes: null, camera,
 };
 const ack = { kind: 'AcknowledgeEvent' as const, eventId: 'e1', by: 'op', note: null };
 const resolve = { kind: 'ResolveEvent' as const, eventId: 'e1', by: 'op', note: 'ok' };
 
-const run = (state: IncidentState | null, command: Parameters<typeof decideIncident>[0]) => evolveIncident(state, decideIncident(command, state, camera));
+const run = (state: IncidentState | null, command: Parameters<typeof decideIncident>[0]) => evolveIncident(state, decideIncident(command, state));
 
 describe('event (incident) aggregate', () => {
   it('goes OPEN -> ACKNOWLEDGED -> RESOLVED', () => {
@@ -32,8 +32,8 @@ describe('event (incident) aggregate', () => {
   });
 
   it('refuses events for unknown or decommissioned cameras, and lifecycle commands on unknown events', () => {
-    expect(() => decideIncident(record, null, null)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => decideIncident(record, null, { ...camera, status: 'DECOMMISSIONED' })).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    expect(() => decideIncident({ ...record, camera: null }, null)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => decideIncident({ ...record, camera: { ...camera, status: 'DECOMMISSIONED' } }, null)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
     expect(() => decideIncident(ack, null)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 

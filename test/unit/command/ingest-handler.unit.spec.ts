@@ -7,7 +7,7 @@ import { IngestHandler, type IngestHandlerOptions } from '../../../subgraphs/com
 import type { IngestMessage } from '../../../subgraphs/command/src/ingest/ingest-message';
 
 const camera: EventEnvelope = {
-  eventId: 'e-cam', streamId: 'camera-cam-1', version: 1, position: 1000, type: 'CameraRegistered', schemaVersion: 1,
+  id: 'e-cam', streamId: 'camera-cam-1', version: 1, position: 1000, type: 'CameraRegistered', schemaVersion: 1,
   occurredAt: '2026-01-01T00:00:00.000Z', recordedAt: '2026-01-01T00:00:00.000Z',
   data: { cameraId: 'cam-1', name: 'c', site: null, rtspUrl: 'rtsp://127.0.0.1/c', tags: [] },
   metadata: { correlationId: 'c', causationId: null, actor: 'a' },

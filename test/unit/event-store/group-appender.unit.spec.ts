@@ -3,7 +3,7 @@ import type { AppendCandidate, AppendResult } from '../../../lib/event-store/eve
 import { GroupAppender, type GroupLimits } from '../../../lib/event-store/group-appender';
 
 const candidate = (streamId: string): AppendCandidate => ({
-  streamId, version: 1, eventId: randomUUID(), occurredAt: '2026-01-01T00:00:00.000Z',
+  streamId, version: 1, id: randomUUID(), occurredAt: '2026-01-01T00:00:00.000Z',
   metadata: { correlationId: 'c', causationId: null, actor: 'a' },
   event: { type: 'CameraDecommissioned', data: { cameraId: streamId } },
 });
@@ -18,7 +18,7 @@ function fakeWriter() {
   const write = async (candidates: readonly AppendCandidate[]): Promise<AppendResult> => {
     calls.push(candidates.map((c) => c.streamId));
     if (calls.length === 1) await new Promise<void>((resolve) => (release = resolve));
-    return { outcomes: candidates.map((c, i) => ({ status: 'written', envelope: { ...c, position: i, type: c.event.type, schemaVersion: 1, recordedAt: '', data: c.event.data } })) };
+    return { outcomes: candidates.map((c, i) => ({ status: 'written', envelope: { ...c, ...c.event, position: i, schemaVersion: 1, recordedAt: '' } })) };
   };
   return { calls, write, release: () => release?.() };
 }

@@ -6,7 +6,7 @@ let position = 0;
 export function cameraEnvelope<E extends CameraEvent>(type: E['type'], version: number, data: E['data']): EventEnvelope<E> {
   position += 1;
   return {
-    eventId: `media-test-${Date.now()}-${position}`,
+    id: `media-test-${Date.now()}-${position}`,
     streamId: `camera-${data.cameraId}`,
     version,
     position,

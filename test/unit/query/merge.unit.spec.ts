@@ -3,7 +3,7 @@ import { changeOf } from '../../../subgraphs/query/src/projection/changes';
 import { mergeChanges, type ViewDoc } from '../../../subgraphs/query/src/views/view-doc';
 
 const envelope = (streamId: string, version: number, position: number, type: EventEnvelope['type'], data: Record<string, unknown>, recordedAt = `2026-01-01T00:0${version}:00.000Z`): EventEnvelope =>
-  ({ eventId: `e${position}`, streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'c', causationId: null, actor: 'a' } }) as EventEnvelope;
+  ({ id: `e${position}`, streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'c', causationId: null, actor: 'a' } }) as EventEnvelope;
 
 const incident = [
   envelope('event-x', 1, 10, 'EventRecorded', { eventId: 'x', cameraId: 'c', type: 'motion', severity: 'LOW', occurredAt: '2026-01-01T00:00:00Z', source: 's', attributes: { zone: 'a' } }),

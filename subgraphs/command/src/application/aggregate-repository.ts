@@ -1,17 +1,14 @@
 import { Lru } from '../../../../lib/cache/lru';
 import type { EventStore, SnapshotStore } from '../../../../lib/event-store/event-store';
-import type { DomainEvent } from '../../../../lib/events/domain-events';
+import { isEventOf, type AggregateKind, type EventsOfKind } from '../../../../lib/events/domain-events';
 import type { EventEnvelope } from '../../../../lib/events/envelope';
+import type { Decider } from '../domain/decider';
 
 /** An aggregate's state as of a version of its stream, with the position of that version's event. */
 export interface Loaded<S> {
-  state: S | null;
+  state: S;
   version: number;
   position: number;
-}
-
-export interface AggregateType<S, E extends DomainEvent> {
-  evolve(state: S | null, event: E): S | null;
 }
 
 /** Streams at least this long are loaded from a snapshot. */
@@ -23,17 +20,24 @@ const SHORT_STREAM = 8;
  * states: a stale entry is safe because the store refuses a taken version, and the caller then
  * reloads and decides once more.
  */
-export class AggregateRepository<S, E extends DomainEvent> {
+export class AggregateRepository<K extends AggregateKind, S> {
   private readonly cache: Lru<string, { loaded: Loaded<S>; checkedAt: number }>;
   /** Loads in flight by stream: concurrent callers share one (single flight). */
   private readonly loading = new Map<string, Promise<Loaded<S>>>();
 
   constructor(
     private readonly store: EventStore & SnapshotStore,
-    private readonly type: AggregateType<S, E>,
+    /** The kind of aggregate whose streams it loads: `camera-<id>` or `event-<id>`. */
+    readonly kind: K,
+    private readonly decider: Pick<Decider<S, unknown, EventsOfKind[K]>, 'initialState' | 'evolve'>,
     private readonly options: { cacheSize: number; snapshotEvery: number },
   ) {
     this.cache = new Lru(options.cacheSize);
+  }
+
+  /** A stream with no event yet. */
+  get initial(): Loaded<S> {
+    return { state: this.decider.initialState(), version: 0, position: 0 };
   }
 
   /**
@@ -95,7 +99,7 @@ export class AggregateRepository<S, E extends DomainEvent> {
 
   /** The state of a stream not cached; `complete` when it ends with a lookup past the stream's end. */
   private async loadBase(streamId: string): Promise<{ loaded: Loaded<S>; complete: boolean }> {
-    let loaded: Loaded<S> = { state: null, version: 0, position: 0 };
+    let loaded = this.initial;
     for (let version = 1; version <= SHORT_STREAM; version += 1) {
       const envelope = await this.store.readEvent(streamId, version);
       if (!envelope) return { loaded, complete: true };
@@ -112,7 +116,9 @@ export class AggregateRepository<S, E extends DomainEvent> {
   }
 
   private apply(loaded: Loaded<S>, envelope: EventEnvelope): Loaded<S> {
-    return { state: this.type.evolve(loaded.state, envelope as unknown as E), version: envelope.version, position: envelope.position };
+    // Only this aggregate's decider writes its streams: anything else there is a corrupt store.
+    if (!isEventOf(this.kind, envelope)) throw new Error(`${envelope.streamId} holds a ${envelope.type} event`);
+    return { state: this.decider.evolve(loaded.state, envelope), version: envelope.version, position: envelope.position };
   }
 
   private remember(streamId: string, loaded: Loaded<S>): void {

@@ -1,18 +1,14 @@
-import { AppError, isAppError } from '../../../../lib/errors/app-error';
-import type { AppendCandidate } from '../../../../lib/event-store/event-store';
-import { streamIdOf, type EventRecorded } from '../../../../lib/events/domain-events';
+import { AppError } from '../../../../lib/errors/app-error';
+import { streamIdOf } from '../../../../lib/events/domain-events';
 import type { CameraState } from '../domain/camera';
-import { decideIncident } from '../domain/incident';
 import { LIMITS, validRecordEventInput, type RecordEventFields } from '../domain/validation';
 import type { Loaded } from './aggregate-repository';
-import { metadataOf, type CommandContext, type CommandResult } from './command-context';
+import type { CommandContext } from './command-context';
+import { rejected, type CommandOutcome } from './command-handler';
 import type { CommandService } from './command-service';
 import { commandHash, uuidv7 } from './ids';
 
-export type ItemResult =
-  | { index: number; status: 'accepted'; result: CommandResult }
-  | { index: number; status: 'duplicate'; result: CommandResult }
-  | { index: number; status: 'rejected'; error: AppError };
+export type ItemResult = CommandOutcome & { index: number };
 
 export interface RecordItem {
   /** The raw RecordEventInput-shaped value. */
@@ -40,8 +36,9 @@ export const recordHash = (fields: RecordEventFields, source: string): string =>
 };
 
 /**
- * Records many events as ONE append (one commit, one position allocation), deciding each item on
- * its own: an invalid item, an unknown camera or a reused id rejects that item only.
+ * Records many events through the incidents' command handler as ONE append (one commit, one position
+ * allocation), deciding each item on its own: an invalid item, an unknown camera or a reused id
+ * rejects that item only.
  */
 export async function recordEvents(service: CommandService, items: readonly RecordItem[]): Promise<ItemResult[]> {
   if (items.length > LIMITS.batch) throw new AppError('BAD_USER_INPUT', `at most ${LIMITS.batch} events per call (got ${items.length})`);
@@ -58,46 +55,35 @@ export async function recordEvents(service: CommandService, items: readonly Reco
       if (primaries.has(prepared.streamId)) followers.push(prepared);
       else primaries.set(prepared.streamId, prepared);
     } catch (error) {
-      results[index] = rejected(index, error);
+      results[index] = { index, ...rejected(error) };
     }
   }
 
-  const cameras = await loadCameras(service, [...new Set([...primaries.values()].map((p) => p.fields.cameraId))]);
-  const candidates: Array<{ prepared: Prepared; candidate: AppendCandidate }> = [];
-  for (const prepared of primaries.values()) {
-    const { fields, eventId, item } = prepared;
-    try {
-      const event = decideIncident(
-        { kind: 'RecordEvent', eventId, cameraId: fields.cameraId, type: fields.type, severity: fields.severity, occurredAt: fields.occurredAt, source: item.source, attributes: fields.attributes },
-        null,
-        cameras.get(fields.cameraId)?.state ?? null,
-      ) as EventRecorded;
-      candidates.push({
-        prepared,
-        candidate: { streamId: prepared.streamId, version: 1, eventId: uuidv7(), event, occurredAt: fields.occurredAt, metadata: metadataOf(item.context, prepared.hash) },
-      });
-    } catch (error) {
-      results[prepared.index] = rejected(prepared.index, error);
-    }
-  }
-
-  if (candidates.length > 0) {
-    const { outcomes } = await service.store.append(candidates.map((c) => c.candidate));
-    for (const [i, outcome] of outcomes.entries()) {
-      const { prepared } = candidates[i] as (typeof candidates)[number];
-      if (outcome.status === 'written') {
-        service.incidents.appended({ state: null, version: 0, position: 0 }, outcome.envelope);
-        results[prepared.index] = { index: prepared.index, status: 'accepted', result: { id: prepared.eventId, version: 1, position: outcome.envelope.position } };
-        continue;
-      }
-      try {
-        const result = service.repeatOf(outcome.existing, prepared.eventId, prepared.hash);
-        results[prepared.index] = { index: prepared.index, status: 'duplicate', result };
-      } catch (error) {
-        results[prepared.index] = rejected(prepared.index, error);
-      }
-    }
-  }
+  const recording = [...primaries.values()];
+  const cameras = await loadCameras(service, [...new Set(recording.map((p) => p.fields.cameraId))]);
+  const outcomes = await service.incidents.handle(
+    recording.map(({ fields, eventId, item, hash }) => ({
+      id: eventId,
+      command: {
+        kind: 'RecordEvent' as const,
+        eventId,
+        cameraId: fields.cameraId,
+        type: fields.type,
+        severity: fields.severity,
+        occurredAt: fields.occurredAt,
+        source: item.source,
+        attributes: fields.attributes,
+        camera: cameras.get(fields.cameraId)?.state ?? null,
+      },
+      context: item.context,
+      creation: { hash },
+      occurredAt: fields.occurredAt,
+    })),
+  );
+  outcomes.forEach((outcome, i) => {
+    const { index } = recording[i] as Prepared;
+    results[index] = { index, ...outcome };
+  });
 
   // A repeat inside the same batch gets whatever its first occurrence got.
   for (const follower of followers) {
@@ -107,16 +93,11 @@ export async function recordEvents(service: CommandService, items: readonly Reco
     } else if (first?.status === 'rejected' && primaries.get(follower.streamId)?.hash === follower.hash) {
       results[follower.index] = { ...first, index: follower.index };
     } else {
-      results[follower.index] = rejected(follower.index, new AppError('DUPLICATE_ID', `id ${follower.eventId} was already used by a different event`, { id: follower.eventId }));
+      const error = new AppError('DUPLICATE_ID', `id ${follower.eventId} was already used by a different event`, { id: follower.eventId });
+      results[follower.index] = { index: follower.index, status: 'rejected', error };
     }
   }
   return results as ItemResult[];
-}
-
-function rejected(index: number, error: unknown): ItemResult {
-  // Engine failures abort the whole call (UNAVAILABLE); only the item's own faults reject an item.
-  if (!isAppError(error) || error.code === 'UNAVAILABLE') throw error;
-  return { index, status: 'rejected', error };
 }
 
 /**
@@ -126,13 +107,13 @@ function rejected(index: number, error: unknown): ItemResult {
  */
 const CAMERA_FRESH_MS = 2000;
 
-async function loadCameras(service: CommandService, ids: string[]): Promise<Map<string, Loaded<CameraState>>> {
-  const loaded = new Map<string, Loaded<CameraState>>();
+async function loadCameras(service: CommandService, ids: string[]): Promise<Map<string, Loaded<CameraState | null>>> {
+  const loaded = new Map<string, Loaded<CameraState | null>>();
   // A few at a time: each is one or two `_id` lookups, and the engine serialises them anyway.
   for (let i = 0; i < ids.length; i += 8) {
     const slice = ids.slice(i, i + 8);
-    const states = await Promise.all(slice.map((id) => service.cameras.peek(streamIdOf('camera', id), CAMERA_FRESH_MS)));
-    slice.forEach((id, j) => loaded.set(id, states[j] as Loaded<CameraState>));
+    const states = await Promise.all(slice.map((id) => service.cameras.repository.peek(streamIdOf('camera', id), CAMERA_FRESH_MS)));
+    slice.forEach((id, j) => loaded.set(id, states[j] as Loaded<CameraState | null>));
   }
   return loaded;
 }

@@ -1,5 +1,6 @@
 import { AppError } from '../../../../lib/errors/app-error';
 import type { CameraEvent, CameraStatus } from '../../../../lib/events/domain-events';
+import type { Decider } from './decider';
 
 /** The camera aggregate: the state its commands are decided on. */
 export interface CameraState {
@@ -74,6 +75,12 @@ export function evolveCamera(state: CameraState | null, event: CameraEvent): Cam
       return state ? { ...state, status: 'DECOMMISSIONED' } : state;
   }
 }
+
+export const cameraDecider: Decider<CameraState | null, CameraCommand, CameraEvent> = {
+  initialState: () => null,
+  decide: decideCamera,
+  evolve: evolveCamera,
+};
 
 /** The camera an event may be recorded for: it exists and is ACTIVE. */
 export function requireActive(state: CameraState | null, cameraId: string): CameraState {

@@ -1,6 +1,7 @@
 import { AppError } from '../../../../lib/errors/app-error';
 import type { EventRecorded, EventStatus, IncidentEvent } from '../../../../lib/events/domain-events';
 import { requireActive, type CameraState } from './camera';
+import type { Decider } from './decider';
 
 /** The event aggregate ("incident"): a recorded fact with its OPEN -> ACKNOWLEDGED -> RESOLVED lifecycle. */
 export interface IncidentState {
@@ -9,8 +10,11 @@ export interface IncidentState {
   status: EventStatus;
 }
 
-/** Recording carries exactly the fields of the EventRecorded it produces. */
-export type RecordEvent = { kind: 'RecordEvent' } & EventRecorded['data'];
+/**
+ * Recording carries exactly the fields of the EventRecorded it produces, and the camera it names as
+ * the handler read it: no event for an unknown or decommissioned camera.
+ */
+export type RecordEvent = { kind: 'RecordEvent'; camera: CameraState | null } & EventRecorded['data'];
 export interface AcknowledgeEvent {
   kind: 'AcknowledgeEvent';
   eventId: string;
@@ -25,13 +29,12 @@ export interface ResolveEvent {
 }
 export type IncidentCommand = RecordEvent | AcknowledgeEvent | ResolveEvent;
 
-/** `camera` is only consulted by RecordEvent: no event for an unknown or decommissioned camera. */
-export function decideIncident(command: IncidentCommand, state: IncidentState | null, camera: CameraState | null = null): IncidentEvent {
+export function decideIncident(command: IncidentCommand, state: IncidentState | null): IncidentEvent {
   switch (command.kind) {
     case 'RecordEvent': {
       if (state) throw new AppError('DUPLICATE_ID', `event ${command.eventId} already exists`, { id: command.eventId });
-      requireActive(camera, command.cameraId);
-      const { kind: _kind, ...data } = command;
+      requireActive(command.camera, command.cameraId);
+      const { kind: _kind, camera: _camera, ...data } = command;
       return { type: 'EventRecorded', data };
     }
     case 'AcknowledgeEvent': {
@@ -67,6 +70,12 @@ export function evolveIncident(state: IncidentState | null, event: IncidentEvent
       return state ? { ...state, status: 'RESOLVED' } : state;
   }
 }
+
+export const incidentDecider: Decider<IncidentState | null, IncidentCommand, IncidentEvent> = {
+  initialState: () => null,
+  decide: decideIncident,
+  evolve: evolveIncident,
+};
 
 function requireExisting(state: IncidentState | null, eventId: string): IncidentState {
   if (!state) throw new AppError('NOT_FOUND', `event ${eventId} does not exist`, { id: eventId });

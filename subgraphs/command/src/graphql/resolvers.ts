@@ -2,7 +2,7 @@ import type { RequestContext } from '../../../../lib/auth/identity';
 import { AppError, isAppError } from '../../../../lib/errors/app-error';
 import type { CameraHostAllowList } from '../../../../lib/security/camera-hosts';
 import type { CommandContext, CommandResult } from '../application/command-context';
-import { CommandService } from '../application/command-service';
+import type { CommandService } from '../application/command-service';
 import { recordEvents, type ItemResult } from '../application/event-recorder';
 import { uuidv7 } from '../application/ids';
 import { LIMITS, boundedText, optionalText, validExpectedVersion, validId, validRtspUrl, validTags } from '../domain/validation';
@@ -45,16 +45,16 @@ export function commandResolvers(service: CommandService, cameraHosts: CameraHos
     Mutation: {
       async registerCamera(_: unknown, { input }: { input: Input }, request: RequestContext) {
         const id = input.id === undefined || input.id === null ? uuidv7() : validId(input.id, 'id');
-        const content = {
+        const command = {
+          kind: 'RegisterCamera' as const,
+          cameraId: id,
           name: boundedText(input.name, 'name', LIMITS.name),
           site: optionalText(input.site, 'site', LIMITS.site),
           rtspUrl: validRtspUrl(input.rtspUrl),
           tags: input.tags === undefined || input.tags === null ? [] : validTags(input.tags),
         };
-        await cameraHosts.check(content.rtspUrl);
-        const event = { type: 'CameraRegistered' as const, data: { cameraId: id, ...content } };
-        const hash = CommandService.hashOf('RegisterCamera', content);
-        return wire(await tellingTheId(id, () => service.create(service.cameras, id, event, hash, contextOf(request))));
+        await cameraHosts.check(command.rtspUrl);
+        return wire(await tellingTheId(id, () => service.registerCamera(command, contextOf(request))));
       },
       async updateCamera(_: unknown, { input }: { input: Input }, request: RequestContext) {
         const cameraId = validId(input.id, 'id');

@@ -42,7 +42,7 @@ export async function amqpEventPublisher(connection: AmqpConnection, names: Amqp
 function publishOne(channel: ConfirmChannel, exchange: string, envelope: EventEnvelope, previous: number): void {
   channel.publish(exchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), {
     persistent: true,
-    messageId: envelope.eventId,
+    messageId: envelope.id,
     contentType: 'application/json',
     type: envelope.type,
     timestamp: Math.floor(Date.parse(envelope.recordedAt) / 1000),

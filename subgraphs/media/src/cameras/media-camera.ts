@@ -21,16 +21,15 @@ export const CAMERA_EVENT_TYPES: ReadonlySet<string> = new Set(['CameraRegistere
  */
 export function evolveCamera(current: MediaCamera | undefined, envelope: EventEnvelope<CameraEvent>): MediaCamera | undefined {
   if (current && envelope.version <= current.version) return current;
-  const event = { type: envelope.type, data: envelope.data } as CameraEvent;
-  switch (event.type) {
+  switch (envelope.type) {
     case 'CameraRegistered':
-      return { id: event.data.cameraId, rtspUrl: event.data.rtspUrl, status: 'ACTIVE', version: envelope.version };
+      return { id: envelope.data.cameraId, rtspUrl: envelope.data.rtspUrl, status: 'ACTIVE', version: envelope.version };
     case 'CameraUpdated': {
-      const rtspUrl = event.data.rtspUrl ?? current?.rtspUrl;
+      const rtspUrl = envelope.data.rtspUrl ?? current?.rtspUrl;
       if (rtspUrl === undefined) return current;
-      return { id: event.data.cameraId, rtspUrl, status: current?.status ?? 'ACTIVE', version: envelope.version };
+      return { id: envelope.data.cameraId, rtspUrl, status: current?.status ?? 'ACTIVE', version: envelope.version };
     }
     case 'CameraDecommissioned':
-      return { id: event.data.cameraId, rtspUrl: current?.rtspUrl ?? '', status: 'DECOMMISSIONED', version: envelope.version };
+      return { id: envelope.data.cameraId, rtspUrl: current?.rtspUrl ?? '', status: 'DECOMMISSIONED', version: envelope.version };
   }
 }

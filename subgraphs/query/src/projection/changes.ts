@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../../../lib/events/envelope';
 import { maskRtspUrl } from '../../../../lib/security/rtsp-url';
-import { parseStreamId } from '../../../../lib/events/domain-events';
+import { parseStreamId, type EventAcknowledged, type EventResolved } from '../../../../lib/events/domain-events';
 import type { Change } from '../views/view-doc';
 
 
@@ -9,7 +9,7 @@ export function changeOf(envelope: EventEnvelope): Change {
   const base = { id, streamVersion: envelope.version, position: envelope.position };
   switch (envelope.type) {
     case 'CameraRegistered': {
-      const d = envelope.data as { name: string; site: string | null; rtspUrl: string; tags: string[] };
+      const d = envelope.data;
       return {
         ...base,
         view: 'cameras',
@@ -25,7 +25,7 @@ export function changeOf(envelope: EventEnvelope): Change {
       };
     }
     case 'CameraUpdated': {
-      const d = envelope.data as { name?: string; site?: string | null; rtspUrl?: string; tags?: string[] };
+      const d = envelope.data;
       const groups: Change['groups'] = {};
       if (d.name !== undefined) groups.name = { name: d.name };
       if (d.site !== undefined) groups.site = { site: d.site };
@@ -36,14 +36,7 @@ export function changeOf(envelope: EventEnvelope): Change {
     case 'CameraDecommissioned':
       return { ...base, view: 'cameras', creates: false, groups: { status: { status: 'DECOMMISSIONED' } } };
     case 'EventRecorded': {
-      const d = envelope.data as {
-        cameraId: string;
-        type: string;
-        severity: string;
-        occurredAt: string;
-        source: string;
-        attributes: Record<string, unknown> | null;
-      };
+      const d = envelope.data;
       return {
         ...base,
         view: 'events',
@@ -73,11 +66,11 @@ export function changeOf(envelope: EventEnvelope): Change {
 /** Acknowledge and resolve: who, when (our clock) and the note, plus the status they lead to. */
 function lifecycleChange(
   base: Pick<Change, 'id' | 'streamVersion' | 'position'>,
-  envelope: EventEnvelope,
+  envelope: EventEnvelope<EventAcknowledged | EventResolved>,
   step: 'ack' | 'resolve',
   status: 'ACKNOWLEDGED' | 'RESOLVED',
 ): Change {
-  const d = envelope.data as { by: string; note: string | null };
+  const d = envelope.data;
   const values =
     step === 'ack'
       ? { acknowledgedAt: envelope.recordedAt, acknowledgedBy: d.by, acknowledgeNote: d.note }

@@ -1,4 +1,3 @@
-import { randomUUID } from 'node:crypto';
 import http from 'node:http';
 import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
@@ -18,7 +17,7 @@ import { dashboard } from './dashboard';
 import { hlsProxy, mediaBaseUrlOf } from './hls-proxy';
 import { graphqlHandler } from './http/graphql-handler';
 import { GatewayMetrics } from './observability/metrics';
-import { operationPlugin, type GatewayContext } from './observability/operation-plugin';
+import { operationPlugin } from './observability/operation-plugin';
 import { watchProjectionLag } from './observability/projection-lag';
 import { bodyErrorHandler } from './protection/http-errors';
 import { limitsPlugin } from './protection/limits-plugin';
@@ -30,7 +29,8 @@ import { SignedSubgraphDataSource } from './subgraph-data-source';
 import { AmqpFeed } from './subscriptions/amqp-feed';
 import { EventRecordedSubscriptions } from './subscriptions/event-recorded';
 import { EventStatsSubscriptions } from './subscriptions/event-stats';
-import type { GatewayExecutor } from './subscriptions/fanout';
+import type { GatewayExecutor } from './context/gateway-executor';
+import { correlationIdOf, type GatewayContext } from './context/gateway-context';
 import { StreamStatusSubscriptions } from './subscriptions/stream-status';
 import type { SubscriptionHooks } from './subscriptions/subscription-kind';
 import { subscriptionSchemaOf } from './subscriptions/subscription-schema';
@@ -46,12 +46,6 @@ export interface GatewayServer {
 
 /** Idle keep-alive of client connections (a common load-balancer idle timeout is 60 s: stay above it). */
 const CLIENT_KEEP_ALIVE_MS = 65_000;
-
-export function correlationIdOf(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  // Accept a caller's id only when it is a sane token, so logs cannot be forged with newlines.
-  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : randomUUID();
-}
 
 export async function startGateway(config: Config, logger: Logger): Promise<GatewayServer> {
   const app = express();
@@ -151,7 +145,6 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     connectionInitTimeoutMs: config.gateway.wsConnectionInitTimeoutMs,
     maxPayloadBytes: config.gateway.maxBodyBytes,
     logger,
-    correlationIdOf,
     onRateLimited: () => metrics.rateLimited.inc(),
   });
   const stopLagWatch = watchProjectionLag(executor, metrics, logger);

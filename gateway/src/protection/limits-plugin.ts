@@ -1,6 +1,6 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import type { RequestContext } from '../../../lib/auth/identity';
+import type { GatewayContext } from '../context/gateway-context';
 import { operationCost } from './query-cost';
 import { operationDepth } from './query-depth';
 
@@ -58,21 +58,11 @@ export function checkOperationLimits(
   return [];
 }
 
-export type LimitsContext = RequestContext & {
-  /**
-   * Set on the gateway's own operations built from a client operation whose limits were already
-   * checked when it was admitted (a graphql-ws subscription, for ONE payload, or a query sent over
-   * the socket). A subscription's payload queries resolve many events at once (batch-query.ts):
-   * how many is the gateway's business, so they are not held to the per-request cost limit.
-   */
-  limitsChecked?: boolean;
-};
-
 /**
  * Depth and cost limits on every HTTP operation, after parsing and validation, before execution;
- * depth only on the gateway's own operations (`limitsChecked`).
+ * depth only on the gateway's own operations (`limitsChecked`, see GatewayContext).
  */
-export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<LimitsContext> {
+export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart() {
       return {

@@ -18,6 +18,7 @@ import { useServer } from 'graphql-ws/use/ws';
 import jwt from 'jsonwebtoken';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
+import { CORRELATION_HEADER } from '../../../lib/auth/internal-token';
 import { hasRole, requiredRoleFor } from '../../../lib/auth/roles';
 import { AppError } from '../../../lib/errors/app-error';
 import { toGraphQLError } from '../../../lib/graphql/errors';
@@ -27,7 +28,8 @@ import { bearerToken, type TokenVerifier } from '../auth/user-token';
 import { checkOperationLimits, type OperationLimits } from '../protection/limits-plugin';
 import type { RateLimiter } from '../protection/rate-limiter';
 import type { CapRefusal, ConnectionSubscriptions, SubscriptionCaps } from '../protection/subscription-caps';
-import type { GatewayExecutor } from './fanout';
+import { correlationIdOf } from '../context/gateway-context';
+import type { GatewayExecutor } from '../context/gateway-executor';
 import { readSubscriptionRequest } from './inner-query';
 import type { SubscriptionContext, SubscriptionKind } from './subscription-kind';
 
@@ -46,7 +48,6 @@ export interface WsServerOptions {
   connectionInitTimeoutMs: number;
   maxPayloadBytes: number;
   logger: Logger;
-  correlationIdOf: (header: string | string[] | undefined) => string;
   onRateLimited: () => void;
 }
 
@@ -120,7 +121,7 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
           ctx.extra.socket.close(forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, forbidden ? 'Forbidden' : 'Unauthorized');
           return false;
         }
-        ctx.extra.correlationId = options.correlationIdOf(ctx.extra.request.headers['x-correlation-id']);
+        ctx.extra.correlationId = correlationIdOf(ctx.extra.request.headers[CORRELATION_HEADER]);
         ctx.extra.subscriptions = options.subscriptionCaps.connection(ctx.extra.identity.subject);
         const claims = jwt.decode(bearerToken(authorization) ?? '');
         const exp = claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp : undefined;

@@ -1,5 +1,6 @@
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
-import { checkOperationLimits, limitsPlugin, type LimitsContext } from '../../../gateway/src/protection/limits-plugin';
+import type { GatewayContext } from '../../../gateway/src/context/gateway-context';
+import { checkOperationLimits, limitsPlugin } from '../../../gateway/src/protection/limits-plugin';
 import { DEFAULT_LIST_SIZE, operationCost } from '../../../gateway/src/protection/query-cost';
 import { operationDepth } from '../../../gateway/src/protection/query-depth';
 import { RateLimiter } from '../../../gateway/src/protection/rate-limiter';
@@ -61,7 +62,7 @@ describe('operation limits', () => {
 
   it("does not hold the gateway's own operations, admitted when the client subscribed, to the per-request cost", async () => {
     const plugin = limitsPlugin({ maxDepth: 10, maxCost: 100 });
-    const run = async (query: string, contextValue: LimitsContext) => {
+    const run = async (query: string, contextValue: GatewayContext) => {
       const { document, operation } = op(query);
       // Only what the plugin reads of Apollo Server's request context is filled in.
       const hooks = await plugin.requestDidStart?.({ contextValue } as never);

@@ -169,7 +169,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
       const correlationId = correlationIdOf(req.headers[CORRELATION_HEADER]);
       let identity: RequestContext['identity'];
       try {
-        identity = await verifyToken(req.headers.authorization);
+        ({ identity } = await verifyToken(req.headers.authorization));
       } catch (error) {
         if (error instanceof AppError) throw toGraphQLError(error);
         throw error;

@@ -15,7 +15,6 @@ import {
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import jwt from 'jsonwebtoken';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
 import { CORRELATION_HEADER } from '../../../lib/auth/internal-token';
@@ -24,7 +23,7 @@ import { AppError } from '../../../lib/errors/app-error';
 import { toGraphQLError } from '../../../lib/graphql/errors';
 import { rootFieldsOf, rootTypeName } from '../../../lib/graphql/root-fields';
 import type { Logger } from '../../../lib/logging/logger';
-import { bearerToken, type TokenVerifier } from '../auth/user-token';
+import type { TokenVerifier } from '../auth/user-token';
 import { checkOperationLimits, type OperationLimits } from '../protection/limits-plugin';
 import type { RateLimiter } from '../protection/rate-limiter';
 import type { CapRefusal, ConnectionSubscriptions, SubscriptionCaps } from '../protection/subscription-caps';
@@ -114,8 +113,9 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         const params = ctx.connectionParams ?? {};
         const raw = params.authorization ?? params.Authorization;
         const authorization = typeof raw === 'string' ? raw : undefined;
+        let expiresAt: number;
         try {
-          ctx.extra.identity = await options.verifyToken(authorization);
+          ({ identity: ctx.extra.identity, expiresAt } = await options.verifyToken(authorization));
         } catch (error) {
           const forbidden = error instanceof AppError && error.code === 'FORBIDDEN';
           ctx.extra.socket.close(forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, forbidden ? 'Forbidden' : 'Unauthorized');
@@ -123,14 +123,10 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         }
         ctx.extra.correlationId = correlationIdOf(ctx.extra.request.headers[CORRELATION_HEADER]);
         ctx.extra.subscriptions = options.subscriptionCaps.connection(ctx.extra.identity.subject);
-        const claims = jwt.decode(bearerToken(authorization) ?? '');
-        const exp = claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp : undefined;
-        if (exp !== undefined) {
-          const socket = ctx.extra.socket;
-          // Capped: setTimeout overflows past ~24.8 days; a longer token is re-checked then.
-          ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Unauthorized, 'token expired'), Math.min(exp * 1000 - Date.now(), 2 ** 31 - 1));
-          ctx.extra.expiry.unref();
-        }
+        const socket = ctx.extra.socket;
+        // Capped: setTimeout overflows past ~24.8 days; a connection with a longer token is closed then and reconnects.
+        ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Unauthorized, 'token expired'), Math.min(expiresAt - Date.now(), 2 ** 31 - 1));
+        ctx.extra.expiry.unref();
         return true;
       },
       onClose: (ctx) => {

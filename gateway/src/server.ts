@@ -3,14 +3,13 @@ import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
 import express from 'express';
-import { GraphQLError, type FormattedExecutionResult, type GraphQLErrorExtensions, type GraphQLSchema } from 'graphql';
+import type { FormattedExecutionResult, GraphQLSchema } from 'graphql';
 import type { RequestContext } from '../../lib/auth/identity';
 import { CORRELATION_HEADER } from '../../lib/auth/internal-token';
 import type { Config } from '../../lib/config/config';
 import { AmqpConnection } from '../../lib/engines/amqp';
 import { AppError } from '../../lib/errors/app-error';
 import { makeFormatError, toGraphQLError } from '../../lib/graphql/errors';
-import { roleCheckPlugin } from '../../lib/graphql/role-check-plugin';
 import type { Logger } from '../../lib/logging/logger';
 import { createTokenVerifier } from './auth/user-token';
 import { dashboard } from './dashboard';
@@ -20,7 +19,7 @@ import { GatewayMetrics } from './observability/metrics';
 import { operationPlugin } from './observability/operation-plugin';
 import { watchProjectionLag } from './observability/projection-lag';
 import { bodyErrorHandler } from './protection/http-errors';
-import { limitsPlugin } from './protection/limits-plugin';
+import { authorizationPlugin, requestAdmission } from './protection/authorize-operation';
 import { RateLimiter } from './protection/rate-limiter';
 import { SubscriptionCaps } from './protection/subscription-caps';
 import { checkReadiness } from './readiness';
@@ -59,7 +58,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
   const verifyToken = createTokenVerifier(config.auth);
   const metrics = new GatewayMetrics();
   const limits = { maxDepth: config.gateway.maxDepth, maxCost: config.gateway.maxCost };
-  const rateLimiter = new RateLimiter(config.gateway.rateLimitPerSecond, config.gateway.rateLimitBurst);
+  const admit = requestAdmission(new RateLimiter(config.gateway.rateLimitPerSecond, config.gateway.rateLimitBurst), () => metrics.rateLimited.inc());
 
   const sessions = new SessionFloors();
   const gateway = new ApolloGateway({
@@ -95,7 +94,7 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     formatError: makeFormatError(config.production),
     // Batched (array) requests are refused: one operation per request keeps limits meaningful.
     allowBatchedHttpRequests: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), roleCheckPlugin(), limitsPlugin(limits), operationPlugin(metrics, logger)],
+    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), authorizationPlugin(limits), operationPlugin(metrics, logger)],
   });
   await server.start();
 
@@ -139,13 +138,12 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     kinds: { eventRecorded, eventStatsUpdated: eventStats, streamStatusChanged: streamStatus },
     executor,
     limits,
-    rateLimiter,
+    admit,
     subscriptionCaps: new SubscriptionCaps({ perConnection: config.gateway.subscriptionsPerConnectionMax, perIdentity: config.gateway.subscriptionsPerIdentityMax }),
     production: config.production,
     connectionInitTimeoutMs: config.gateway.wsConnectionInitTimeoutMs,
     maxPayloadBytes: config.gateway.maxBodyBytes,
     logger,
-    onRateLimited: () => metrics.rateLimited.inc(),
   });
   const stopLagWatch = watchProjectionLag(executor, metrics, logger);
 
@@ -174,18 +172,8 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
         if (error instanceof AppError) throw toGraphQLError(error);
         throw error;
       }
-      const taken = rateLimiter.take(identity.subject);
-      if (!taken.allowed) {
-        metrics.rateLimited.inc();
-        const extensions = {
-          code: 'RATE_LIMITED',
-          retryAfter: taken.retryAfterSeconds,
-          // Apollo Server reads response headers from a Map here.
-          http: { status: 429, headers: new Map([['retry-after', String(taken.retryAfterSeconds)]]) },
-        };
-        // Cast: other libraries in the build (Hive Gateway, for the bench) narrow `http.headers` globally to a record.
-        throw new GraphQLError(`rate limit exceeded for ${identity.subject}: retry in ${taken.retryAfterSeconds} s`, { extensions: extensions as unknown as GraphQLErrorExtensions });
-      }
+      const overRate = admit(identity.subject, 'http');
+      if (overRate) throw overRate;
       return { identity, correlationId, receivedAt };
     }),
   );

@@ -18,14 +18,12 @@ import { useServer } from 'graphql-ws/use/ws';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
 import { CORRELATION_HEADER } from '../../../lib/auth/internal-token';
-import { hasRole, requiredRoleFor } from '../../../lib/auth/roles';
 import { AppError } from '../../../lib/errors/app-error';
 import { toGraphQLError } from '../../../lib/graphql/errors';
-import { rootFieldsOf, rootTypeName } from '../../../lib/graphql/root-fields';
 import type { Logger } from '../../../lib/logging/logger';
 import type { TokenVerifier } from '../auth/user-token';
-import { checkOperationLimits, type OperationLimits } from '../protection/limits-plugin';
-import type { RateLimiter } from '../protection/rate-limiter';
+import { authorizeOperation, type RequestAdmission } from '../protection/authorize-operation';
+import type { OperationLimits } from '../protection/operation-limits';
 import type { CapRefusal, ConnectionSubscriptions, SubscriptionCaps } from '../protection/subscription-caps';
 import { correlationIdOf } from '../context/gateway-context';
 import type { GatewayExecutor } from '../context/gateway-executor';
@@ -41,13 +39,12 @@ export interface WsServerOptions {
   kinds: Readonly<Record<string, SubscriptionKind>>;
   executor: GatewayExecutor;
   limits: OperationLimits;
-  rateLimiter: RateLimiter;
+  admit: RequestAdmission;
   subscriptionCaps: SubscriptionCaps;
   production: boolean;
   connectionInitTimeoutMs: number;
   maxPayloadBytes: number;
   logger: Logger;
-  onRateLimited: () => void;
 }
 
 type Extra = {
@@ -140,11 +137,8 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
       onSubscribe: (ctx, id, payload) => {
         const identity = ctx.extra.identity;
         if (!identity) return [toGraphQLError(new AppError('UNAUTHENTICATED', 'not authenticated'))];
-        const taken = options.rateLimiter.take(identity.subject);
-        if (!taken.allowed) {
-          options.onRateLimited();
-          return [new GraphQLError('rate limit exceeded', { extensions: { code: 'RATE_LIMITED', retryAfter: taken.retryAfterSeconds } })];
-        }
+        const overRate = options.admit(identity.subject, 'graphql-ws');
+        if (overRate) return [overRate];
         const schema = options.schema();
         if (!schema) return [toGraphQLError(new AppError('UNAVAILABLE', 'the supergraph is not loaded yet'))];
         let document: DocumentNode;
@@ -158,13 +152,8 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation')];
         const variables = payload.variables ?? {};
-        const overLimit = checkOperationLimits(options.limits, schema, document, operation, variables);
-        if (overLimit.length > 0) return overLimit;
-        const rootType = rootTypeName(operation);
-        for (const field of rootFieldsOf(document, operation)) {
-          const needed = requiredRoleFor(rootType, field);
-          if (!hasRole(identity.role, needed)) return [toGraphQLError(new AppError('FORBIDDEN', `${rootType}.${field} needs role ${needed}`))];
-        }
+        const refusal = authorizeOperation(identity, { schema, document, operation, variables }, options.limits);
+        if (refusal) return [refusal];
         if (operation.operation === 'subscription') {
           const refusal = ctx.extra.subscriptions?.admit(payload);
           if (refusal) return [overCap(refusal)];

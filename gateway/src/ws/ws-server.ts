@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import type net from 'node:net';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
@@ -27,8 +26,9 @@ import type { OperationLimits } from '../protection/operation-limits';
 import type { CapRefusal, ConnectionSubscriptions, SubscriptionCaps } from '../protection/subscription-caps';
 import { correlationIdOf } from '../context/gateway-context';
 import type { GatewayExecutor } from '../context/gateway-executor';
-import { readSubscriptionRequest } from './inner-query';
-import type { SubscriptionContext, SubscriptionKind } from './subscription-kind';
+import { readSubscriptionRequest } from '../subscriptions/inner-query';
+import { batchWrites } from '../subscriptions/frame-writer';
+import type { SubscriptionContext, SubscriptionKind } from '../subscriptions/subscription-kind';
 
 export interface WsServerOptions {
   httpServer: http.Server;
@@ -56,30 +56,6 @@ type Extra = {
   /** The connection's active subscriptions, counted against the caps. */
   subscriptions?: ConnectionSubscriptions;
 };
-
-/**
- * One event fans out to many subscriptions on the same socket within one turn of the event loop:
- * cork the TCP socket at the first send of a turn and uncork after it, so those frames leave in one
- * write instead of one system call each (the largest cost of fan-out in the bench/gateway profile).
- */
-function batchWrites(socket: WebSocket): void {
-  // `_socket` is ws's underlying net.Socket; ws offers no public handle to cork it.
-  const raw = (socket as unknown as { _socket?: net.Socket })._socket;
-  if (!raw) return;
-  const send = socket.send.bind(socket);
-  let corked = false;
-  socket.send = ((...args: Parameters<WebSocket['send']>) => {
-    if (!corked && !raw.destroyed) {
-      corked = true;
-      raw.cork();
-      setImmediate(() => {
-        corked = false;
-        raw.uncork();
-      });
-    }
-    send(...args);
-  }) as WebSocket['send'];
-}
 
 const overCap = ({ scope, max }: CapRefusal): GraphQLError =>
   new GraphQLError(scope === 'connection' ? `too many subscriptions on this connection (at most ${max})` : `too many subscriptions for this identity (at most ${max})`, {

@@ -69,7 +69,8 @@ const errorsOf = (error: unknown): GraphQLError[] => [
 /**
  * graphql-ws on the gateway's HTTP server and path. The token comes in `connectionParams`
  * (refused with 4401, or 4403 without a role) and is honoured until it expires; every operation
- * passes the same validation, limits, role matrix and rate limit as over HTTP. Active
+ * passes the same checks as over HTTP (the rate limit at the door, validation, then
+ * authorizeOperation: role matrix, depth and cost). Active
  * subscriptions are capped per connection and per identity: one more gets an `error` message
  * (LIMIT_EXCEEDED) for its id, and the others carry on.
  */
@@ -131,8 +132,8 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         const refusal = authorizeOperation(identity, { schema, document, operation, variables }, options.limits);
         if (refusal) return [refusal];
         if (operation.operation === 'subscription') {
-          const refusal = ctx.extra.subscriptions?.admit(payload);
-          if (refusal) return [overCap(refusal)];
+          const capped = ctx.extra.subscriptions?.admit(payload);
+          if (capped) return [overCap(capped)];
         }
         const contextValue: SubscriptionContext = { identity, correlationId: `${ctx.extra.correlationId ?? 'ws'}:${id}` };
         // Subscriptions whose frames the gateway writes itself (frame-writer.ts) need the socket and id.

@@ -1,40 +1,19 @@
-import { randomUUID } from 'node:crypto';
-import http from 'node:http';
-import { ApolloGateway, IntrospectAndCompose } from '@apollo/gateway';
-import { ApolloServer } from '@apollo/server';
-import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import express from 'express';
-import { GraphQLError, type FormattedExecutionResult, type GraphQLErrorExtensions, type GraphQLSchema } from 'graphql';
-import type { RequestContext } from '../../lib/auth/identity';
-import { CORRELATION_HEADER } from '../../lib/auth/internal-token';
+import type http from 'node:http';
 import type { Config } from '../../lib/config/config';
-import { AmqpConnection } from '../../lib/engines/amqp';
-import { AppError } from '../../lib/errors/app-error';
-import { makeFormatError, toGraphQLError } from '../../lib/graphql/errors';
-import { roleCheckPlugin } from '../../lib/graphql/role-check-plugin';
 import type { Logger } from '../../lib/logging/logger';
 import { createTokenVerifier } from './auth/user-token';
-import { dashboard } from './dashboard';
-import { hlsProxy, mediaBaseUrlOf } from './hls-proxy';
-import { graphqlHandler } from './http/graphql-handler';
+import { gatewayExecutor, startGraphqlServer } from './graphql-server';
+import { createHttpServer, listen } from './http/http-server';
+import { httpRequestContext } from './http/request-context';
+import { mountRoutes } from './http-routes';
 import { GatewayMetrics } from './observability/metrics';
-import { operationPlugin, type GatewayContext } from './observability/operation-plugin';
 import { watchProjectionLag } from './observability/projection-lag';
-import { bodyErrorHandler } from './protection/http-errors';
-import { limitsPlugin } from './protection/limits-plugin';
+import { requestAdmission } from './protection/authorize-operation';
 import { RateLimiter } from './protection/rate-limiter';
 import { SubscriptionCaps } from './protection/subscription-caps';
-import { checkReadiness } from './readiness';
-import { SessionFloors } from './session-floors';
-import { SignedSubgraphDataSource } from './subgraph-data-source';
-import { AmqpFeed } from './subscriptions/amqp-feed';
-import { EventRecordedSubscriptions } from './subscriptions/event-recorded';
-import { EventStatsSubscriptions } from './subscriptions/event-stats';
-import type { GatewayExecutor } from './subscriptions/fanout';
-import { StreamStatusSubscriptions } from './subscriptions/stream-status';
-import type { SubscriptionHooks } from './subscriptions/subscription-kind';
-import { subscriptionSchemaOf } from './subscriptions/subscription-schema';
-import { startWsServer } from './subscriptions/ws-server';
+import { startSubscriptionFeeds } from './subscription-feeds';
+import { createSupergraph } from './supergraph';
+import { startWsServer } from './ws/ws-server';
 
 export interface GatewayServer {
   url: string;
@@ -44,166 +23,47 @@ export interface GatewayServer {
   stop(): Promise<void>;
 }
 
-/** Idle keep-alive of client connections (a common load-balancer idle timeout is 60 s: stay above it). */
-const CLIENT_KEEP_ALIVE_MS = 65_000;
-
-export function correlationIdOf(header: string | string[] | undefined): string {
-  const value = Array.isArray(header) ? header[0] : header;
-  // Accept a caller's id only when it is a sane token, so logs cannot be forged with newlines.
-  return value && /^[A-Za-z0-9._:-]{1,128}$/.test(value) ? value : randomUUID();
-}
-
+/**
+ * The gateway process: one HTTP server carrying GraphQL over HTTP and graphql-ws, both checked
+ * the same way (a verified token, the rate limit at the door, then authorizeOperation), the
+ * subscription feeds from the broker, and the health, metrics, HLS and dashboard routes.
+ */
 export async function startGateway(config: Config, logger: Logger): Promise<GatewayServer> {
-  const app = express();
-  app.disable('x-powered-by');
-  // GraphQL answers are POST bodies no client revalidates: hashing each one for an ETag is wasted work.
-  app.set('etag', false);
-  const httpServer = http.createServer(app);
-  // Clients' idle keep-alive connections stay open between bursts (Node's default 5 s made a client
-  // pool open new connections after every lull; a request waiting on a connect lands in the tail).
-  httpServer.keepAliveTimeout = CLIENT_KEEP_ALIVE_MS;
-  const verifyToken = createTokenVerifier(config.auth);
+  const { app, httpServer } = createHttpServer();
   const metrics = new GatewayMetrics();
   const limits = { maxDepth: config.gateway.maxDepth, maxCost: config.gateway.maxCost };
-  const rateLimiter = new RateLimiter(config.gateway.rateLimitPerSecond, config.gateway.rateLimitBurst);
+  const verifyToken = createTokenVerifier(config.auth);
+  const admit = requestAdmission(new RateLimiter(config.gateway.rateLimitPerSecond, config.gateway.rateLimitBurst), () => metrics.rateLimited.inc());
 
-  const sessions = new SessionFloors();
-  const gateway = new ApolloGateway({
-    supergraphSdl: new IntrospectAndCompose({
-      subgraphs: Object.entries(config.subgraphUrls).map(([name, url]) => ({ name, url })),
-      // Re-composes when a subgraph's schema changes: no gateway restart needed.
-      pollIntervalInMs: config.gateway.supergraphPollMs,
-    }),
-    buildService: ({ name, url }) =>
-      new SignedSubgraphDataSource(url ?? '', config.auth.internalSecret, name, {
-        onFetch: (shared) => metrics.subgraphCalls.inc({ subgraph: name, shared: shared ? 'yes' : 'no' }),
-        sessions,
-        // The read model states its own freshness (minPosition); the others answer live state.
-        shareScope: name === 'query' ? 'session' : 'request',
-      }),
-    logger,
-  });
-  let subscriptionSchema: GraphQLSchema | undefined;
-  gateway.onSchemaLoadOrUpdate(({ apiSchema }) => {
-    try {
-      subscriptionSchema = subscriptionSchemaOf(apiSchema);
-      logger.info('supergraph loaded; subscription schema rebuilt');
-    } catch (error) {
-      // A supergraph that lost a type Subscription needs: keep serving subscriptions on the last good one.
-      logger.error({ err: (error as Error).message }, 'subscription schema not rebuilt');
-    }
-  });
-
-  const server = new ApolloServer<GatewayContext>({
-    gateway,
-    introspection: !config.production,
-    includeStacktraceInErrorResponses: !config.production,
-    formatError: makeFormatError(config.production),
-    // Batched (array) requests are refused: one operation per request keeps limits meaningful.
-    allowBatchedHttpRequests: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer }), roleCheckPlugin(), limitsPlugin(limits), operationPlugin(metrics, logger)],
-  });
-  await server.start();
-
-  // Subscription payloads and ws queries run through the gateway itself, with the subscriber's
-  // identity. Their limits were checked when graphql-ws admitted the client's operation (onSubscribe):
-  // a batched payload query is not the client's request and is not held to the per-request cost.
-  const executor: GatewayExecutor = async (query, variables, context, operationName) => {
-    const response = await server.executeOperation(
-      { query, variables, ...(operationName ? { operationName } : {}) },
-      { contextValue: { ...context, internal: true, limitsChecked: true, receivedAt: performance.now() } },
-    );
-    if (response.body.kind !== 'single') throw new Error('incremental delivery is not supported here');
-    return response.body.singleResult as FormattedExecutionResult;
-  };
-
-  const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-gateway');
-  const feed = new AmqpFeed(amqp, config.namespace, logger);
-  const hooks: SubscriptionHooks = {
-    onOpen: (field, delta) => metrics.subscriptionsOpen.inc({ field }, delta),
-    onPush: (field, pushed, dropped) => {
-      metrics.subscriptionPushes.inc({ field }, pushed);
-      if (dropped > 0) metrics.subscriptionDrops.inc({ field }, dropped);
-    },
-  };
-  const queueMax = config.gateway.subscriberQueueMax;
-  const eventRecorded = new EventRecordedSubscriptions(executor, feed, hooks, queueMax);
-  const eventStats = new EventStatsSubscriptions(executor, feed, hooks, queueMax, Date.now, config.gateway.eventStatsGroupsMax);
-  const streamStatus = new StreamStatusSubscriptions(executor, feed, hooks, queueMax);
-  feed.on('events', async (message) => {
-    await Promise.all([eventRecorded.handle(message), eventStats.handle(message)]);
-  });
-  feed.on('streams', (message) => streamStatus.handle(message));
-  await feed.start();
-  amqp.start();
-
+  const supergraph = createSupergraph(config, metrics, logger);
+  const server = await startGraphqlServer({ gateway: supergraph.gateway, httpServer, production: config.production, limits, metrics, logger });
+  const executor = gatewayExecutor(server);
+  const feeds = await startSubscriptionFeeds(config, executor, metrics, logger);
   const ws = startWsServer({
     httpServer,
     path: '/graphql',
-    schema: () => subscriptionSchema,
+    schema: supergraph.subscriptionSchema,
     verifyToken,
-    kinds: { eventRecorded, eventStatsUpdated: eventStats, streamStatusChanged: streamStatus },
+    kinds: feeds.kinds,
     executor,
     limits,
-    rateLimiter,
+    admit,
     subscriptionCaps: new SubscriptionCaps({ perConnection: config.gateway.subscriptionsPerConnectionMax, perIdentity: config.gateway.subscriptionsPerIdentityMax }),
     production: config.production,
     connectionInitTimeoutMs: config.gateway.wsConnectionInitTimeoutMs,
     maxPayloadBytes: config.gateway.maxBodyBytes,
     logger,
-    correlationIdOf,
-    onRateLimited: () => metrics.rateLimited.inc(),
   });
   const stopLagWatch = watchProjectionLag(executor, metrics, logger);
+  mountRoutes(app, {
+    config,
+    server,
+    context: httpRequestContext(verifyToken, admit),
+    metrics,
+    readiness: () => ({ amqp: feeds.connected(), supergraph: supergraph.subscriptionSchema() !== undefined }),
+  });
 
-  app.get('/healthz', (_req, res) => {
-    res.json({ status: 'ok', service: 'gateway' });
-  });
-  app.get('/readyz', async (_req, res) => {
-    const report = await checkReadiness(config.subgraphUrls, { amqp: amqp.connected, supergraph: subscriptionSchema !== undefined });
-    res.status(report.ready ? 200 : 503).json(report);
-  });
-  app.get('/metrics', async (_req, res) => {
-    res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
-  });
-  app.use('/hls', hlsProxy(mediaBaseUrlOf(config.subgraphUrls.media)));
-  app.use(
-    '/graphql',
-    express.json({ limit: config.gateway.maxBodyBytes }),
-    bodyErrorHandler,
-    graphqlHandler(server, async (req) => {
-      const receivedAt = performance.now();
-      const correlationId = correlationIdOf(req.headers[CORRELATION_HEADER]);
-      let identity: RequestContext['identity'];
-      try {
-        identity = await verifyToken(req.headers.authorization);
-      } catch (error) {
-        if (error instanceof AppError) throw toGraphQLError(error);
-        throw error;
-      }
-      const taken = rateLimiter.take(identity.subject);
-      if (!taken.allowed) {
-        metrics.rateLimited.inc();
-        const extensions = {
-          code: 'RATE_LIMITED',
-          retryAfter: taken.retryAfterSeconds,
-          // Apollo Server reads response headers from a Map here.
-          http: { status: 429, headers: new Map([['retry-after', String(taken.retryAfterSeconds)]]) },
-        };
-        // Cast: other libraries in the build (Hive Gateway, for the bench) narrow `http.headers` globally to a record.
-        throw new GraphQLError(`rate limit exceeded for ${identity.subject}: retry in ${taken.retryAfterSeconds} s`, { extensions: extensions as unknown as GraphQLErrorExtensions });
-      }
-      return { identity, correlationId, receivedAt };
-    }),
-  );
-  app.use(dashboard());
-
-  await new Promise<void>((resolve, reject) => {
-    httpServer.once('error', reject);
-    httpServer.listen(config.ports.gateway, config.host, () => resolve());
-  });
-  const address = httpServer.address();
-  const port = typeof address === 'object' && address ? address.port : config.ports.gateway;
+  const port = await listen(httpServer, config.ports.gateway, config.host);
   logger.info({ port }, 'gateway listening');
   return {
     url: `http://${config.host}:${port}/graphql`,
@@ -212,10 +72,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     metrics,
     stop: async () => {
       stopLagWatch();
-      eventStats.close();
+      feeds.stopTimers();
       await ws.close();
       await server.stop();
-      await amqp.close();
+      await feeds.close();
     },
   };
 }

@@ -7,10 +7,8 @@ import { CORRELATION_HEADER, INTERNAL_HEADER } from '../../lib/auth/internal-tok
 import { AppError } from '../../lib/errors/app-error';
 import { toGraphQLError } from '../../lib/graphql/errors';
 import { internalHeaderCache } from './auth/internal-header';
+import { GATEWAY_IDENTITY } from './context/gateway-context';
 import { SessionFloors } from './session-floors';
-
-/** The identity of the gateway itself, for its own schema introspection of the subgraphs. */
-export const GATEWAY_IDENTITY = { subject: 'sightline-gateway', role: 'viewer' } as const;
 
 type GatewayGraphQLResponse = Awaited<ReturnType<RemoteGraphQLDataSource['process']>>;
 

@@ -7,10 +7,17 @@ import { AppError } from '../../../lib/errors/app-error';
 import { Lru } from '../../../lib/cache/lru';
 import { JwksKeys, type JwksKeysOptions } from './jwks-keys';
 
-export type TokenVerifier = (authorization: string | undefined) => Promise<Identity>;
+/** A verified user token: who it names, and when it stops being valid. */
+export interface VerifiedToken {
+  identity: Identity;
+  /** The token's `exp`, in ms since the epoch (a graphql-ws connection is closed then). */
+  expiresAt: number;
+}
+
+export type TokenVerifier = (authorization: string | undefined) => Promise<VerifiedToken>;
 
 /** Reads `Bearer <jwt>` (or a bare token, as graphql-ws connectionParams often carry it). */
-export function bearerToken(authorization: string | undefined): string | undefined {
+function bearerToken(authorization: string | undefined): string | undefined {
   if (!authorization) return undefined;
   const match = /^Bearer\s+(.+)$/i.exec(authorization.trim());
   return match ? match[1] : authorization.trim();
@@ -40,20 +47,20 @@ export function createTokenVerifier(auth: Config['auth'], cacheOptions: TokenCac
   const verify = createUncachedVerifier(auth, jwksOptions);
   const now = cacheOptions.now ?? Date.now;
   const maxAgeMs = cacheOptions.maxAgeMs ?? 5 * 60 * 1000;
-  const cache = new Lru<string, { identity: Identity; until: number }>(cacheOptions.max ?? 10000);
+  const cache = new Lru<string, { verified: VerifiedToken; until: number }>(cacheOptions.max ?? 10000);
   return async (authorization) => {
     const token = bearerToken(authorization);
     const at = now();
     const hit = token ? cache.get(token) : undefined;
-    if (hit && hit.until > at) return hit.identity;
+    if (hit && hit.until > at) return hit.verified;
     if (hit && token) cache.delete(token);
-    const { identity, exp } = await verify(token);
-    if (token && exp * 1000 > at) cache.set(token, { identity, until: Math.min(exp * 1000, at + maxAgeMs) });
-    return identity;
+    const verified = await verify(token);
+    if (token && verified.expiresAt > at) cache.set(token, { verified, until: Math.min(verified.expiresAt, at + maxAgeMs) });
+    return verified;
   };
 }
 
-function createUncachedVerifier(auth: Config['auth'], jwksOptions: JwksKeysOptions): (token: string | undefined) => Promise<{ identity: Identity; exp: number }> {
+function createUncachedVerifier(auth: Config['auth'], jwksOptions: JwksKeysOptions): (token: string | undefined) => Promise<VerifiedToken> {
   const jwks = auth.jwksUrl ? new JwksKeys(auth.jwksUrl, jwksOptions) : undefined;
   const getKey: jwt.GetPublicKeyOrSecret = (header, callback) => {
     if (!jwks) return callback(null, secretKeyOf(auth.jwtSecret));
@@ -84,6 +91,6 @@ function createUncachedVerifier(auth: Config['auth'], jwksOptions: JwksKeysOptio
     const role = highestRole(Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : []);
     if (!role) throw new AppError('FORBIDDEN', 'token has no known role (viewer, operator or admin)');
     if (typeof claims.sub !== 'string' || claims.sub === '') throw new AppError('UNAUTHENTICATED', 'token has no subject');
-    return { identity: { subject: claims.sub, role }, exp: claims.exp };
+    return { identity: { subject: claims.sub, role }, expiresAt: claims.exp * 1000 };
   };
 }

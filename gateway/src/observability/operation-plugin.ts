@@ -1,19 +1,12 @@
 import type { ApolloServerPlugin } from '@apollo/server';
 import type { Logger } from '../../../lib/logging/logger';
-import type { LimitsContext } from '../protection/limits-plugin';
+import type { GatewayContext } from '../context/gateway-context';
 import type { GatewayMetrics } from './metrics';
 
 /**
  * One structured log line and the Prometheus figures per HTTP operation, with the correlation id
  * that the subgraphs also log and that lands in event metadata.
  */
-export type GatewayContext = LimitsContext & {
-  /** Set on the gateway's own operations (subscription payloads, ws queries): logged at debug. */
-  internal?: boolean;
-  /** performance.now() when the request reached the gateway: subgraph calls share answers only from after it. */
-  receivedAt?: number;
-};
-
 export function operationPlugin(metrics: GatewayMetrics, logger: Logger): ApolloServerPlugin<GatewayContext> {
   return {
     async requestDidStart({ contextValue, request }) {

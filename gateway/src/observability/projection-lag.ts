@@ -1,7 +1,7 @@
 import type { Logger } from '../../../lib/logging/logger';
-import type { GatewayExecutor } from '../subscriptions/fanout';
+import { GATEWAY_IDENTITY } from '../context/gateway-context';
+import type { GatewayExecutor } from '../context/gateway-executor';
 import type { GatewayMetrics } from './metrics';
-import { GATEWAY_IDENTITY } from '../subgraph-data-source';
 
 const QUERY = 'query SightlineProjectionLag { projections { name lag deadLettered } }';
 

@@ -2,7 +2,7 @@ import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
 import { AppError } from '../../../lib/errors/app-error';
 import type { WireEnvelope } from '../../../lib/events/envelope';
-import type { GatewayExecutor } from './fanout';
+import type { GatewayExecutor } from '../context/gateway-executor';
 import { buildInnerQuery, innerVariable, type InnerQuery, type SubscriptionRequest } from './inner-query';
 import type { FeedMessage, MessageFeed } from './message-feed';
 import { PushQueue } from './push-queue';

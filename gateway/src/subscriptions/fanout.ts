@@ -1,19 +1,12 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
-import type { Identity, RequestContext } from '../../../lib/auth/identity';
+import type { Identity } from '../../../lib/auth/identity';
+import type { GatewayExecutor } from '../context/gateway-executor';
 import { batchQueryText, batchVariable, splitBatchResult, type BatchTarget } from './batch-query';
 import { FrameOutbox, FrameWriter, type SubscriptionChannel } from './frame-writer';
 import type { InnerQuery } from './inner-query';
 import type { FeedName, MessageFeed } from './message-feed';
 import { PushQueue } from './push-queue';
 import type { SubscriptionHooks } from './subscription-kind';
-
-/** Runs a query through the gateway itself (supergraph planning, roles, signed subgraph calls). */
-export type GatewayExecutor = (
-  query: string,
-  variables: Record<string, unknown>,
-  context: RequestContext,
-  operationName?: string | null,
-) => Promise<ExecutionResult>;
 
 export interface Subscriber {
   /** What graphql-ws iterates; closing it (complete, disconnect) ends the subscription. */

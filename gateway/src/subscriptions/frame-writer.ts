@@ -1,6 +1,30 @@
 import type net from 'node:net';
 import type { WebSocket } from 'ws';
 
+/*
+ * The graphql-ws frames the gateway writes itself, and all it does beneath ws's public API.
+ *
+ * Why `next` frames of eventRecorded skip graphql-ws and `ws.send` and go to the TCP socket: fan-out
+ * sends ONE payload to many subscribers at once (bench/gateway: 1,000 subscribers at 500 events/s,
+ * 500,000 messages a second on 2 cores). On graphql-ws's path each subscriber's message is built,
+ * validated and JSON-stringified whole, payload included (`stringifyMessage`), `ws.send` frames it
+ * and queues header and body as two socket writes, and graphql-ws waits for that write's callback
+ * before it takes the subscription's next result. Here the payload is serialized once per
+ * selection, only the short `{"id":…,"type":"next","payload":` prefix differs per subscriber, and
+ * all frames of one delivery round to one connection leave as ONE buffer in ONE write. In the
+ * fan-out table of bench/gateway/README.md, the step from the gateway's own frames sent through
+ * `ws.send` (164k messages a second, 1.4 of 5 million dropped by the 4 MiB bound) to one buffer per
+ * connection per round took it to all 5 million delivered at 459k a second.
+ *
+ * Why it stays correct: the bytes are exactly graphql-ws's `stringifyMessage` output
+ * (test/unit/gateway/frame-writer.unit.spec.ts compares them), and direct writes stay in order with
+ * ws's own only while ws's sender writes synchronously, that is while no extension is negotiated
+ * (permessage-deflate queues frames while it compresses): this server negotiates none, and where one
+ * is, the frames go through `ws.send`. graphql-ws keeps the protocol (connection_init, ping/pong,
+ * subscribe, `error` and `complete`) and ends the subscription's iterator on `complete` or close,
+ * after which nothing more is written for it.
+ */
+
 /** Bytes a connection may have waiting to be sent before its new frames are dropped. */
 export const SOCKET_BUFFER_MAX_BYTES = 4 * 2 ** 20;
 
@@ -30,23 +54,43 @@ function frameHeader(length: number): Buffer {
   return header;
 }
 
-/** ws's TCP socket, when frames may be written to it directly (see FrameOutbox). */
+/** ws's TCP socket: `_socket` is ws's own field, for which ws offers no public handle. */
+const tcpSocketOf = (socket: WebSocket): net.Socket | undefined => (socket as unknown as { _socket?: net.Socket })._socket;
+
+/** ws's TCP socket, when frames may be written to it directly: no extension negotiated (see the top). */
 function rawSocketOf(socket: WebSocket): net.Socket | undefined {
-  // `_socket` is ws's underlying net.Socket; ws offers no public handle to it. Direct writes stay
-  // in order with ws's own only while its sender writes synchronously: no extension negotiated
-  // (permessage-deflate queues frames while compressing), which is this server's configuration.
-  const raw = (socket as unknown as { _socket?: net.Socket })._socket;
+  const raw = tcpSocketOf(socket);
   return raw && socket.extensions === '' ? raw : undefined;
 }
 
 /**
- * Writes graphql-ws `next` messages for one subscription around graphql-ws's own per-message path
- * (which builds, validates and JSON-stringifies each message per subscriber): the payload is
- * serialized once for every subscriber of a selection, and only the envelope
- * `{"id":…,"type":"next","payload":…}` differs per subscriber. The message is byte-for-byte what
- * graphql-ws's `stringifyMessage` produces for the same payload (same keys, same order). graphql-ws
- * still owns everything else: it registered the operation, and it calls `return()` on the
- * subscription's iterator on `complete` or close, after which `closed` holds.
+ * For graphql-ws's own messages (eventStatsUpdated, streamStatusChanged, frames of a connection
+ * that cannot take direct writes): many go to one socket within one turn of the event loop, so the
+ * TCP socket is corked at the first `ws.send` of a turn and uncorked after it, and they leave in one
+ * write instead of one system call each.
+ */
+export function batchWrites(socket: WebSocket): void {
+  const raw = tcpSocketOf(socket);
+  if (!raw) return;
+  const send = socket.send.bind(socket);
+  let corked = false;
+  socket.send = ((...args: Parameters<WebSocket['send']>) => {
+    if (!corked && !raw.destroyed) {
+      corked = true;
+      raw.cork();
+      setImmediate(() => {
+        corked = false;
+        raw.uncork();
+      });
+    }
+    send(...args);
+  }) as WebSocket['send'];
+}
+
+/**
+ * The `next` messages of one subscription: the envelope `{"id":…,"type":"next","payload":…}` around
+ * a payload serialized once for every subscriber of its selection, the same keys in the same order
+ * as `stringifyMessage`. `closed` holds once graphql-ws ended the subscription (complete, close).
  */
 export class FrameWriter {
   readonly prefix: Buffer;
@@ -76,9 +120,8 @@ export class FrameWriter {
 
 /**
  * Collects the frames of one delivery round per connection and writes each connection's frames
- * as one buffer: one system call per connection per round instead of one `ws.send` per
- * subscriber and message (the largest fan-out cost in the bench/gateway profile). Where a
- * connection cannot take direct writes, each frame goes through `ws.send`.
+ * as one buffer, in one write (see the top). Where a connection cannot take direct writes, each
+ * frame goes through `ws.send`.
  *
  * A connection that cannot keep up (more than SOCKET_BUFFER_MAX_BYTES waiting) loses new frames:
  * memory stays bounded and other connections are not slowed.

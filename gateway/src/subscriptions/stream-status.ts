@@ -1,7 +1,8 @@
 import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { RequestContext } from '../../../lib/auth/identity';
 import type { StreamStatusMessage } from '../../../lib/events/stream-status';
-import { Fanout, type GatewayExecutor, type Subscriber } from './fanout';
+import type { GatewayExecutor } from '../context/gateway-executor';
+import { Fanout, type Subscriber } from './fanout';
 import { buildInnerQuery, innerVariable, type SubscriptionRequest } from './inner-query';
 import type { FeedMessage, MessageFeed } from './message-feed';
 import type { SubscriptionHooks, SubscriptionKind } from './subscription-kind';

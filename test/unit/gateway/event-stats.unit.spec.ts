@@ -1,6 +1,6 @@
 import { buildSchema, parse, type FormattedExecutionResult } from 'graphql';
 import { EventStatsSubscriptions } from '../../../gateway/src/subscriptions/event-stats';
-import type { GatewayExecutor } from '../../../gateway/src/subscriptions/fanout';
+import type { GatewayExecutor } from '../../../gateway/src/context/gateway-executor';
 import { readSubscriptionRequest } from '../../../gateway/src/subscriptions/inner-query';
 import { FakeFeed, noHooks } from './fake-feed';
 

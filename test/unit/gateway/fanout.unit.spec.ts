@@ -2,7 +2,7 @@ import { buildSchema, parse, type FormattedExecutionResult } from 'graphql';
 import { MessageType, stringifyMessage } from 'graphql-ws';
 import type { WebSocket } from 'ws';
 import { EventRecordedSubscriptions } from '../../../gateway/src/subscriptions/event-recorded';
-import type { GatewayExecutor } from '../../../gateway/src/subscriptions/fanout';
+import type { GatewayExecutor } from '../../../gateway/src/context/gateway-executor';
 import { SOCKET_BUFFER_MAX_BYTES } from '../../../gateway/src/subscriptions/frame-writer';
 import { readSubscriptionRequest } from '../../../gateway/src/subscriptions/inner-query';
 import { FakeFeed, noHooks } from './fake-feed';

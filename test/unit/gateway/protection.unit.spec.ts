@@ -1,5 +1,7 @@
 import { buildSchema, parse, type OperationDefinitionNode } from 'graphql';
-import { checkOperationLimits, limitsPlugin, type LimitsContext } from '../../../gateway/src/protection/limits-plugin';
+import type { GatewayContext } from '../../../gateway/src/context/gateway-context';
+import { authorizationPlugin, authorizeOperation, requestAdmission } from '../../../gateway/src/protection/authorize-operation';
+import { checkOperationLimits } from '../../../gateway/src/protection/operation-limits';
 import { DEFAULT_LIST_SIZE, operationCost } from '../../../gateway/src/protection/query-cost';
 import { operationDepth } from '../../../gateway/src/protection/query-depth';
 import { RateLimiter } from '../../../gateway/src/protection/rate-limiter';
@@ -60,8 +62,8 @@ describe('operation limits', () => {
   });
 
   it("does not hold the gateway's own operations, admitted when the client subscribed, to the per-request cost", async () => {
-    const plugin = limitsPlugin({ maxDepth: 10, maxCost: 100 });
-    const run = async (query: string, contextValue: LimitsContext) => {
+    const plugin = authorizationPlugin({ maxDepth: 10, maxCost: 100 });
+    const run = async (query: string, contextValue: GatewayContext) => {
       const { document, operation } = op(query);
       // Only what the plugin reads of Apollo Server's request context is filled in.
       const hooks = await plugin.requestDidStart?.({ contextValue } as never);
@@ -104,5 +106,51 @@ describe('per-identity rate limit', () => {
       limiter.take(`id-${i}`);
     }
     expect(limiter.size).toBeLessThanOrEqual(1000);
+  });
+});
+
+describe('authorizeOperation: one check for HTTP, graphql-ws and the gateway executions', () => {
+  const api = buildSchema(`
+    type Event { id: ID! camera: Event }
+    type Query { events(first: Int): [Event!]! }
+    type Mutation { recordEvents(count: Int): [Event!]! registerCamera(name: String): ID }
+  `);
+  const limits = { maxDepth: 3, maxCost: 1000 };
+  const resolved = (query: string, variables: Record<string, unknown> = {}) => ({ schema: api, ...op(query), variables });
+  const viewer = { subject: 'v', role: 'viewer' as const };
+  const operator = { subject: 'o', role: 'operator' as const };
+
+  it('refuses a root field above the role, also through a fragment, with FORBIDDEN', () => {
+    expect(authorizeOperation(viewer, resolved('{ events(first: 5) { id } }'), limits)).toBeUndefined();
+    expect(authorizeOperation(viewer, resolved('mutation { recordEvents(count: 1) { id } }'), limits)?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    const spread = authorizeOperation(operator, resolved('mutation { ...M } fragment M on Mutation { registerCamera(name: "x") }'), limits);
+    expect(spread?.message).toBe('Mutation.registerCamera needs role admin');
+    expect(authorizeOperation(operator, resolved('mutation { recordEvents(count: 1) { id } }'), limits)).toBeUndefined();
+  });
+
+  it('checks the role matrix before the limits, and the cost only when the operation was not admitted already', () => {
+    const deep = 'mutation { recordEvents(count: 1) { camera { camera { camera { id } } } } }';
+    expect(authorizeOperation(viewer, resolved(deep), limits)?.extensions).toMatchObject({ code: 'FORBIDDEN' });
+    expect(authorizeOperation(operator, resolved(deep), limits)?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', maxDepth: 3 });
+    const costly = resolved('query($n: Int) { events(first: $n) { id } }', { n: 5000 });
+    expect(authorizeOperation(viewer, costly, limits)?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', cost: 5001, maxCost: 1000 });
+    expect(authorizeOperation(viewer, costly, limits, true)).toBeUndefined();
+    expect(authorizeOperation(operator, resolved(deep), limits, true)?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', maxDepth: 3 });
+  });
+});
+
+describe('requestAdmission: the rate limit at the door', () => {
+  it('refuses with RATE_LIMITED and retryAfter on both transports, 429 and Retry-After over HTTP, and counts each refusal', () => {
+    let refused = 0;
+    const admit = requestAdmission(new RateLimiter(1, 1, () => 0), () => void refused++);
+    expect(admit('a', 'http')).toBeUndefined();
+    const overHttp = admit('a', 'http');
+    expect(overHttp?.message).toBe('rate limit exceeded for a: retry in 1 s');
+    expect(overHttp?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 1, http: { status: 429, headers: new Map([['retry-after', '1']]) } });
+    const overWs = admit('a', 'graphql-ws');
+    expect(overWs?.message).toBe('rate limit exceeded for a: retry in 1 s');
+    expect(overWs?.extensions).toEqual({ code: 'RATE_LIMITED', retryAfter: 1 });
+    expect(admit('b', 'graphql-ws')).toBeUndefined();
+    expect(refused).toBe(2);
   });
 });

@@ -5,7 +5,8 @@ import { INTERNAL_HEADER, verifyInternalToken } from '../../../lib/auth/internal
 import type { RequestContext } from '../../../lib/auth/identity';
 import type { Config } from '../../../lib/config/config';
 import { internalHeaderCache } from '../../../gateway/src/auth/internal-header';
-import { createTokenVerifier } from '../../../gateway/src/auth/user-token';
+import { createTokenVerifier as createVerifier } from '../../../gateway/src/auth/user-token';
+import { createTokenVerifier } from './identity-verifier';
 import { SignedSubgraphDataSource } from '../../../gateway/src/subgraph-data-source';
 import { SessionFloors } from '../../../gateway/src/session-floors';
 import { Lru } from '../../../lib/cache/lru';
@@ -54,6 +55,15 @@ describe('user token verification cache', () => {
     await expect(verify(expired)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(verify(undefined)).rejects.toMatchObject({ code: 'UNAUTHENTICATED' });
     await expect(verify(tokenFor('carol', ['nobody']))).rejects.toMatchObject({ code: 'FORBIDDEN' });
+  });
+
+  it('says when the token expires (its exp), answered from the cache too', async () => {
+    const verify = createVerifier(auth);
+    const token = tokenFor('dora', ['viewer'], 120);
+    const { exp } = jwt.decode(token) as jwt.JwtPayload;
+    const first = await verify(token);
+    expect(first).toEqual({ identity: { subject: 'dora', role: 'viewer' }, expiresAt: (exp as number) * 1000 });
+    await expect(verify(`Bearer ${token}`)).resolves.toBe(first);
   });
 
   it('keeps distinct tokens apart', async () => {

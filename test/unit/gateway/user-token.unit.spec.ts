@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import jwt from 'jsonwebtoken';
 import type { Config } from '../../../lib/config/config';
-import { createTokenVerifier } from '../../../gateway/src/auth/user-token';
+import { createTokenVerifier } from './identity-verifier';
 
 const SECRET = 'unit-test-jwt-secret-long-enough-for-hs256';
 

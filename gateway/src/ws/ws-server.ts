@@ -1,5 +1,4 @@
 import type http from 'node:http';
-import type net from 'node:net';
 import {
   GraphQLError,
   NoSchemaIntrospectionCustomRule,
@@ -15,21 +14,21 @@ import {
 } from 'graphql';
 import { CloseCode } from 'graphql-ws';
 import { useServer } from 'graphql-ws/use/ws';
-import jwt from 'jsonwebtoken';
 import { WebSocketServer, type WebSocket } from 'ws';
 import type { Identity, RequestContext } from '../../../lib/auth/identity';
-import { hasRole, requiredRoleFor } from '../../../lib/auth/roles';
+import { CORRELATION_HEADER } from '../../../lib/auth/internal-token';
 import { AppError } from '../../../lib/errors/app-error';
 import { toGraphQLError } from '../../../lib/graphql/errors';
-import { rootFieldsOf, rootTypeName } from '../../../lib/graphql/root-fields';
 import type { Logger } from '../../../lib/logging/logger';
-import { bearerToken, type TokenVerifier } from '../auth/user-token';
-import { checkOperationLimits, type OperationLimits } from '../protection/limits-plugin';
-import type { RateLimiter } from '../protection/rate-limiter';
+import type { TokenVerifier } from '../auth/user-token';
+import { authorizeOperation, type RequestAdmission } from '../protection/authorize-operation';
+import type { OperationLimits } from '../protection/operation-limits';
 import type { CapRefusal, ConnectionSubscriptions, SubscriptionCaps } from '../protection/subscription-caps';
-import type { GatewayExecutor } from './fanout';
-import { readSubscriptionRequest } from './inner-query';
-import type { SubscriptionContext, SubscriptionKind } from './subscription-kind';
+import { correlationIdOf } from '../context/gateway-context';
+import type { GatewayExecutor } from '../context/gateway-executor';
+import { readSubscriptionRequest } from '../subscriptions/inner-query';
+import { batchWrites } from '../subscriptions/frame-writer';
+import type { SubscriptionContext, SubscriptionKind } from '../subscriptions/subscription-kind';
 
 export interface WsServerOptions {
   httpServer: http.Server;
@@ -40,14 +39,12 @@ export interface WsServerOptions {
   kinds: Readonly<Record<string, SubscriptionKind>>;
   executor: GatewayExecutor;
   limits: OperationLimits;
-  rateLimiter: RateLimiter;
+  admit: RequestAdmission;
   subscriptionCaps: SubscriptionCaps;
   production: boolean;
   connectionInitTimeoutMs: number;
   maxPayloadBytes: number;
   logger: Logger;
-  correlationIdOf: (header: string | string[] | undefined) => string;
-  onRateLimited: () => void;
 }
 
 type Extra = {
@@ -59,30 +56,6 @@ type Extra = {
   /** The connection's active subscriptions, counted against the caps. */
   subscriptions?: ConnectionSubscriptions;
 };
-
-/**
- * One event fans out to many subscriptions on the same socket within one turn of the event loop:
- * cork the TCP socket at the first send of a turn and uncork after it, so those frames leave in one
- * write instead of one system call each (the largest cost of fan-out in the bench/gateway profile).
- */
-function batchWrites(socket: WebSocket): void {
-  // `_socket` is ws's underlying net.Socket; ws offers no public handle to cork it.
-  const raw = (socket as unknown as { _socket?: net.Socket })._socket;
-  if (!raw) return;
-  const send = socket.send.bind(socket);
-  let corked = false;
-  socket.send = ((...args: Parameters<WebSocket['send']>) => {
-    if (!corked && !raw.destroyed) {
-      corked = true;
-      raw.cork();
-      setImmediate(() => {
-        corked = false;
-        raw.uncork();
-      });
-    }
-    send(...args);
-  }) as WebSocket['send'];
-}
 
 const overCap = ({ scope, max }: CapRefusal): GraphQLError =>
   new GraphQLError(scope === 'connection' ? `too many subscriptions on this connection (at most ${max})` : `too many subscriptions for this identity (at most ${max})`, {
@@ -96,7 +69,8 @@ const errorsOf = (error: unknown): GraphQLError[] => [
 /**
  * graphql-ws on the gateway's HTTP server and path. The token comes in `connectionParams`
  * (refused with 4401, or 4403 without a role) and is honoured until it expires; every operation
- * passes the same validation, limits, role matrix and rate limit as over HTTP. Active
+ * passes the same checks as over HTTP (the rate limit at the door, validation, then
+ * authorizeOperation: role matrix, depth and cost). Active
  * subscriptions are capped per connection and per identity: one more gets an `error` message
  * (LIMIT_EXCEEDED) for its id, and the others carry on.
  */
@@ -113,23 +87,20 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         const params = ctx.connectionParams ?? {};
         const raw = params.authorization ?? params.Authorization;
         const authorization = typeof raw === 'string' ? raw : undefined;
+        let expiresAt: number;
         try {
-          ctx.extra.identity = await options.verifyToken(authorization);
+          ({ identity: ctx.extra.identity, expiresAt } = await options.verifyToken(authorization));
         } catch (error) {
           const forbidden = error instanceof AppError && error.code === 'FORBIDDEN';
           ctx.extra.socket.close(forbidden ? CloseCode.Forbidden : CloseCode.Unauthorized, forbidden ? 'Forbidden' : 'Unauthorized');
           return false;
         }
-        ctx.extra.correlationId = options.correlationIdOf(ctx.extra.request.headers['x-correlation-id']);
+        ctx.extra.correlationId = correlationIdOf(ctx.extra.request.headers[CORRELATION_HEADER]);
         ctx.extra.subscriptions = options.subscriptionCaps.connection(ctx.extra.identity.subject);
-        const claims = jwt.decode(bearerToken(authorization) ?? '');
-        const exp = claims && typeof claims === 'object' && typeof claims.exp === 'number' ? claims.exp : undefined;
-        if (exp !== undefined) {
-          const socket = ctx.extra.socket;
-          // Capped: setTimeout overflows past ~24.8 days; a longer token is re-checked then.
-          ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Unauthorized, 'token expired'), Math.min(exp * 1000 - Date.now(), 2 ** 31 - 1));
-          ctx.extra.expiry.unref();
-        }
+        const socket = ctx.extra.socket;
+        // Capped: setTimeout overflows past ~24.8 days; a connection with a longer token is closed then and reconnects.
+        ctx.extra.expiry = setTimeout(() => socket.close(CloseCode.Unauthorized, 'token expired'), Math.min(expiresAt - Date.now(), 2 ** 31 - 1));
+        ctx.extra.expiry.unref();
         return true;
       },
       onClose: (ctx) => {
@@ -143,11 +114,8 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
       onSubscribe: (ctx, id, payload) => {
         const identity = ctx.extra.identity;
         if (!identity) return [toGraphQLError(new AppError('UNAUTHENTICATED', 'not authenticated'))];
-        const taken = options.rateLimiter.take(identity.subject);
-        if (!taken.allowed) {
-          options.onRateLimited();
-          return [new GraphQLError('rate limit exceeded', { extensions: { code: 'RATE_LIMITED', retryAfter: taken.retryAfterSeconds } })];
-        }
+        const overRate = options.admit(identity.subject, 'graphql-ws');
+        if (overRate) return [overRate];
         const schema = options.schema();
         if (!schema) return [toGraphQLError(new AppError('UNAVAILABLE', 'the supergraph is not loaded yet'))];
         let document: DocumentNode;
@@ -161,16 +129,11 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         const operation = getOperationAST(document, payload.operationName);
         if (!operation) return [new GraphQLError('Unable to identify operation')];
         const variables = payload.variables ?? {};
-        const overLimit = checkOperationLimits(options.limits, schema, document, operation, variables);
-        if (overLimit.length > 0) return overLimit;
-        const rootType = rootTypeName(operation);
-        for (const field of rootFieldsOf(document, operation)) {
-          const needed = requiredRoleFor(rootType, field);
-          if (!hasRole(identity.role, needed)) return [toGraphQLError(new AppError('FORBIDDEN', `${rootType}.${field} needs role ${needed}`))];
-        }
+        const refusal = authorizeOperation(identity, { schema, document, operation, variables }, options.limits);
+        if (refusal) return [refusal];
         if (operation.operation === 'subscription') {
-          const refusal = ctx.extra.subscriptions?.admit(payload);
-          if (refusal) return [overCap(refusal)];
+          const capped = ctx.extra.subscriptions?.admit(payload);
+          if (capped) return [overCap(capped)];
         }
         const contextValue: SubscriptionContext = { identity, correlationId: `${ctx.extra.correlationId ?? 'ws'}:${id}` };
         // Subscriptions whose frames the gateway writes itself (frame-writer.ts) need the socket and id.

@@ -1,6 +1,4 @@
-import type { ApolloServerPlugin } from '@apollo/server';
 import { GraphQLError, type DocumentNode, type GraphQLSchema, type OperationDefinitionNode } from 'graphql';
-import type { RequestContext } from '../../../lib/auth/identity';
 import { operationCost } from './query-cost';
 import { operationDepth } from './query-depth';
 
@@ -39,7 +37,8 @@ function costOf(...args: Parameters<typeof operationCost>): number {
   return cost;
 }
 
-function checkDepth(limits: OperationLimits, document: DocumentNode, operation: OperationDefinitionNode): GraphQLError[] {
+/** Checks an operation against the depth limit alone; the errors are empty when it passes. */
+export function checkDepth(limits: OperationLimits, document: DocumentNode, operation: OperationDefinitionNode): GraphQLError[] {
   const depth = depthOf(document, operation);
   if (depth > limits.maxDepth) return [limitExceeded(`operation depth ${depth} exceeds the limit ${limits.maxDepth}`, { depth, maxDepth: limits.maxDepth })];
   return [];
@@ -56,34 +55,4 @@ export function checkOperationLimits(
   const cost = costOf(schema, document, operation, variables);
   if (cost > limits.maxCost) return [limitExceeded(`operation cost ${cost} exceeds the limit ${limits.maxCost}`, { cost, maxCost: limits.maxCost })];
   return [];
-}
-
-export type LimitsContext = RequestContext & {
-  /**
-   * Set on the gateway's own operations built from a client operation whose limits were already
-   * checked when it was admitted (a graphql-ws subscription, for ONE payload, or a query sent over
-   * the socket). A subscription's payload queries resolve many events at once (batch-query.ts):
-   * how many is the gateway's business, so they are not held to the per-request cost limit.
-   */
-  limitsChecked?: boolean;
-};
-
-/**
- * Depth and cost limits on every HTTP operation, after parsing and validation, before execution;
- * depth only on the gateway's own operations (`limitsChecked`).
- */
-export function limitsPlugin(limits: OperationLimits): ApolloServerPlugin<LimitsContext> {
-  return {
-    async requestDidStart() {
-      return {
-        async didResolveOperation({ schema, document, operation, request, contextValue }) {
-          if (!operation) return;
-          const [error] = contextValue.limitsChecked
-            ? checkDepth(limits, document, operation)
-            : checkOperationLimits(limits, schema, document, operation, request.variables ?? {});
-          if (error) throw error;
-        },
-      };
-    },
-  };
 }

@@ -15,7 +15,10 @@ export function hardwareLine(): string {
     `memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,
     `node: ${process.version}`,
     `kernel: ${os.release()}`,
-    `load: ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+    `load: ${os
+      .loadavg()
+      .map((l) => l.toFixed(2))
+      .join(' ')}`,
     `engines: ${engines}`,
   ].join(' | ');
 }

@@ -13,7 +13,9 @@ export function cpuSeconds(pid: number | undefined, options: { children?: boolea
     let total = (Number(fields[11]) + Number(fields[12])) / 100;
     if (options.children && depth < 2) {
       // Each thread lists the children it forked.
-      const children = readdirSync(`/proc/${pid}/task`).flatMap((task) => readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean));
+      const children = readdirSync(`/proc/${pid}/task`).flatMap((task) =>
+        readFileSync(`/proc/${pid}/task/${task}/children`, 'utf8').trim().split(' ').filter(Boolean),
+      );
       for (const child of children) total += cpuSeconds(Number(child), options, depth + 1) || 0;
     }
     return total;

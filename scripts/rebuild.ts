@@ -15,7 +15,9 @@ if (!name) {
 const config = loadConfig();
 const url = values.url ?? `http://127.0.0.1:${config.ports.gateway}/graphql`;
 const { jwtSecret, jwtIssuer: issuer, jwtAudience: audience } = config.auth;
-const token = values.token ?? (jwtSecret ? signDevelopmentToken(jwtSecret, { subject: 'rebuild-cli', role: 'admin', expiresInSeconds: 3600, issuer, audience }) : undefined);
+const token =
+  values.token ??
+  (jwtSecret ? signDevelopmentToken(jwtSecret, { subject: 'rebuild-cli', role: 'admin', expiresInSeconds: 3600, issuer, audience }) : undefined);
 if (!token) {
   console.error('JWT_SECRET is empty: pass an admin token with --token');
   process.exit(2);

@@ -58,7 +58,10 @@ async function main(): Promise<void> {
       'mutation ($input: RegisterCameraInput!) { registerCamera(input: $input) { position } }',
       { input: { id: cameraId, name: 'Bench gate', rtspUrl: camera.url(cameraId) } },
     );
-    await stack.graphql('query ($id: ID!, $p: String) { camera(id: $id, minPosition: $p) { id } }', { id: cameraId, p: registered.data?.registerCamera.position });
+    await stack.graphql('query ($id: ID!, $p: String) { camera(id: $id, minPosition: $p) { id } }', {
+      id: cameraId,
+      p: registered.data?.registerCamera.position,
+    });
     const page = await browser.context.newPage();
     const token = signDevelopmentToken(TEST_JWT_SECRET, { subject: 'bench', role: 'operator', expiresInSeconds: 3600 });
 

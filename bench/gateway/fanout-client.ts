@@ -99,7 +99,10 @@ function run(start: ClientStart): void {
       if (sentAt >= 0) endToEnd.add(at - Number.parseInt(data.toString('latin1', sentAt + SENT_MARK.length, sentAt + SENT_MARK.length + 20), 10));
       return;
     }
-    const message = JSON.parse(data.toString('utf8')) as { type: string; payload?: { errors?: Array<{ message?: string; extensions?: { code?: string } }> } | Array<{ message?: string }> };
+    const message = JSON.parse(data.toString('utf8')) as {
+      type: string;
+      payload?: { errors?: Array<{ message?: string; extensions?: { code?: string } }> } | Array<{ message?: string }>;
+    };
     if (message.type === 'ping') return connection.send('{"type":"pong"}');
     if (message.type === 'pong' || message.type === 'connection_ack') return;
     if (message.type === 'next' && !Array.isArray(message.payload)) {
@@ -208,7 +211,8 @@ class FrameReader {
       if (data.length < start + length) break;
       const payload = data.subarray(start, start + length);
       if (opcode === 1) this.onText(payload);
-      else if (opcode === 9) this.frame(0xa, payload); // ping -> pong
+      else if (opcode === 9)
+        this.frame(0xa, payload); // ping -> pong
       else if (opcode === 8) this.socket.end();
       at = start + length;
     }

@@ -96,7 +96,13 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   let refused = 0;
   const record = async (count: number) => {
     const sentAt = Date.now();
-    const inputs = Array.from({ length: count }, () => ({ cameraId, type: 'bench', severity: 'INFO', occurredAt: new Date(sentAt).toISOString(), attributes: { sentAt } }));
+    const inputs = Array.from({ length: count }, () => ({
+      cameraId,
+      type: 'bench',
+      severity: 'INFO',
+      occurredAt: new Date(sentAt).toISOString(),
+      attributes: { sentAt },
+    }));
     const response = await fetch(stack.gatewayUrl, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: operator },
@@ -130,7 +136,14 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     const connections = Math.floor(options.connections / processes) + (p < options.connections % processes ? 1 : 0);
     const start: ToClient = {
       kind: 'start',
-      start: { url: stack.gatewayUrl.replace(/^http/, 'ws'), token, connections, subscriptionsPerConnection: perSocket, query: 'subscription { eventRecorded { id type attributes camera { name site } } }', endToEnd: options.mode === 'live' },
+      start: {
+        url: stack.gatewayUrl.replace(/^http/, 'ws'),
+        token,
+        connections,
+        subscriptionsPerConnection: perSocket,
+        query: 'subscription { eventRecorded { id type attributes camera { name site } } }',
+        endToEnd: options.mode === 'live',
+      },
     };
     child.send(start);
     children.push(child);
@@ -200,7 +213,9 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   for (let i = 0; i < 100 && reports.length < children.length; i++) await sleep(100);
   const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
   const batchSum = Number(/sightline_gateway_request_duration_seconds_sum\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN);
-  const batchCount = Number(/sightline_gateway_request_duration_seconds_count\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN);
+  const batchCount = Number(
+    /sightline_gateway_request_duration_seconds_count\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN,
+  );
   const dropped = /sightline_gateway_subscription_dropped_total\{field="eventRecorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
   const rss = Number(/sightline_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
   // They exit by themselves after reporting; the kill is for one that hangs.
@@ -217,12 +232,19 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     `fan-out (${options.mode}): ${subscribers} subscribers on ${options.connections} connections (clients in ${processes} processes), ${sent} events in ${producedIn.toFixed(1)} s ` +
       `(${(sent / producedIn).toFixed(0)}/s, target ${options.rate}/s${refused ? `, ${refused} refused` : ''})`,
   );
-  console.log(`  delivered ${delivered}/${expected} (${(delivered / wall).toFixed(0)}/s over ${wall.toFixed(1)} s until drained), ${errors} errors ${JSON.stringify(errorCodes)}, ${dropped} dropped by the slow-subscriber bound; gateway RSS after: ${(rss / 2 ** 20).toFixed(0)} MiB`);
+  console.log(
+    `  delivered ${delivered}/${expected} (${(delivered / wall).toFixed(0)}/s over ${wall.toFixed(1)} s until drained), ${errors} errors ${JSON.stringify(errorCodes)}, ${dropped} dropped by the slow-subscriber bound; gateway RSS after: ${(rss / 2 ** 20).toFixed(0)} MiB`,
+  );
   console.log(
     `  CPU over that time: gateway ${gatewayCpu.toFixed(1)} s (${((100 * gatewayCpu) / wall).toFixed(0)}% of a core), receiving clients ${clientCpu.toFixed(1)} s (${((100 * clientCpu) / wall).toFixed(0)}%), ` +
-      `bench driver ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s; load ${os.loadavg().map((l) => l.toFixed(2)).join(' ')}`,
+      `bench driver ${((benchCpu.user + benchCpu.system) / 1e6).toFixed(1)} s; load ${os
+        .loadavg()
+        .map((l) => l.toFixed(2))
+        .join(' ')}`,
   );
-  console.log(`  payload queries: ${batchCount} batched queries (${(sent / batchCount).toFixed(1)} events each on average), mean ${((1000 * batchSum) / batchCount).toFixed(1)} ms each`);
+  console.log(
+    `  payload queries: ${batchCount} batched queries (${(sent / batchCount).toFixed(1)} events each on average), mean ${((1000 * batchSum) / batchCount).toFixed(1)} ms each`,
+  );
   if (options.mode === 'live') {
     console.log(`  recordEvents call -> subscriber (end to end): ${histogramSummary(reports.map((r) => r.endToEnd))}`);
     console.log(`  recordEvents call -> events exchange (write + relay): ${summary(relay)}`);

@@ -39,7 +39,11 @@ const parts = positionals.length > 0 ? positionals : ['query', 'replay', 'fanout
 const seconds = Number(values.seconds);
 
 const post = async (url: string, query: string, headers: Record<string, string>, variables?: Record<string, unknown>) => {
-  const response = await fetch(url, { method: 'POST', headers: { 'content-type': 'application/json', ...headers }, body: JSON.stringify({ query, variables }) });
+  const response = await fetch(url, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...headers },
+    body: JSON.stringify({ query, variables }),
+  });
   const body = (await response.json()) as { errors?: unknown[] };
   return { ok: response.ok && !body.errors };
 };
@@ -93,7 +97,9 @@ type GcTotals = Map<string, { count: number; seconds: number; over10ms: number }
 async function gatewayGc(stack: Stack): Promise<GcTotals> {
   const totals: GcTotals = new Map();
   const entry = (kind: string) => totals.get(kind) ?? totals.set(kind, { count: 0, seconds: 0, over10ms: 0 }).get(kind)!;
-  for (const [, name, labels, value] of (await metricsOf(stack)).matchAll(/^sightline_gateway_nodejs_gc_duration_seconds_(count|sum|bucket)\{([^}]*)\} (\S+)$/gm)) {
+  for (const [, name, labels, value] of (await metricsOf(stack)).matchAll(
+    /^sightline_gateway_nodejs_gc_duration_seconds_(count|sum|bucket)\{([^}]*)\} (\S+)$/gm,
+  )) {
     const kind = /kind="([^"]+)"/.exec(labels!)?.[1] ?? '?';
     if (name === 'count') entry(kind).count = Number(value);
     else if (name === 'sum') entry(kind).seconds = Number(value);
@@ -166,7 +172,9 @@ async function compareGateways(stack: Stack, hiveUrl: string, hivePid: number | 
     ['Hive Gateway', () => post(hiveUrl, federated, { [INTERNAL_HEADER]: header() }, { first: first() })],
   ];
   console.log('');
-  console.log(`query, ${kind} requests: ${federated}  (concurrency ${concurrency}, ${seconds} s per target in ${rounds} interleaved rounds, 2 s warm-up each first)`);
+  console.log(
+    `query, ${kind} requests: ${federated}  (concurrency ${concurrency}, ${seconds} s per target in ${rounds} interleaved rounds, 2 s warm-up each first)`,
+  );
   // Interleaved rounds: a change in the machine's load during the run hits every target alike.
   const perTarget = targets.map(() => [] as LoadResult[]);
   let gatewayBusy = 0;
@@ -187,11 +195,17 @@ async function compareGateways(stack: Stack, hiveUrl: string, hivePid: number | 
   const results = perTarget.map(mergeLoads);
   for (const r of results) console.log(formatLoad(r));
   const [direct, ours, theirs] = results as [(typeof results)[0], (typeof results)[0], (typeof results)[0]];
-  console.log(`added p50 over direct: ours ${(ours.p50 - direct.p50).toFixed(2)} ms, Hive ${(theirs.p50 - direct.p50).toFixed(2)} ms; p99: ours ${(ours.p99 - direct.p99).toFixed(2)} ms, Hive ${(theirs.p99 - direct.p99).toFixed(2)} ms`);
+  console.log(
+    `added p50 over direct: ours ${(ours.p50 - direct.p50).toFixed(2)} ms, Hive ${(theirs.p50 - direct.p50).toFixed(2)} ms; p99: ours ${(ours.p99 - direct.p99).toFixed(2)} ms, Hive ${(theirs.p99 - direct.p99).toFixed(2)} ms`,
+  );
   console.log(`CPU per request: ours ${((gatewayBusy * 1000) / ours.sent).toFixed(2)} ms, Hive ${((hiveBusy * 1000) / theirs.sent).toFixed(2)} ms`);
   const fetches = await subgraphFetches(stack);
-  console.log(`our gateway's subgraph fetches ${fetches.total - fetchesBefore.total}, ${fetches.shared - fetchesBefore.shared} of them answered by an identical query in flight`);
-  const gcLine = [...gc].filter(([, g]) => g.count > 0).map(([kind, g]) => `${kind} ${g.count}x, ${(g.seconds * 1000).toFixed(0)} ms in all, ${g.over10ms} over 10 ms`);
+  console.log(
+    `our gateway's subgraph fetches ${fetches.total - fetchesBefore.total}, ${fetches.shared - fetchesBefore.shared} of them answered by an identical query in flight`,
+  );
+  const gcLine = [...gc]
+    .filter(([, g]) => g.count > 0)
+    .map(([kind, g]) => `${kind} ${g.count}x, ${(g.seconds * 1000).toFixed(0)} ms in all, ${g.over10ms} over 10 ms`);
   console.log(`our gateway's GC pauses while loaded: ${gcLine.join('; ') || 'none'}`);
   console.log('* the query subgraph alone answers the cameras part; both gateways also fetch liveStream from media.');
 }

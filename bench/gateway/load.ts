@@ -22,7 +22,17 @@ export function mergeLoads(results: readonly LoadResult[]): LoadResult {
   const seconds = results.reduce((sum, r) => sum + r.seconds, 0);
   const errors = results.reduce((sum, r) => sum + r.errors, 0);
   const sent = results.reduce((sum, r) => sum + r.sent, 0);
-  return { label: first.label, requests: latencies.length, sent, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
+  return {
+    label: first.label,
+    requests: latencies.length,
+    sent,
+    errors,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    latencies,
+  };
 }
 
 /**
@@ -58,7 +68,17 @@ export async function closedLoop(
   const { latencies, errors, sent } = await run(options.seconds, true);
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  return { label, requests: latencies.length, sent: warmup + sent, errors, seconds, perSecond: latencies.length / seconds, p50: percentile(latencies, 50), p99: percentile(latencies, 99), latencies };
+  return {
+    label,
+    requests: latencies.length,
+    sent: warmup + sent,
+    errors,
+    seconds,
+    perSecond: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
+    latencies,
+  };
 }
 
 export const formatLoad = (r: LoadResult): string =>

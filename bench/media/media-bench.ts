@@ -94,8 +94,17 @@ async function main(): Promise<void> {
   await amqp.waitConnected(15000);
   const cameras = new CameraStore(new MongoCameraRepository(mongo.db));
   const manager = new SessionManager({
-    hlsDir, maxSessions: 1000, idleTimeoutMs: 3_600_000, rtspTimeoutSeconds: 5, maxFailures: 10,
-    cameras, cameraHosts: config.cameraAllowedHosts, repository: new MongoSessionRepository(mongo.db), publisher, spawn: spawnHlsFfmpeg, logger,
+    hlsDir,
+    maxSessions: 1000,
+    idleTimeoutMs: 3_600_000,
+    rtspTimeoutSeconds: 5,
+    maxFailures: 10,
+    cameras,
+    cameraHosts: config.cameraAllowedHosts,
+    repository: new MongoSessionRepository(mongo.db),
+    publisher,
+    spawn: spawnHlsFfmpeg,
+    logger,
   });
   const signer = new LinkSigner(config.media.linkSecret, 3600);
   const app = express();
@@ -109,9 +118,16 @@ async function main(): Promise<void> {
   const register = async (cameraId: string, url: string) => {
     version += 1;
     await cameras.apply({
-      id: `b${version}`, streamId: `camera-${cameraId}`, version: 1, position: version, type: 'CameraRegistered', schemaVersion: 1,
-      occurredAt: new Date().toISOString(), recordedAt: new Date().toISOString(),
-      data: { cameraId, name: cameraId, site: null, rtspUrl: url, tags: [] }, metadata: { correlationId: 'bench', causationId: null, actor: 'bench' },
+      id: `b${version}`,
+      streamId: `camera-${cameraId}`,
+      version: 1,
+      position: version,
+      type: 'CameraRegistered',
+      schemaVersion: 1,
+      occurredAt: new Date().toISOString(),
+      recordedAt: new Date().toISOString(),
+      data: { cameraId, name: cameraId, site: null, rtspUrl: url, tags: [] },
+      metadata: { correlationId: 'bench', causationId: null, actor: 'bench' },
     });
   };
 
@@ -130,11 +146,17 @@ async function main(): Promise<void> {
         await sleep(25);
       }
       timings.push(performance.now() - t0);
-      await run('ffprobe', ['-v', 'error', '-read_intervals', '%+#2', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv', link(session.id)], { timeout: 20000 });
+      await run(
+        'ffprobe',
+        ['-v', 'error', '-read_intervals', '%+#2', '-count_frames', '-show_entries', 'stream=nb_read_frames', '-of', 'csv', link(session.id)],
+        { timeout: 20000 },
+      );
       await manager.stop(`ttp-${i}`);
     }
     timings.sort((a, b) => a - b);
-    console.log(`time to playable playlist (720p copy, ${starts} starts): p50 ${(percentile(timings, 50) / 1000).toFixed(2)} s, p95 ${(percentile(timings, 95) / 1000).toFixed(2)} s, max ${(timings.at(-1)! / 1000).toFixed(2)} s (target < 3 s)`);
+    console.log(
+      `time to playable playlist (720p copy, ${starts} starts): p50 ${(percentile(timings, 50) / 1000).toFixed(2)} s, p95 ${(percentile(timings, 95) / 1000).toFixed(2)} s, max ${(timings.at(-1)! / 1000).toFixed(2)} s (target < 3 s)`,
+    );
 
     // 2. CPU per copy-mode stream: ffmpeg's own CPU time over a window, per stream.
     const cpuIds: string[] = [];
@@ -153,7 +175,9 @@ async function main(): Promise<void> {
     const after = pids.map(cpuTicks);
     const perStream = after.map((ticks, i) => (ticks - before[i]!) / 100 / seconds);
     const cameraShare = (cpuTicks(own.child.pid!) - cameraBefore) / 100 / seconds / cpuStreams;
-    console.log(`cpu per 720p copy-mode stream (${pids.length} streams, ${seconds.toFixed(0)} s): mean ${(100 * mean(perStream)).toFixed(2)}% of a core, max ${(100 * Math.max(...perStream)).toFixed(2)}% (target < 3%); the test camera's own x264 encode: ${(100 * cameraShare).toFixed(0)}% of a core per stream, not counted`);
+    console.log(
+      `cpu per 720p copy-mode stream (${pids.length} streams, ${seconds.toFixed(0)} s): mean ${(100 * mean(perStream)).toFixed(2)}% of a core, max ${(100 * Math.max(...perStream)).toFixed(2)}% (target < 3%); the test camera's own x264 encode: ${(100 * cameraShare).toFixed(0)}% of a core per stream, not counted`,
+    );
     for (let i = 0; i < cpuStreams; i += 1) await manager.stop(`cpu-${i}`);
 
     // 3. Most concurrent copy-mode streams without dropped segments (shared camera: one encode per path).
@@ -180,7 +204,9 @@ async function main(): Promise<void> {
       const worst = Math.min(...produced);
       const restarts = sessions.reduce((sum, s) => sum + (s?.restarts ?? 0), 0);
       const ok = allLive && restarts === 0 && worst >= expected - 2;
-      console.log(`concurrent copy-mode streams ${n}: all LIVE ${allLive}, segments per stream in ${expected} s: min ${worst} max ${Math.max(...produced)}, restarts ${restarts}, load ${load0.toFixed(2)} -> ${ok ? 'sustained' : 'DROPPING'}`);
+      console.log(
+        `concurrent copy-mode streams ${n}: all LIVE ${allLive}, segments per stream in ${expected} s: min ${worst} max ${Math.max(...produced)}, restarts ${restarts}, load ${load0.toFixed(2)} -> ${ok ? 'sustained' : 'DROPPING'}`,
+      );
       for (let i = 0; i < n; i += 1) await manager.stop(`many-${i}`);
       if (!ok) break;
       best = n;
@@ -217,7 +243,9 @@ async function main(): Promise<void> {
       await manager.stop('latency');
     }
     latencies.sort((a, b) => a - b);
-    console.log(`latency from source frame capture to its segment being served (steady state: first frame of each 1 s segment, the worst in it; ${latencies.length} segments; an upper bound): p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s, p95 ${(percentile(latencies, 95) / 1000).toFixed(2)} s`);
+    console.log(
+      `latency from source frame capture to its segment being served (steady state: first frame of each 1 s segment, the worst in it; ${latencies.length} segments; an upper bound): p50 ${(percentile(latencies, 50) / 1000).toFixed(2)} s, p95 ${(percentile(latencies, 95) / 1000).toFixed(2)} s`,
+    );
   } finally {
     await manager.stopAll();
     own.child.kill('SIGTERM');

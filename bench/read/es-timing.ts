@@ -21,7 +21,10 @@ export function esTiming(client: Client, namespace: string): { report(): string[
     if (at === undefined || !request) return;
     started.delete(request.id);
     const query = typeof request.params?.querystring === 'string' && request.params.querystring.includes('refresh=true') ? ' (refresh=true)' : '';
-    const path = (request.params?.path ?? '?').replaceAll(namespace, '<ns>').replace(/-v\d+/g, '-v*').replace(/\/_doc\/[^/]+$/, '/_doc/<id>');
+    const path = (request.params?.path ?? '?')
+      .replaceAll(namespace, '<ns>')
+      .replace(/-v\d+/g, '-v*')
+      .replace(/\/_doc\/[^/]+$/, '/_doc/<id>');
     const key = `${request.params?.method ?? '?'} ${path}${query}`;
     const entry = totals.get(key) ?? { count: 0, ms: 0 };
     entry.count += 1;
@@ -31,7 +34,8 @@ export function esTiming(client: Client, namespace: string): { report(): string[
   client.diagnostic.on('request', onRequest);
   client.diagnostic.on('response', onResponse);
   return {
-    report: () => [...totals].sort((a, b) => b[1].ms - a[1].ms).map(([key, { count, ms }]) => `${ms.toFixed(0).padStart(6)} ms  ${String(count).padStart(5)}x  ${key}`),
+    report: () =>
+      [...totals].sort((a, b) => b[1].ms - a[1].ms).map(([key, { count, ms }]) => `${ms.toFixed(0).padStart(6)} ms  ${String(count).padStart(5)}x  ${key}`),
     stop() {
       client.diagnostic.off('request', onRequest);
       client.diagnostic.off('response', onResponse);

@@ -30,7 +30,9 @@ export async function freshness(seconds: number): Promise<Record<string, string 
   try {
     const cameraIds: string[] = [];
     for (let i = 0; i < 10; i += 1) {
-      const registered = await stack.graphql<{ registerCamera: { id: string } }>(`mutation { registerCamera(input: { name: "bench ${i}", rtspUrl: "rtsp://127.0.0.1/x" }) { id } }`);
+      const registered = await stack.graphql<{ registerCamera: { id: string } }>(
+        `mutation { registerCamera(input: { name: "bench ${i}", rtspUrl: "rtsp://127.0.0.1/x" }) { id } }`,
+      );
       if (!registered.data) throw new Error(JSON.stringify(registered.errors));
       cameraIds.push(registered.data.registerCamera.id);
     }
@@ -59,9 +61,18 @@ export async function freshness(seconds: number): Promise<Record<string, string 
     const load = (async () => {
       let next = Date.now();
       while (Date.now() < deadline) {
-        const inputs = Array.from({ length: 50 }, (_, i) => ({ cameraId: cameraIds[i % 10], type: 'motion', severity: 'LOW', occurredAt: new Date().toISOString() }));
+        const inputs = Array.from({ length: 50 }, (_, i) => ({
+          cameraId: cameraIds[i % 10],
+          type: 'motion',
+          severity: 'LOW',
+          occurredAt: new Date().toISOString(),
+        }));
         void stack
-          .graphql<{ recordEvents: { accepted: number } }>(`mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }`, { inputs }, 'operator')
+          .graphql<{ recordEvents: { accepted: number } }>(
+            `mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }`,
+            { inputs },
+            'operator',
+          )
           .then((r) => {
             if (r.errors || !r.data) loadErrors += 1;
             else loadSent += r.data.recordEvents.accepted;
@@ -85,7 +96,11 @@ export async function freshness(seconds: number): Promise<Record<string, string 
       const position = recorded.data?.recordEvent.position;
       if (!position) throw new Error(`probe failed: ${JSON.stringify(recorded.errors)}`);
       {
-        const stats = await stack.graphql(`query($min: String) { eventStats(interval: HOUR, minPosition: $min, filter: { types: ["probe"] }) { total position } }`, { min: position }, 'viewer');
+        const stats = await stack.graphql(
+          `query($min: String) { eventStats(interval: HOUR, minPosition: $min, filter: { types: ["probe"] }) { total position } }`,
+          { min: position },
+          'viewer',
+        );
         const answered = performance.now();
         if (stats.errors) stale += 1;
         else {

@@ -17,7 +17,12 @@ function startLoad(stack: Stack, cameraId: string, rate: number, per: number): L
   let highest = 0;
   let running = true;
   const record = async () => {
-    const inputs = Array.from({ length: per }, (_, i) => ({ cameraId, type: i % 2 ? 'motion' : 'person', severity: 'LOW', occurredAt: new Date().toISOString() }));
+    const inputs = Array.from({ length: per }, (_, i) => ({
+      cameraId,
+      type: i % 2 ? 'motion' : 'person',
+      severity: 'LOW',
+      occurredAt: new Date().toISOString(),
+    }));
     const response = await stack.graphql<{ recordEvents: { accepted: number; position: string | null } }>(
       `mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted position } }`,
       { inputs },
@@ -92,7 +97,9 @@ export async function healing(mode: 'steady' | 'full'): Promise<Record<string, s
   const elastic = await startOwnElasticsearch('heal');
   const stack = await startStack({ label: 'heal', env: { ELASTICSEARCH_URL: elastic.url } });
   try {
-    const registered = await stack.graphql<{ registerCamera: { id: string } }>(`mutation { registerCamera(input: { name: "heal", rtspUrl: "rtsp://127.0.0.1/heal" }) { id } }`);
+    const registered = await stack.graphql<{ registerCamera: { id: string } }>(
+      `mutation { registerCamera(input: { name: "heal", rtspUrl: "rtsp://127.0.0.1/heal" }) { id } }`,
+    );
     const cameraId = registered.data!.registerCamera.id;
     // steady: 200 events/s as recordEvents of 10 every 50 ms; full: recordEvents of 1,000 back to back.
     const load = mode === 'steady' ? startLoad(stack, cameraId, 200, 10) : startLoad(stack, cameraId, 0, 1000);

@@ -29,7 +29,14 @@ export async function projectionRate(count: number, options: { cpuProfile?: stri
     // and the broker has finished storing the backlog (that is publishing work, not projection work).
     await new IndexAdmin(ctx.elastic, ctx.names).ensureViews();
     const brokerSettledMs = await waitUntilIdle('rabbitmq');
-    const projection = startProjection({ elastic: ctx.elastic, store: ctx.store, amqp: ctx.amqp, amqpNames: ctx.amqpNames, names: ctx.names, logger: ctx.logger });
+    const projection = startProjection({
+      elastic: ctx.elastic,
+      store: ctx.store,
+      amqp: ctx.amqp,
+      amqpNames: ctx.amqpNames,
+      names: ctx.names,
+      logger: ctx.logger,
+    });
     const timing = esTiming(ctx.elastic, ctx.namespace);
     const projectionCpu = cpuMeter();
     const started = performance.now();

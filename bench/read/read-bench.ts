@@ -37,7 +37,8 @@ async function main(): Promise<void> {
   }
   if (only.has('healing')) {
     const { healing } = await import('./healing.js');
-    for (const mode of values['healing-modes'].split(',')) console.log('healing after an Elasticsearch crash', await healing(mode === 'full' ? 'full' : 'steady'));
+    for (const mode of values['healing-modes'].split(','))
+      console.log('healing after an Elasticsearch crash', await healing(mode === 'full' ? 'full' : 'steady'));
   }
   process.exit(0);
 }

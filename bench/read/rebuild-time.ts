@@ -11,13 +11,22 @@ export async function rebuildTime(count: number): Promise<Record<string, string 
   const ctx = await benchContext('rebuild');
   try {
     await new IndexAdmin(ctx.elastic, ctx.names).ensureViews();
-    const projection = startProjection({ elastic: ctx.elastic, store: ctx.store, amqp: ctx.amqp, amqpNames: ctx.amqpNames, names: ctx.names, logger: ctx.logger });
+    const projection = startProjection({
+      elastic: ctx.elastic,
+      store: ctx.store,
+      amqp: ctx.amqp,
+      amqpNames: ctx.amqpNames,
+      names: ctx.names,
+      logger: ctx.logger,
+    });
     await projection.started;
     const now = Date.now();
     const appendStart = performance.now();
     let last = 0;
     for (let i = 0; i < count; i += 10_000) {
-      const chunk = Array.from({ length: Math.min(10_000, count - i) }, (_, j) => recordCandidate(i + j, 50, new Date(now - ((i + j) % 86_400) * 1000).toISOString()));
+      const chunk = Array.from({ length: Math.min(10_000, count - i) }, (_, j) =>
+        recordCandidate(i + j, 50, new Date(now - ((i + j) % 86_400) * 1000).toISOString()),
+      );
       const envelopes = await appendAll(ctx.store, chunk);
       await publishAll(ctx, envelopes);
       last = envelopes[envelopes.length - 1]!.position;

@@ -4,7 +4,17 @@ import type { EventEnvelope } from '../../lib/events/envelope';
 import { changeOf } from '../../subgraphs/query/src/projection/changes';
 import { mergeChanges } from '../../subgraphs/query/src/views/view-doc';
 import { IndexAdmin } from '../../subgraphs/query/src/views/index-admin';
-import { addToDimension, dayOf, dayRollupDocs, emptyDimensionSums, newDayBuild, rollupDocs, type Combination, type Dimension, type Sums } from '../../subgraphs/query/src/views/rollup-docs';
+import {
+  addToDimension,
+  dayOf,
+  dayRollupDocs,
+  emptyDimensionSums,
+  newDayBuild,
+  rollupDocs,
+  type Combination,
+  type Dimension,
+  type Sums,
+} from '../../subgraphs/query/src/views/rollup-docs';
 import { dayStatusId } from '../../subgraphs/query/src/views/rollup-store';
 import type { ViewNames } from '../../subgraphs/query/src/views/names';
 import { SEVERITY_LIST, TYPES } from './setup';
@@ -14,8 +24,26 @@ type BulkOperations = NonNullable<estypes.BulkRequest['operations']>;
 const YEAR = 365 * 24 * HOUR;
 const DAY = 24 * HOUR;
 
-const envelope = (streamId: string, version: number, position: number, type: EventEnvelope['type'], data: Record<string, unknown>, recordedAt: string): EventEnvelope =>
-  ({ id: randomUUID(), streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'seed', causationId: null, actor: 'seed' } }) as EventEnvelope;
+const envelope = (
+  streamId: string,
+  version: number,
+  position: number,
+  type: EventEnvelope['type'],
+  data: Record<string, unknown>,
+  recordedAt: string,
+): EventEnvelope =>
+  ({
+    id: randomUUID(),
+    streamId,
+    version,
+    position,
+    type,
+    schemaVersion: 1,
+    occurredAt: recordedAt,
+    recordedAt,
+    data,
+    metadata: { correlationId: 'seed', causationId: null, actor: 'seed' },
+  }) as EventEnvelope;
 
 /**
  * Fills the events view with `count` events spread over the last year, WITHOUT the pipeline (10M
@@ -88,8 +116,18 @@ export async function seedViews(
     const occurred = from + Math.floor((i / count) * YEAR);
     const at = (offset: number) => new Date(occurred + offset).toISOString();
     const cameraId = `cam-${i % cameras}`;
-    const list = [envelope(`event-${id}`, 1, 3 * i + 1, 'EventRecorded', { eventId: id, cameraId, type: TYPES[i % TYPES.length], severity: SEVERITY_LIST[(i >> 3) % 5], occurredAt: at(0), source: 'seed', attributes: { i } }, at(500))];
-    if (i % 10 >= 7) list.push(envelope(`event-${id}`, 2, 3 * i + 2, 'EventAcknowledged', { eventId: id, cameraId, by: 'op', note: null }, at(60_000 + (i % 600) * 1000)));
+    const list = [
+      envelope(
+        `event-${id}`,
+        1,
+        3 * i + 1,
+        'EventRecorded',
+        { eventId: id, cameraId, type: TYPES[i % TYPES.length], severity: SEVERITY_LIST[(i >> 3) % 5], occurredAt: at(0), source: 'seed', attributes: { i } },
+        at(500),
+      ),
+    ];
+    if (i % 10 >= 7)
+      list.push(envelope(`event-${id}`, 2, 3 * i + 2, 'EventAcknowledged', { eventId: id, cameraId, by: 'op', note: null }, at(60_000 + (i % 600) * 1000)));
     if (i % 10 === 9) list.push(envelope(`event-${id}`, 3, 3 * i + 3, 'EventResolved', { eventId: id, cameraId, by: 'op', note: null }, at(3_600_000)));
     const doc = mergeChanges(undefined, list.map(changeOf))!;
     batch.push({ index: { _index: events, _id: doc.id } }, doc);
@@ -103,7 +141,17 @@ export async function seedViews(
       }
     }
     const key = `${cameraId}|${String(doc.type)}|${String(doc.severity)}|${String(doc.status)}`;
-    const c = combinations.get(key) ?? { cameraId, type: String(doc.type), severity: String(doc.severity), status: String(doc.status), count: 0, ackSum: 0, ackCount: 0, resolveSum: 0, resolveCount: 0 };
+    const c = combinations.get(key) ?? {
+      cameraId,
+      type: String(doc.type),
+      severity: String(doc.severity),
+      status: String(doc.status),
+      count: 0,
+      ackSum: 0,
+      ackCount: 0,
+      resolveSum: 0,
+      resolveCount: 0,
+    };
     c.count += 1;
     if (typeof doc.ackSeconds === 'number') {
       c.ackSum += doc.ackSeconds;

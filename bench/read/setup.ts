@@ -77,7 +77,15 @@ export const recordCandidate = (i: number, cameras: number, occurredAt: string):
     metadata,
     event: {
       type: 'EventRecorded',
-      data: { eventId, cameraId: `cam-${i % cameras}`, type: TYPES[i % TYPES.length]!, severity: SEVERITY_LIST[i % 5]!, occurredAt, source: 'bench', attributes: { n: i } },
+      data: {
+        eventId,
+        cameraId: `cam-${i % cameras}`,
+        type: TYPES[i % TYPES.length]!,
+        severity: SEVERITY_LIST[i % 5]!,
+        occurredAt,
+        source: 'bench',
+        attributes: { n: i },
+      },
     },
   };
 };
@@ -98,7 +106,10 @@ export async function publishAll(ctx: BenchContext, envelopes: EventEnvelope[]):
   for (let i = 0; i < ordered.length; i += 1) {
     const envelope = ordered[i]!;
     const headers = { [PREVIOUS_POSITION_HEADER]: String(i > 0 ? ordered[i - 1]!.position : 0) };
-    ctx.publisher.publish(ctx.amqpNames.eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), { persistent: true, headers });
+    ctx.publisher.publish(ctx.amqpNames.eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), {
+      persistent: true,
+      headers,
+    });
     if (i % 5000 === 4999) await ctx.publisher.waitForConfirms();
   }
   await ctx.publisher.waitForConfirms();

@@ -26,7 +26,11 @@ export async function statsLatency(count: number, samples = 200): Promise<Record
     // but the first (a few ms at any size). Live, every refresh with new events invalidates it, so
     // the figures are taken without it.
     await elastic.indices.putSettings({ index: `${namespace}-*`, settings: { 'index.requests.cache.enable': false } });
-    const stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'stats', env: { SIGHTLINE_NAMESPACE: namespace, LOG_LEVEL: 'warn' } });
+    const stack = await startStack({
+      services: ['command', 'query', 'media', 'gateway'],
+      label: 'stats',
+      env: { SIGHTLINE_NAMESPACE: namespace, LOG_LEVEL: 'warn' },
+    });
     try {
       const year = { from: new Date(seeded.from).toISOString(), to: new Date(seeded.to).toISOString() };
       const stored = await elastic.indices.stats({ index: names.alias('events'), metric: ['store'] });

@@ -30,7 +30,11 @@ async function main(): Promise<void> {
   console.log(`recordEvent in-process, sequential: p50 ${percentile(single, 50).toFixed(2)} ms, p99 ${percentile(single, 99).toFixed(2)} ms`);
 
   let started = performance.now();
-  for (let i = 0; i < 10; i += 1) await recordEvents(service, Array.from({ length: 1000 }, () => ({ input: input(), source: 'graphql', context })));
+  for (let i = 0; i < 10; i += 1)
+    await recordEvents(
+      service,
+      Array.from({ length: 1000 }, () => ({ input: input(), source: 'graphql', context })),
+    );
   console.log(`recordEvents in-process, 10 x 1000: ${(10000 / ((performance.now() - started) / 1000)).toFixed(0)} events/s`);
 
   started = performance.now();

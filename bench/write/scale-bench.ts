@@ -55,7 +55,10 @@ async function main(): Promise<void> {
   const fill = async (target: number) => {
     const started = performance.now();
     while (stored < target) {
-      const results = await recordEvents(service, Array.from({ length: Math.min(1000, target - stored) }, () => ({ input: input(), source: 'bench', context })));
+      const results = await recordEvents(
+        service,
+        Array.from({ length: Math.min(1000, target - stored) }, () => ({ input: input(), source: 'bench', context })),
+      );
       for (const [i, r] of results.entries()) if (r.status === 'accepted' && i % 97 === 0) seededIds.push(r.result.id);
       stored += results.length;
     }
@@ -70,7 +73,12 @@ async function main(): Promise<void> {
       if (result?.status === 'accepted') recorded.push(result.result.id);
     });
     stored += record.length;
-    const batch = await timed(5, () => recordEvents(service, Array.from({ length: 1000 }, () => ({ input: input(), source: 'bench', context }))));
+    const batch = await timed(5, () =>
+      recordEvents(
+        service,
+        Array.from({ length: 1000 }, () => ({ input: input(), source: 'bench', context })),
+      ),
+    );
     stored += 5000;
     // Acknowledge an event this process recorded (cached: the common case right after recording).
     const warm = await timed(Math.min(100, recorded.length), (i) =>
@@ -96,8 +104,16 @@ async function main(): Promise<void> {
   await measure(`${stored.toLocaleString('en')} stored`);
   await store.flush();
 
-  console.log(`fill: ${Number(values.small).toLocaleString('en')} events in ${smallFill.toFixed(0)} s, then on to ${Number(values.large).toLocaleString('en')} in ${largeFill.toFixed(0)} s (recordEvents of 1,000, in-process)`);
-  console.log(`load after: ${hardwareLine().split(' | ').find((part) => part.startsWith('load')) ?? ''}`);
+  console.log(
+    `fill: ${Number(values.small).toLocaleString('en')} events in ${smallFill.toFixed(0)} s, then on to ${Number(values.large).toLocaleString('en')} in ${largeFill.toFixed(0)} s (recordEvents of 1,000, in-process)`,
+  );
+  console.log(
+    `load after: ${
+      hardwareLine()
+        .split(' | ')
+        .find((part) => part.startsWith('load')) ?? ''
+    }`,
+  );
   console.log('');
   console.log('| stored events | recordEvent (one new event) | recordEvents of 1,000 | acknowledge, cached | acknowledge, uncached |');
   console.log('| --- | --- | --- | --- | --- |');

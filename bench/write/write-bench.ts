@@ -20,15 +20,20 @@ import { CpuMeter, enginePids, pidListening } from '../process-cpu';
 import { loadConfig } from '../../lib/config/config';
 
 // The same engines (and defaults) the services use.
-const { mongodb: { url: MONGODB_URL }, amqp: { url: AMQP_URL } } = loadConfig();
+const {
+  mongodb: { url: MONGODB_URL },
+  amqp: { url: AMQP_URL },
+} = loadConfig();
 
 /** CPU of the engines, the stack's services and this bench (where the time of a phase goes). */
 const stackCpuMeter = (stack: Stack) =>
-  new CpuMeter(new Map<string, number | undefined>([
-    ...enginePids(),
-    ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
-    ['bench', process.pid],
-  ]));
+  new CpuMeter(
+    new Map<string, number | undefined>([
+      ...enginePids(),
+      ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
+      ['bench', process.pid],
+    ]),
+  );
 /** The development default of INTERNAL_SECRET (the stack does not override it). */
 const INTERNAL_SECRET = process.env.INTERNAL_SECRET ?? 'sightline-development-internal-secret';
 
@@ -48,9 +53,23 @@ const LATENCY_ONLY = values.only === 'latency';
 /** A stored event's document size, so the raw figure is for the same bytes. */
 const sampleEvent = () =>
   JSON.stringify({
-    eventId: randomUUID(), streamId: `event-${randomUUID()}`, version: 1, position: 123456789, type: 'EventRecorded', schemaVersion: 2,
-    occurredAt: new Date().toISOString(), recordedAt: new Date().toISOString(),
-    data: { eventId: randomUUID(), cameraId: 'bench-camera', type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), source: 'bench', attributes: { zone: 3, score: 0.93 } },
+    eventId: randomUUID(),
+    streamId: `event-${randomUUID()}`,
+    version: 1,
+    position: 123456789,
+    type: 'EventRecorded',
+    schemaVersion: 2,
+    occurredAt: new Date().toISOString(),
+    recordedAt: new Date().toISOString(),
+    data: {
+      eventId: randomUUID(),
+      cameraId: 'bench-camera',
+      type: 'motion',
+      severity: 'HIGH',
+      occurredAt: new Date().toISOString(),
+      source: 'bench',
+      attributes: { zone: 3, score: 0.93 },
+    },
     metadata: { correlationId: randomUUID(), causationId: null, actor: 'bench', commandHash: 'x'.repeat(43) },
   });
 
@@ -109,13 +128,15 @@ async function fixedRate(
   for (let i = 0; i < total; i += 1) {
     const wait = start + i * interval - performance.now();
     if (wait > 0) await sleep(wait);
-    pending.push((async () => {
-      const sent = performance.now();
-      // A refused or reset request is a failure of the run, counted and shown, not a crash.
-      const response = await send({ input: input() }).catch(() => ({ errors: ['request failed'] }));
-      if (response.errors) failures += 1;
-      else latencies.push(performance.now() - sent);
-    })());
+    pending.push(
+      (async () => {
+        const sent = performance.now();
+        // A refused or reset request is a failure of the run, counted and shown, not a crash.
+        const response = await send({ input: input() }).catch(() => ({ errors: ['request failed'] }));
+        if (response.errors) failures += 1;
+        else latencies.push(performance.now() - sent);
+      })(),
+    );
   }
   await Promise.all(pending);
   return { latencies: latencies.sort((a, b) => a - b), failures };
@@ -147,10 +168,14 @@ async function main(): Promise<void> {
     await probe.bindQueue(queue, names.eventsExchange, 'event.EventRecorded');
     let relayed = 0;
     let lastPosition = '0';
-    await probe.consume(queue, (message) => {
-      relayed += 1;
-      if (message) lastPosition = String((JSON.parse(message.content.toString()) as { position: string | number }).position);
-    }, { noAck: true });
+    await probe.consume(
+      queue,
+      (message) => {
+        relayed += 1;
+        if (message) lastPosition = String((JSON.parse(message.content.toString()) as { position: string | number }).position);
+      },
+      { noAck: true },
+    );
     // Each phase starts once the read side has projected everything before it, so a phase's figures
     // are not slowed by the previous phase's backlog (the projection of its own events still runs).
     const projected = async () => {
@@ -206,9 +231,9 @@ async function main(): Promise<void> {
     const batchStarted = performance.now();
     let accepted = 0;
     for (let i = 0; i < batches; i += 2) {
-      const results = await Promise.all([0, 1].map(() =>
-        stack.graphql<{ recordEvents: { accepted: number } }>(RECORD_MANY, { inputs: Array.from({ length: 1000 }, input) }, 'operator'),
-      ));
+      const results = await Promise.all(
+        [0, 1].map(() => stack.graphql<{ recordEvents: { accepted: number } }>(RECORD_MANY, { inputs: Array.from({ length: 1000 }, input) }, 'operator')),
+      );
       for (const r of results) accepted += r.data?.recordEvents.accepted ?? 0;
     }
     const batchRate = accepted / ((performance.now() - batchStarted) / 1000);
@@ -222,8 +247,12 @@ async function main(): Promise<void> {
     console.log('| --- | --- | --- |');
     console.log(`| raw FerretDB insertMany (1,000-doc batches, event-sized docs) | ${rawInsert.toFixed(0)} docs/s | limit |`);
     console.log(`| raw RabbitMQ publish (confirms) + consume (ack) | ${rawAmqp.toFixed(0)} msg/s | limit |`);
-    console.log(`| AMQP ingest, publish -> stored -> relayed (${EVENTS} messages of 1 event) | ${ingestSingle.rate.toFixed(0)} events/s | ${pct(ingestSingle.rate, rawInsert)}; ${((100 * ingestSingle.rate) / rawAmqp).toFixed(0)}% of raw AMQP |`);
-    console.log(`| AMQP ingest, publish -> stored -> relayed (${EVENTS / 100} messages of 100 events) | ${ingestArrays.rate.toFixed(0)} events/s | ${pct(ingestArrays.rate, rawInsert)} |`);
+    console.log(
+      `| AMQP ingest, publish -> stored -> relayed (${EVENTS} messages of 1 event) | ${ingestSingle.rate.toFixed(0)} events/s | ${pct(ingestSingle.rate, rawInsert)}; ${((100 * ingestSingle.rate) / rawAmqp).toFixed(0)}% of raw AMQP |`,
+    );
+    console.log(
+      `| AMQP ingest, publish -> stored -> relayed (${EVENTS / 100} messages of 100 events) | ${ingestArrays.rate.toFixed(0)} events/s | ${pct(ingestArrays.rate, rawInsert)} |`,
+    );
     console.log(`| recordEvents, 1,000 per call, 2 clients, via gateway | ${batchRate.toFixed(0)} events/s | ${pct(batchRate, rawInsert)} |`);
     console.log(`| recordEvent at ${RATE} req/s for ${LATENCY_SECONDS} s via gateway | ${describe(viaGateway)} | target p99 < 20 ms |`);
     console.log(`| recordEvent at ${RATE} req/s straight to the command subgraph | ${describe(direct)} | the gateway's share is the difference |`);
@@ -236,9 +265,17 @@ async function main(): Promise<void> {
     await stack.stop();
     await dropDatabase(stack.namespace);
   }
-  console.log(`| recordEvent at ${RATE} req/s straight to the command subgraph, running alone (no gateway, query or media) | ${describe(await commandAlone())} | the write path without the rest of the stack on the 2 cores |`);
+  console.log(
+    `| recordEvent at ${RATE} req/s straight to the command subgraph, running alone (no gateway, query or media) | ${describe(await commandAlone())} | the write path without the rest of the stack on the 2 cores |`,
+  );
   console.log('');
-  console.log(`load after: ${hardwareLine().split(' | ').find((part) => part.startsWith('load')) ?? ''}`);
+  console.log(
+    `load after: ${
+      hardwareLine()
+        .split(' | ')
+        .find((part) => part.startsWith('load')) ?? ''
+    }`,
+  );
 }
 
 /** recordEvent at RATE via the gateway and straight to the command subgraph, alternating, after a warm-up. */
@@ -250,14 +287,19 @@ async function latencyOnly(): Promise<void> {
     const input = () => ({ cameraId, type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), attributes: { zone: 3, score: 0.93 } });
     const internal = signInternalToken(INTERNAL_SECRET, { subject: 'bench', role: 'operator' }, 'bench');
     const viaGateway = (seconds?: number) => fixedRate((variables) => stack.graphql(RECORD, variables, 'operator'), input, seconds);
-    const direct = (seconds?: number) => fixedRate(async (variables) => {
-      const response = await fetch(`http://127.0.0.1:${stack.ports.command}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: internal },
-        body: JSON.stringify({ query: RECORD, variables }),
-      });
-      return (await response.json()) as { errors?: unknown[] };
-    }, input, seconds);
+    const direct = (seconds?: number) =>
+      fixedRate(
+        async (variables) => {
+          const response = await fetch(`http://127.0.0.1:${stack.ports.command}/graphql`, {
+            method: 'POST',
+            headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: internal },
+            body: JSON.stringify({ query: RECORD, variables }),
+          });
+          return (await response.json()) as { errors?: unknown[] };
+        },
+        input,
+        seconds,
+      );
     // Warm-up at the same rate, figures discarded: the first seconds after start (code compiled,
     // caches and connection pools filled, in every process) are slower, whichever path runs first.
     await viaGateway(5);
@@ -281,7 +323,13 @@ async function latencyOnly(): Promise<void> {
     await dropDatabase(stack.namespace);
   }
   console.log('');
-  console.log(`load after: ${hardwareLine().split(' | ').find((part) => part.startsWith('load')) ?? ''}`);
+  console.log(
+    `load after: ${
+      hardwareLine()
+        .split(' | ')
+        .find((part) => part.startsWith('load')) ?? ''
+    }`,
+  );
 }
 
 async function dropDatabase(name: string): Promise<void> {

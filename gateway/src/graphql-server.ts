@@ -30,7 +30,11 @@ export async function startGraphqlServer(options: GraphqlServerOptions): Promise
     formatError: makeFormatError(options.production),
     // Batched (array) requests are refused: one operation per request keeps limits meaningful.
     allowBatchedHttpRequests: false,
-    plugins: [ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }), authorizationPlugin(options.limits), operationPlugin(options.metrics, options.logger)],
+    plugins: [
+      ApolloServerPluginDrainHttpServer({ httpServer: options.httpServer }),
+      authorizationPlugin(options.limits),
+      operationPlugin(options.metrics, options.logger),
+    ],
   });
   await server.start();
   return server;

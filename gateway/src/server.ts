@@ -48,7 +48,10 @@ export async function startGateway(config: Config, logger: Logger): Promise<Gate
     executor,
     limits,
     admit,
-    subscriptionCaps: new SubscriptionCaps({ perConnection: config.gateway.subscriptionsPerConnectionMax, perIdentity: config.gateway.subscriptionsPerIdentityMax }),
+    subscriptionCaps: new SubscriptionCaps({
+      perConnection: config.gateway.subscriptionsPerConnectionMax,
+      perIdentity: config.gateway.subscriptionsPerIdentityMax,
+    }),
     production: config.production,
     connectionInitTimeoutMs: config.gateway.wsConnectionInitTimeoutMs,
     maxPayloadBytes: config.gateway.maxBodyBytes,

@@ -39,13 +39,16 @@ export function secretProblems(production: boolean, host: string, secrets: Parti
   const inUse = Object.entries(secrets) as Array<[SecretName, string]>;
   if (production) {
     for (const [name, value] of inUse) {
-      if (value === DEVELOPMENT_SECRETS[name]) problems.push(`${name} is the public development default: set a secret of your own (at least ${PRODUCTION_SECRET_MIN_LENGTH} characters)`);
-      else if (value.length < PRODUCTION_SECRET_MIN_LENGTH) problems.push(`${name} must be set to at least ${PRODUCTION_SECRET_MIN_LENGTH} characters in production`);
+      if (value === DEVELOPMENT_SECRETS[name])
+        problems.push(`${name} is the public development default: set a secret of your own (at least ${PRODUCTION_SECRET_MIN_LENGTH} characters)`);
+      else if (value.length < PRODUCTION_SECRET_MIN_LENGTH)
+        problems.push(`${name} must be set to at least ${PRODUCTION_SECRET_MIN_LENGTH} characters in production`);
     }
     return problems;
   }
   for (const [name, value] of inUse) {
-    if (name !== 'JWT_SECRET' && value.length < DEVELOPMENT_SECRET_MIN_LENGTH) problems.push(`${name} must be set (at least ${DEVELOPMENT_SECRET_MIN_LENGTH} characters)`);
+    if (name !== 'JWT_SECRET' && value.length < DEVELOPMENT_SECRET_MIN_LENGTH)
+      problems.push(`${name} must be set (at least ${DEVELOPMENT_SECRET_MIN_LENGTH} characters)`);
   }
   const defaults = inUse.filter(([name, value]) => value === DEVELOPMENT_SECRETS[name]).map(([name]) => name);
   if (defaults.length > 0 && !isLoopbackHost(host)) {

@@ -65,4 +65,3 @@ export interface CounterDoc {
 export const streamKey = (streamId: string, version: number): string => `${streamId}:${version}`;
 export const seqKey = (seq: number): string => String(seq);
 export const snapshotKey = (streamId: string, version: number): string => `${streamId}@${version}`;
-

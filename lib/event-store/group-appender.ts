@@ -39,7 +39,10 @@ export class GroupAppender {
     if (heaviest >= 0) {
       const candidate = candidates[heaviest] as AppendCandidate;
       return Promise.reject(
-        new AppError('BAD_USER_INPUT', `event ${candidate.id} takes ${weights[heaviest]} bytes; the event store holds at most ${this.limits.maxBytes} per commit`),
+        new AppError(
+          'BAD_USER_INPUT',
+          `event ${candidate.id} takes ${weights[heaviest]} bytes; the event store holds at most ${this.limits.maxBytes} per commit`,
+        ),
       );
     }
     const parts = this.split(candidates, weights);
@@ -94,7 +97,7 @@ export class GroupAppender {
     const streams = new Set<string>();
     let size = 0;
     let bytes = 0;
-    for (let i = 0; i < this.queue.length; ) {
+    for (let i = 0; i < this.queue.length;) {
       const pending = this.queue[i] as Pending;
       const fits =
         size + pending.candidates.length <= this.limits.maxEvents &&

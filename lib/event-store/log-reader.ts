@@ -49,7 +49,10 @@ export class LogReader {
     let head = Math.max(hint, this.knownHead, this.claimedHere());
     if (Date.now() - this.lastProbe >= this.recoveryTimeoutMs) {
       this.lastProbe = Date.now();
-      while (this.recent.get(head + 1) || (await engine(() => this.collections.commits(head + 1).findOne({ _id: seqKey(head + 1) }, { projection: { _id: 1 } })))) {
+      while (
+        this.recent.get(head + 1) ||
+        (await engine(() => this.collections.commits(head + 1).findOne({ _id: seqKey(head + 1) }, { projection: { _id: 1 } })))
+      ) {
         head += 1;
       }
     }

@@ -95,7 +95,10 @@ export async function insertStreamDocs(collections: StoreCollections, docs: Stre
   const taken = new Set<number>();
   await Promise.all(
     [...groups.values()].map(async ({ collection, indexes }) => {
-      const local = await insertManyReportingTaken(collection, indexes.map((i) => docs[i] as StreamDoc));
+      const local = await insertManyReportingTaken(
+        collection,
+        indexes.map((i) => docs[i] as StreamDoc),
+      );
       for (const i of local) taken.add(indexes[i] as number);
     }),
   );

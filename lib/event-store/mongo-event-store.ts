@@ -43,7 +43,13 @@ export function createMongoEventStore(db: Db, options: MongoEventStoreOptions = 
   const allocator = new SeqAllocator(collections);
   const outcomes = new CoalescingWriter<OutcomeDoc>((docs) => writeOutcomes(collections, docs), OUTCOME_SPACING_MS);
   const inFlight = new Map<number, Promise<void>>();
-  const reader = new LogReader(collections, recent, options.recoveryTimeoutMs ?? 5000, () => allocator.highestClaimed, (seq) => inFlight.get(seq));
+  const reader = new LogReader(
+    collections,
+    recent,
+    options.recoveryTimeoutMs ?? 5000,
+    () => allocator.highestClaimed,
+    (seq) => inFlight.get(seq),
+  );
 
   // The last position the newest known commit can hold: every committed event is at or below it.
   const headPosition = async (): Promise<number> => {
@@ -207,7 +213,13 @@ async function append(
     texts = envelopes.map(encodeEnvelope);
     let claimed: boolean;
     try {
-      claimed = await insertIfAbsent<CommitDoc>(collections.commits(seq), { _id: seqKey(seq), seq, count: candidates.length, events: texts, createdAt: new Date() });
+      claimed = await insertIfAbsent<CommitDoc>(collections.commits(seq), {
+        _id: seqKey(seq),
+        seq,
+        count: candidates.length,
+        events: texts,
+        createdAt: new Date(),
+      });
     } catch (error) {
       // Unknown whether it landed: a gap marker either closes the slot at once or finds our intent there.
       await insertIfAbsent<CommitDoc>(collections.commits(seq), { _id: seqKey(seq), seq, count: 0, gap: true, createdAt: new Date() }).catch(() => undefined);
@@ -256,9 +268,7 @@ async function decide(
     const existing = await engine(() => collections.streamsOf(envelope.streamId).findOne({ _id: streamKey(envelope.streamId, envelope.version) }));
     if (!existing) throw new Error(`stream doc ${envelope.streamId}:${envelope.version} vanished`);
     outcomes.push(
-      existing.position === envelope.position
-        ? { status: 'written', envelope }
-        : { status: 'conflict', existing: upcast(decodeEnvelope(existing.e)) },
+      existing.position === envelope.position ? { status: 'written', envelope } : { status: 'conflict', existing: upcast(decodeEnvelope(existing.e)) },
     );
   }
 

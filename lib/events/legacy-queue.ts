@@ -40,7 +40,10 @@ export async function drainLegacyQueue(connection: ChannelModel, queue: LegacyQu
     }
     logger.info({ queue: queue.legacy, replacement: queue.replacement, moved: moved.count }, 'legacy queue drained and deleted');
   } catch (error) {
-    logger.warn({ err: (error as Error).message, queue: queue.legacy, replacement: queue.replacement, moved: moved.count }, 'legacy queue not deleted (still in use?); the next start tries again');
+    logger.warn(
+      { err: (error as Error).message, queue: queue.legacy, replacement: queue.replacement, moved: moved.count },
+      'legacy queue not deleted (still in use?); the next start tries again',
+    );
   }
   return moved.count;
 }

@@ -5,9 +5,7 @@ import { Kind, type DocumentNode, type OperationDefinitionNode, type SelectionSe
  * dodged by wrapping a mutation field in a fragment spread.
  */
 export function rootFieldsOf(document: DocumentNode, operation: OperationDefinitionNode): string[] {
-  const fragments = new Map(
-    document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet]),
-  );
+  const fragments = new Map(document.definitions.filter((d) => d.kind === Kind.FRAGMENT_DEFINITION).map((d) => [d.name.value, d.selectionSet]));
   const fields = new Set<string>();
   const seen = new Set<string>();
   const walk = (set: SelectionSetNode): void => {

@@ -51,11 +51,13 @@ export async function startSubgraphServer(options: SubgraphOptions): Promise<Run
   // connect was the gateway's p99 on the write path (bench/write).
   httpServer.keepAliveTimeout = KEEP_ALIVE_MS;
 
-  const schema = buildSubgraphSchema([{
-    typeDefs: subgraphTypeDefs(options.name),
-    // The module type is not generic over the context; resolvers are typed where they are written.
-    resolvers: { ...scalarResolvers, ...options.resolvers } as GraphQLResolverMap<unknown>,
-  }]);
+  const schema = buildSubgraphSchema([
+    {
+      typeDefs: subgraphTypeDefs(options.name),
+      // The module type is not generic over the context; resolvers are typed where they are written.
+      resolvers: { ...scalarResolvers, ...options.resolvers } as GraphQLResolverMap<unknown>,
+    },
+  ]);
   const server = new ApolloServer<RequestContext>({
     schema,
     introspection: !config.production,
@@ -107,4 +109,3 @@ export async function startSubgraphServer(options: SubgraphOptions): Promise<Run
     },
   };
 }
-

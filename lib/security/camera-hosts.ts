@@ -22,7 +22,11 @@ const LABEL = '[a-z0-9](?:[a-z0-9-]{0,61}[a-z0-9])?';
 const HOSTNAME = new RegExp(`^${LABEL}(?:\\.${LABEL})*$`);
 
 /** The host part of a URL as names are compared: no IPv6 brackets, lower case, no trailing dot. */
-const normalHost = (host: string): string => host.replace(/^\[(.*)\]$/, '$1').toLowerCase().replace(/\.$/, '');
+const normalHost = (host: string): string =>
+  host
+    .replace(/^\[(.*)\]$/, '$1')
+    .toLowerCase()
+    .replace(/\.$/, '');
 
 /**
  * `CAMERA_ALLOWED_HOSTS`: which hosts a camera URL may point at. Empty means any host. Otherwise a
@@ -45,7 +49,10 @@ export class CameraHostAllowList {
     const networks = new BlockList();
     const entries: string[] = [];
     const problems: string[] = [];
-    for (const entry of raw.split(',').map((part) => part.trim()).filter(Boolean)) {
+    for (const entry of raw
+      .split(',')
+      .map((part) => part.trim())
+      .filter(Boolean)) {
       const problem = addEntry(entry, names, networks);
       if (problem) problems.push(problem);
       else entries.push(entry);
@@ -92,7 +99,9 @@ export class CameraHostAllowList {
       if (typeof code === 'string' && NO_SUCH_NAME.has(code)) {
         throw new AppError('BAD_USER_INPUT', `camera host ${host} cannot be resolved, so CAMERA_ALLOWED_HOSTS cannot allow it`, { host });
       }
-      throw new AppError('UNAVAILABLE', `camera host ${host} could not be resolved now (${typeof code === 'string' ? code : 'DNS error'}); try again`, { host });
+      throw new AppError('UNAVAILABLE', `camera host ${host} could not be resolved now (${typeof code === 'string' ? code : 'DNS error'}); try again`, {
+        host,
+      });
     } finally {
       clearTimeout(timer);
     }

@@ -38,8 +38,26 @@ export function parseRtspUrl(raw: string): URL {
  * and punctuation, by exact name or by a telling part of it.
  */
 const CREDENTIAL_NAMES = new Set([
-  'u', 'p', 'pw', 'pwd', 'usr', 'user', 'username', 'userid', 'login', 'account', 'pin',
-  'key', 'apikey', 'sig', 'signature', 'sid', 'session', 'sessionid', 'jwt', 'bearer',
+  'u',
+  'p',
+  'pw',
+  'pwd',
+  'usr',
+  'user',
+  'username',
+  'userid',
+  'login',
+  'account',
+  'pin',
+  'key',
+  'apikey',
+  'sig',
+  'signature',
+  'sid',
+  'session',
+  'sessionid',
+  'jwt',
+  'bearer',
 ]);
 const CREDENTIAL_PARTS = /pass|pwd|token|secret|auth|credential|apikey|accesskey|privatekey/;
 

@@ -22,10 +22,7 @@ export const OPERATIONS_FILE = path.join(repoRoot, 'docs', 'api', 'operations.md
 const REGENERATE = '`npm run -s build && npm run -s docs`';
 
 /** The SDL files and who serves what each one declares. */
-const SOURCES = [
-  ...SUBGRAPHS.map(({ name }) => ({ file: `${name}.graphql`, servedBy: name })),
-  { file: 'subscriptions.graphql', servedBy: 'gateway' },
-];
+const SOURCES = [...SUBGRAPHS.map(({ name }) => ({ file: `${name}.graphql`, servedBy: name })), { file: 'subscriptions.graphql', servedBy: 'gateway' }];
 
 const ROOTS = [
   { type: 'Query', title: 'Queries' },
@@ -70,8 +67,7 @@ export interface Schema {
 }
 
 /** The schema of the SDL files in schema/. */
-export const readSchema = (): Schema =>
-  schemaOf(SOURCES.map(({ file, servedBy }) => ({ sdl: readFileSync(path.join(schemaDir, file), 'utf8'), servedBy })));
+export const readSchema = (): Schema => schemaOf(SOURCES.map(({ file, servedBy }) => ({ sdl: readFileSync(path.join(schemaDir, file), 'utf8'), servedBy })));
 
 /** Every root field and every named type of some SDL; a type declared by several sources is merged. */
 export function schemaOf(sources: ReadonlyArray<{ sdl: string; servedBy: string }>): Schema {
@@ -171,8 +167,7 @@ function signature(name: string, args: readonly InputValueDefinitionNode[], type
   return [`${name}(`, ...args.map((arg) => `  ${argument(arg)}`), `): ${print(type)}`].join('\n');
 }
 
-const argument = (arg: InputValueDefinitionNode): string =>
-  `${arg.name.value}: ${print(arg.type)}${arg.defaultValue ? ` = ${print(arg.defaultValue)}` : ''}`;
+const argument = (arg: InputValueDefinitionNode): string => `${arg.name.value}: ${print(arg.type)}${arg.defaultValue ? ` = ${print(arg.defaultValue)}` : ''}`;
 
 const BUILT_IN_SCALARS = new Set(['ID', 'String', 'Int', 'Float', 'Boolean']);
 

@@ -36,8 +36,7 @@ export const NOTES: Readonly<Record<string, string>> = {
     'to that version of the camera. An update that changes nothing writes nothing and returns the current version. A ' +
     'decommissioned camera cannot be updated (`BAD_USER_INPUT`).',
   'Mutation.decommissionCamera':
-    'Marks the camera DECOMMISSIONED: no event can be recorded for it any more and its live stream stops. ' +
-    'Decommissioning it again writes nothing.',
+    'Marks the camera DECOMMISSIONED: no event can be recorded for it any more and its live stream stops. ' + 'Decommissioning it again writes nothing.',
   'Mutation.recordEvent':
     'Records one event for an ACTIVE camera, OPEN, with source `graphql`. Give it an `id` to make a retry safe. ' +
     `\`attributes\` is a JSON object of at most ${LIMITS.attributesBytes / 1024} KiB.`,
@@ -45,8 +44,8 @@ export const NOTES: Readonly<Record<string, string>> = {
     'The accepted ones are written together, in one append. `errors` lists the refused inputs by index with their code, ' +
     '`duplicates` counts repeats of events already stored, and `position` is the highest position written (pass it as ' +
     `\`minPosition\`). Each input follows the rules of \`recordEvent\`; more than ${LIMITS.batch} inputs refuse the whole call.`,
-  'Mutation.acknowledgeEvent': 'It becomes ACKNOWLEDGED; the token\'s subject is kept as `acknowledgedBy` and the note as `acknowledgeNote`.',
-  'Mutation.resolveEvent': 'It becomes RESOLVED; the token\'s subject is kept as `resolvedBy` and the note as `resolveNote`.',
+  'Mutation.acknowledgeEvent': "It becomes ACKNOWLEDGED; the token's subject is kept as `acknowledgedBy` and the note as `acknowledgeNote`.",
+  'Mutation.resolveEvent': "It becomes RESOLVED; the token's subject is kept as `resolvedBy` and the note as `resolveNote`.",
   'Mutation.rebuildProjection':
     `\`name\` is one of ${VIEW_NAMES.map((name) => `\`${name}\``).join(', ')}. The new index is filled beside the old one and ` +
     'swapped in once it has caught up, so readers see the complete old view until then. A second rebuild of a view ' +
@@ -55,16 +54,17 @@ export const NOTES: Readonly<Record<string, string>> = {
     '`hlsUrl` plays once the status is LIVE. Refused without creating anything: an unknown camera (`NOT_FOUND`), a ' +
     'decommissioned one or a host `CAMERA_ALLOWED_HOSTS` does not allow (`BAD_USER_INPUT`), a media process at its ' +
     'session limit (`LIMIT_EXCEEDED`).',
-  'Mutation.stopStream': 'Stops the camera\'s session and returns it STOPPED, or null when the camera has none.',
+  'Mutation.stopStream': "Stops the camera's session and returns it STOPPED, or null when the camera has none.",
   'Subscription.eventRecorded':
     'One push per recorded event (through GraphQL or AMQP ingestion) that the filter selects. The selection is resolved ' +
     'once the read model holds the event, so it never shows an older state.',
   'Subscription.eventStatsUpdated': 'A new subscriber first gets the current answer.',
-  'Subscription.streamStatusChanged': 'Every status change of a stream session; only that camera\'s when `cameraId` is given.',
-  BatchItemError: 'One refused input of `recordEvents`: its place in `inputs`, and the code and message `recordEvent` would have failed with ([errors](errors.md)).',
+  'Subscription.streamStatusChanged': "Every status change of a stream session; only that camera's when `cameraId` is given.",
+  BatchItemError:
+    'One refused input of `recordEvents`: its place in `inputs`, and the code and message `recordEvent` would have failed with ([errors](errors.md)).',
   ProjectionStatus:
     '`lag` is `headPosition` (the newest position in the event store) minus `position` (what readers of the view see). ' +
     '`index` is the Elasticsearch index behind the view; `rebuildProgress` runs from 0 to 1 while a rebuild is going on, null otherwise.',
   DateTime: 'An ISO-8601 date and time with a time zone, e.g. `2026-01-31T12:00:00Z`; answers are always UTC with milliseconds.',
-  JSON: 'Any JSON value (an event\'s `attributes` must be an object).',
+  JSON: "Any JSON value (an event's `attributes` must be an object).",
 };

@@ -33,7 +33,11 @@ describe('dashboard live flow (browser)', () => {
     );
     expect(registered.errors).toBeUndefined();
     // Read our write before the page asks for the camera list.
-    const seen = await h.stack.graphql('query ($id: ID!, $p: String) { camera(id: $id, minPosition: $p) { id } }', { id, p: registered.data!.registerCamera.position }, 'viewer');
+    const seen = await h.stack.graphql(
+      'query ($id: ID!, $p: String) { camera(id: $id, minPosition: $p) { id } }',
+      { id, p: registered.data!.registerCamera.position },
+      'viewer',
+    );
     expect(seen.errors).toBeUndefined();
   };
   const recordEvent = async (type: string, severity: string) => {
@@ -47,7 +51,8 @@ describe('dashboard live flow (browser)', () => {
   };
   const chartTotal = (chart: string) =>
     h.page.evaluate((id) => Number((globalThis as unknown as BrowserGlobals).document.querySelector(`#chart-${id}`)?.dataset.total ?? 0), chart);
-  const videoTime = () => h.page.evaluate((id) => (globalThis as unknown as BrowserGlobals).document.querySelector(`video[data-camera-id="${id}"]`)?.currentTime ?? 0, cameraId);
+  const videoTime = () =>
+    h.page.evaluate((id) => (globalThis as unknown as BrowserGlobals).document.querySelector(`video[data-camera-id="${id}"]`)?.currentTime ?? 0, cameraId);
   const waitForVideoTime = (above: number, timeout: number) =>
     h.page.waitForFunction(
       ([id, t]) => ((globalThis as unknown as BrowserGlobals).document.querySelector(`video[data-camera-id="${id}"]`)?.currentTime ?? 0) > t,
@@ -115,7 +120,11 @@ describe('dashboard live flow (browser)', () => {
     let stored: { status: string; acknowledgedBy: string | null } | undefined;
     for (let attempt = 0; attempt < 50 && stored?.status !== 'ACKNOWLEDGED'; attempt += 1) {
       if (attempt > 0) await new Promise((resolve) => setTimeout(resolve, 100));
-      const answer = await h.stack.graphql<{ event: typeof stored }>('query ($id: ID!) { event(id: $id) { status acknowledgedBy } }', { id: recorded.id }, 'viewer');
+      const answer = await h.stack.graphql<{ event: typeof stored }>(
+        'query ($id: ID!) { event(id: $id) { status acknowledgedBy } }',
+        { id: recorded.id },
+        'viewer',
+      );
       expect(answer.errors).toBeUndefined();
       stored = answer.data?.event;
     }
@@ -181,7 +190,11 @@ describe('dashboard live flow (browser)', () => {
     await tile.getByRole('button', { name: `Start ${cameraName}` }).waitFor();
     // The server agrees: the camera has no live session any more.
     await h.waitUntil(async () => {
-      const answer = await h.stack.graphql<{ camera: { liveStream: { status: string } | null } }>('query ($id: ID!) { camera(id: $id) { liveStream { status } } }', { id: cameraId }, 'viewer');
+      const answer = await h.stack.graphql<{ camera: { liveStream: { status: string } | null } }>(
+        'query ($id: ID!) { camera(id: $id) { liveStream { status } } }',
+        { id: cameraId },
+        'viewer',
+      );
       return answer.data?.camera.liveStream === null;
     });
   });
@@ -203,7 +216,11 @@ describe('dashboard live flow (browser)', () => {
   it('keeps showing cameras, with a clear message, when the video service is down', async () => {
     h.stack.processes.get('media')?.kill('SIGKILL');
     await h.page.getByRole('button', { name: 'Refresh cameras' }).click();
-    await h.page.getByRole('region', { name: 'Cameras' }).getByRole('status').filter({ hasText: 'video service is not answering: camera status is shown' }).waitFor();
+    await h.page
+      .getByRole('region', { name: 'Cameras' })
+      .getByRole('status')
+      .filter({ hasText: 'video service is not answering: camera status is shown' })
+      .waitFor();
     // No guessing: the tile says the state is unknown and offers no start it cannot keep.
     const tile = h.page.locator(`article[data-camera-id="${cameraId}"][data-status="UNKNOWN"]`);
     await tile.waitFor();

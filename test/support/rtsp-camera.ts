@@ -36,7 +36,16 @@ export async function startRtspCamera(options: RtspCameraOptions = {}): Promise<
   let output = '';
 
   const start = async () => {
-    const args = ['-u', options.script ?? path.join(repoRoot, 'scripts/engines/rtsp-camera.py'), '--port', String(port), '--size', options.size ?? '640x360', '--fps', String(options.fps ?? 25)];
+    const args = [
+      '-u',
+      options.script ?? path.join(repoRoot, 'scripts/engines/rtsp-camera.py'),
+      '--port',
+      String(port),
+      '--size',
+      options.size ?? '640x360',
+      '--fps',
+      String(options.fps ?? 25),
+    ];
     if (options.shared) args.push('--shared');
     output = '';
     const proc = spawn('/usr/bin/python3', args, { stdio: ['ignore', 'pipe', 'pipe'] });

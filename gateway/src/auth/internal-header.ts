@@ -7,10 +7,7 @@ import { Lru } from '../../../lib/cache/lru';
  * passed (so a reused header always has at least TTL/2 left when a subgraph checks it). Signing per
  * subgraph call was a visible share of the gateway's CPU (bench/gateway profile).
  */
-export function internalHeaderCache(
-  secret: string,
-  options: { max?: number; now?: () => number } = {},
-): (identity: Identity) => string {
+export function internalHeaderCache(secret: string, options: { max?: number; now?: () => number } = {}): (identity: Identity) => string {
   const now = options.now ?? Date.now;
   const reuseMs = (INTERNAL_TOKEN_TTL_SECONDS * 1000) / 2;
   const cache = new Lru<string, { token: string; until: number }>(options.max ?? 10000);

@@ -63,7 +63,12 @@ export function authorizationPlugin(limits: OperationLimits): ApolloServerPlugin
       return {
         async didResolveOperation({ schema, document, operation, request, contextValue }) {
           if (!operation) return;
-          const refusal = authorizeOperation(contextValue.identity, { schema, document, operation, variables: request.variables ?? {} }, limits, contextValue.limitsChecked);
+          const refusal = authorizeOperation(
+            contextValue.identity,
+            { schema, document, operation, variables: request.variables ?? {} },
+            limits,
+            contextValue.limitsChecked,
+          );
           if (refusal) throw refusal;
         },
       };

@@ -7,7 +7,9 @@ import type { ErrorRequestHandler } from 'express';
 export const bodyErrorHandler: ErrorRequestHandler = (error: { type?: string; status?: number; limit?: number }, _req, res, next) => {
   if (res.headersSent) return next(error);
   if (error.type === 'entity.too.large') {
-    res.status(413).json({ errors: [{ message: `request body exceeds ${error.limit ?? 'the'} bytes`, extensions: { code: 'LIMIT_EXCEEDED', maxBytes: error.limit } }] });
+    res
+      .status(413)
+      .json({ errors: [{ message: `request body exceeds ${error.limit ?? 'the'} bytes`, extensions: { code: 'LIMIT_EXCEEDED', maxBytes: error.limit } }] });
     return;
   }
   if (error.type === 'entity.parse.failed') {
@@ -15,5 +17,7 @@ export const bodyErrorHandler: ErrorRequestHandler = (error: { type?: string; st
     return;
   }
   const status = typeof error.status === 'number' && error.status >= 400 && error.status < 500 ? error.status : 500;
-  res.status(status).json({ errors: [{ message: status === 500 ? 'internal error' : 'bad request', extensions: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST' } }] });
+  res
+    .status(status)
+    .json({ errors: [{ message: status === 500 ? 'internal error' : 'bad request', extensions: { code: status === 500 ? 'INTERNAL' : 'BAD_REQUEST' } }] });
 };

@@ -45,10 +45,7 @@ export function checkDepth(limits: OperationLimits, document: DocumentNode, oper
 }
 
 /** Checks an operation against the depth and cost limits; the errors are empty when it passes. */
-export function checkOperationLimits(
-  limits: OperationLimits,
-  ...args: Parameters<typeof operationCost>
-): GraphQLError[] {
+export function checkOperationLimits(limits: OperationLimits, ...args: Parameters<typeof operationCost>): GraphQLError[] {
   const [schema, document, operation, variables] = args;
   const tooDeep = checkDepth(limits, document, operation);
   if (tooDeep.length > 0) return tooDeep;

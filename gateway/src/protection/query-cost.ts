@@ -67,7 +67,11 @@ export function operationCost(
   const fragments = fragmentsOf(document);
   const values = coercedVariables(schema, operation, variables);
   const root =
-    operation.operation === 'mutation' ? schema.getMutationType() : operation.operation === 'subscription' ? schema.getSubscriptionType() : schema.getQueryType();
+    operation.operation === 'mutation'
+      ? schema.getMutationType()
+      : operation.operation === 'subscription'
+        ? schema.getSubscriptionType()
+        : schema.getQueryType();
   if (!root) return 0;
 
   const costOf = (set: SelectionSetNode, parent: GraphQLCompositeType, visiting: ReadonlySet<string>): number => {

@@ -72,7 +72,10 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
       ...(answer ? { answer: answer as (message: never) => ExecutionResult } : {}),
       ...(context.channel ? { channel: context.channel } : {}),
       ...(withSite
-        ? { probe: SITE_PROBE, accepts: (payload: Record<string, unknown>) => siteMatches(filter, (payload[SITE_PROBE] as { site?: string | null } | null)?.site) }
+        ? {
+            probe: SITE_PROBE,
+            accepts: (payload: Record<string, unknown>) => siteMatches(filter, (payload[SITE_PROBE] as { site?: string | null } | null)?.site),
+          }
         : {}),
     });
     this.filters.set(subscriber, filter);

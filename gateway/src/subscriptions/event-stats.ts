@@ -62,11 +62,26 @@ export class EventStatsSubscriptions implements SubscriptionKind {
     let group = this.groups.get(key);
     if (!group) {
       if (this.groups.size >= this.maxGroups) {
-        throw new AppError('LIMIT_EXCEEDED', `too many distinct eventStatsUpdated subscriptions on this gateway (at most ${this.maxGroups}): subscribe with a filter already in use, or retry later`, {
-          maxGroups: this.maxGroups,
-        });
+        throw new AppError(
+          'LIMIT_EXCEEDED',
+          `too many distinct eventStatsUpdated subscriptions on this gateway (at most ${this.maxGroups}): subscribe with a filter already in use, or retry later`,
+          {
+            maxGroups: this.maxGroups,
+          },
+        );
       }
-      group = { query, identity: context.identity, filter, interval, queues: new Set(), last: undefined, lastResult: undefined, dirty: true, lastRunAt: 0, running: false };
+      group = {
+        query,
+        identity: context.identity,
+        filter,
+        interval,
+        queues: new Set(),
+        last: undefined,
+        lastResult: undefined,
+        dirty: true,
+        lastRunAt: 0,
+        running: false,
+      };
       this.groups.set(key, group);
     }
     const owner = group;

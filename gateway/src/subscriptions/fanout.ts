@@ -161,7 +161,13 @@ export class Fanout {
     const resolved = Promise.all(
       [...groups.values()].map(async ({ first, wanted }) => {
         const indexes = [...wanted.keys()];
-        const results = await this.resolveBatch(first, indexes.map((i) => (items[i] as BatchItem).values), shared, target, correlationId);
+        const results = await this.resolveBatch(
+          first,
+          indexes.map((i) => (items[i] as BatchItem).values),
+          shared,
+          target,
+          correlationId,
+        );
         return indexes.map((index, n) => ({ index, group: wanted.get(index) as Subscriber[], result: results[n] as ExecutionResult }));
       }),
     );

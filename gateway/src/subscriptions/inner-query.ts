@@ -100,11 +100,7 @@ function usedFragments(selection: SelectionSetNode, fragments: Map<string, Fragm
  * `eventRecorded { id camera { name } }` into `query($sightlineId: ID!, ...) { eventRecorded: event(id: $sightlineId ...) { id camera { name } } }`.
  * `targetArguments` are `name -> [variable type, ...]` bound to `$sightline<Name>` variables.
  */
-export function buildInnerQuery(
-  request: SubscriptionRequest,
-  target: { field: string; arguments: Record<string, string> },
-  extraSelection = '',
-): InnerQuery {
+export function buildInnerQuery(request: SubscriptionRequest, target: { field: string; arguments: Record<string, string> }, extraSelection = ''): InnerQuery {
   const selectionSet = request.field.selectionSet;
   if (!selectionSet) throw new AppError('BAD_USER_INPUT', `${request.field.name.value} needs a selection set`);
   const fragments = usedFragments(selectionSet, fragmentsOf(request.document));

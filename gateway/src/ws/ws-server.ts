@@ -58,9 +58,12 @@ type Extra = {
 };
 
 const overCap = ({ scope, max }: CapRefusal): GraphQLError =>
-  new GraphQLError(scope === 'connection' ? `too many subscriptions on this connection (at most ${max})` : `too many subscriptions for this identity (at most ${max})`, {
-    extensions: { code: 'LIMIT_EXCEEDED', scope, maxSubscriptions: max },
-  });
+  new GraphQLError(
+    scope === 'connection' ? `too many subscriptions on this connection (at most ${max})` : `too many subscriptions for this identity (at most ${max})`,
+    {
+      extensions: { code: 'LIMIT_EXCEEDED', scope, maxSubscriptions: max },
+    },
+  );
 
 const errorsOf = (error: unknown): GraphQLError[] => [
   error instanceof AppError ? toGraphQLError(error) : error instanceof GraphQLError ? error : new GraphQLError((error as Error).message),
@@ -138,7 +141,10 @@ export function startWsServer(options: WsServerOptions): { close(): Promise<void
         const contextValue: SubscriptionContext = { identity, correlationId: `${ctx.extra.correlationId ?? 'ws'}:${id}` };
         // Subscriptions whose frames the gateway writes itself (frame-writer.ts) need the socket and id.
         if (operation.operation === 'subscription') contextValue.channel = { socket: ctx.extra.socket, id };
-        logger.info({ correlationId: contextValue.correlationId, subject: identity.subject, operation: payload.operationName ?? 'anonymous', type: operation.operation }, 'graphql-ws operation');
+        logger.info(
+          { correlationId: contextValue.correlationId, subject: identity.subject, operation: payload.operationName ?? 'anonymous', type: operation.operation },
+          'graphql-ws operation',
+        );
         const args: ExecutionArgs = { schema, document, operationName: payload.operationName ?? null, variableValues: variables, contextValue };
         return args;
       },

@@ -67,7 +67,9 @@ export async function startHarness(label: string, env: Record<string, string> = 
       await page.locator('#who').filter({ hasText: subject }).waitFor();
     },
     settled: async () => {
-      await page.waitForFunction(() => ![...(globalThis as unknown as BrowserGlobals).document.querySelectorAll('.status')].some((e) => !e.hidden && e.textContent === 'Loading…'));
+      await page.waitForFunction(
+        () => ![...(globalThis as unknown as BrowserGlobals).document.querySelectorAll('.status')].some((e) => !e.hidden && e.textContent === 'Loading…'),
+      );
     },
     shot: async (name) => {
       await page.screenshot({ path: path.join(ARTIFACTS, `${label}-${name}.png`), fullPage: true });

@@ -12,7 +12,11 @@ const RECORD_MANY = `mutation($inputs: [RecordEventInput!]!) { recordEvents(inpu
 const ACK = `mutation($id: ID!, $v: Int, $note: String) { acknowledgeEvent(id: $id, expectedVersion: $v, note: $note) { id version position } }`;
 const RESOLVE = `mutation($id: ID!, $v: Int, $note: String) { resolveEvent(id: $id, expectedVersion: $v, note: $note) { id version position } }`;
 
-interface Result { id: string; version: number; position: string }
+interface Result {
+  id: string;
+  version: number;
+  position: string;
+}
 const codeOf = (response: GraphQLResponse) => response.errors?.[0]?.extensions?.code;
 
 describe('command subgraph through the gateway', () => {
@@ -22,9 +26,15 @@ describe('command subgraph through the gateway', () => {
 
   beforeAll(async () => {
     // The race test sends 1,000 requests at once: lift the gateway's per-identity rate limit.
-    stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'cmd', env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' } });
+    stack = await startStack({
+      services: ['command', 'query', 'media', 'gateway'],
+      label: 'cmd',
+      env: { RATE_LIMIT_PER_SECOND: '100000', RATE_LIMIT_BURST: '100000' },
+    });
     mongo = await connectMongo({ url: ENGINE_URLS.mongodb, database: stack.namespace });
-    const registered = await stack.graphql<{ registerCamera: Result }>(REGISTER, { input: { name: 'Dock', rtspUrl: 'rtsp://u:p@127.0.0.1:8554/dock', tags: ['a'] } });
+    const registered = await stack.graphql<{ registerCamera: Result }>(REGISTER, {
+      input: { name: 'Dock', rtspUrl: 'rtsp://u:p@127.0.0.1:8554/dock', tags: ['a'] },
+    });
     expect(registered.errors).toBeUndefined();
     cameraId = registered.data!.registerCamera.id;
   });
@@ -117,12 +127,15 @@ describe('command subgraph through the gateway', () => {
       event({ cameraId: 'unknown-camera' }),
       event({ type: '' }),
     ];
-    const batch = await stack.graphql<{ recordEvents: { accepted: number; duplicates: number; position: string; errors: Array<{ index: number; code: string }> } }>(
-      RECORD_MANY, { inputs }, 'operator',
-    );
+    const batch = await stack.graphql<{
+      recordEvents: { accepted: number; duplicates: number; position: string; errors: Array<{ index: number; code: string }> };
+    }>(RECORD_MANY, { inputs }, 'operator');
     expect(batch.errors).toBeUndefined();
     expect(batch.data!.recordEvents).toMatchObject({ accepted: 997, duplicates: 1 });
-    expect(batch.data!.recordEvents.errors.map((e) => [e.index, e.code])).toEqual([[998, 'NOT_FOUND'], [999, 'BAD_USER_INPUT']]);
+    expect(batch.data!.recordEvents.errors.map((e) => [e.index, e.code])).toEqual([
+      [998, 'NOT_FOUND'],
+      [999, 'BAD_USER_INPUT'],
+    ]);
     expect(Number(batch.data!.recordEvents.position)).toBeGreaterThan(0);
     const tooMany = await stack.graphql(RECORD_MANY, { inputs: Array.from({ length: 1001 }, () => event()) }, 'operator');
     expect(codeOf(tooMany)).toBe('BAD_USER_INPUT');

@@ -148,7 +148,11 @@ describe('write side under faults', () => {
     proxy.cut();
     const during = await stack.graphql(UPDATE, { input: { id: cameraId, name: 'during' } });
     expect(codeOf(during)).toBe('UNAVAILABLE');
-    const batch = await stack.graphql(RECORD_MANY, { inputs: [{ cameraId, type: 'x', severity: 'LOW', occurredAt: '2026-11-25T10:00:00Z', id: `ev-${randomUUID()}` }] }, 'operator');
+    const batch = await stack.graphql(
+      RECORD_MANY,
+      { inputs: [{ cameraId, type: 'x', severity: 'LOW', occurredAt: '2026-11-25T10:00:00Z', id: `ev-${randomUUID()}` }] },
+      'operator',
+    );
     expect(codeOf(batch)).toBe('UNAVAILABLE');
     proxy.restore();
     await eventually(async () => !(await stack.graphql(UPDATE, { input: { id: cameraId, name: 'after' } })).errors);

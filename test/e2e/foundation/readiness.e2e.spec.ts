@@ -9,7 +9,11 @@ describe('gateway readiness follows the engines', () => {
   let elastic: FaultProxy;
   beforeAll(async () => {
     elastic = await startFaultProxyFor(ENGINE_URLS.elasticsearch);
-    stack = await startStack({ services: ['command', 'query', 'media', 'gateway'], label: 'ready', env: { ELASTICSEARCH_URL: `http://127.0.0.1:${elastic.port}` } });
+    stack = await startStack({
+      services: ['command', 'query', 'media', 'gateway'],
+      label: 'ready',
+      env: { ELASTICSEARCH_URL: `http://127.0.0.1:${elastic.port}` },
+    });
   });
   afterAll(async () => {
     await stack?.stop();

@@ -64,27 +64,24 @@ describe('gateway over HTTP', () => {
         return fetch(input, { ...init, headers });
       },
     });
-    const mustFailures = results.filter((r) => r.name.startsWith('MUST') && r.status !== 'ok').map((r) => `${r.name}: ${r.status === "ok" ? "" : r.reason}`);
+    const mustFailures = results.filter((r) => r.name.startsWith('MUST') && r.status !== 'ok').map((r) => `${r.name}: ${r.status === 'ok' ? '' : r.reason}`);
     expect(mustFailures).toEqual([]);
     expect(results.length).toBeGreaterThan(20);
   });
 
-  it.each(Object.keys(REQUIRED_ROLE).flatMap((field) => ROLES.map((role) => [field, role] as const)))(
-    'role matrix: %s as %s',
-    async (field, role) => {
-      const query = MUTATIONS[field];
-      expect(query).toBeDefined();
-      const response = await post({ query }, {}, role);
-      const codes = codesOf((await response.json()) as Parameters<typeof codesOf>[0]);
-      if (hasRole(role, REQUIRED_ROLE[field] as Role)) {
-        expect(codes).not.toContain('FORBIDDEN');
-        expect(codes).not.toContain('UNAUTHENTICATED');
-      } else {
-        expect(response.status).toBe(403);
-        expect(codes).toEqual(['FORBIDDEN']);
-      }
-    },
-  );
+  it.each(Object.keys(REQUIRED_ROLE).flatMap((field) => ROLES.map((role) => [field, role] as const)))('role matrix: %s as %s', async (field, role) => {
+    const query = MUTATIONS[field];
+    expect(query).toBeDefined();
+    const response = await post({ query }, {}, role);
+    const codes = codesOf((await response.json()) as Parameters<typeof codesOf>[0]);
+    if (hasRole(role, REQUIRED_ROLE[field] as Role)) {
+      expect(codes).not.toContain('FORBIDDEN');
+      expect(codes).not.toContain('UNAUTHENTICATED');
+    } else {
+      expect(response.status).toBe(403);
+      expect(codes).toEqual(['FORBIDDEN']);
+    }
+  });
 
   it('every mutation of the supergraph is in the role matrix test', async () => {
     const response = await post({ query: '{ __schema { mutationType { fields { name } } } }' });
@@ -130,7 +127,9 @@ describe('gateway over HTTP', () => {
   });
 
   it('refuses too deep, too costly, too large and batched requests with clear errors', async () => {
-    const deep = await post({ query: '{ streamSessions { camera { liveStream { camera { liveStream { camera { liveStream { camera { liveStream { id } } } } } } } } } }' });
+    const deep = await post({
+      query: '{ streamSessions { camera { liveStream { camera { liveStream { camera { liveStream { camera { liveStream { id } } } } } } } } } }',
+    });
     expect(deep.status).toBe(400);
     const deepBody = (await deep.json()) as { errors: Array<{ extensions: Record<string, unknown> }> };
     expect(deepBody.errors[0]?.extensions).toMatchObject({ code: 'LIMIT_EXCEEDED', maxDepth: 8 });
@@ -171,9 +170,7 @@ describe('gateway over HTTP', () => {
 
   it('rate-limits per identity with 429, RATE_LIMITED and retryAfter, without touching other identities', async () => {
     const token = stack.token('viewer', 'flood');
-    const responses = await Promise.all(
-      Array.from({ length: 300 }, () => post({ query: '{ __typename }' }, { authorization: `Bearer ${token}` }, null)),
-    );
+    const responses = await Promise.all(Array.from({ length: 300 }, () => post({ query: '{ __typename }' }, { authorization: `Bearer ${token}` }, null)));
     const limited = responses.filter((r) => r.status === 429);
     expect(limited.length).toBeGreaterThan(50);
     const body = (await limited[0]?.json()) as { errors: Array<{ message: string; extensions: Record<string, unknown> }> };

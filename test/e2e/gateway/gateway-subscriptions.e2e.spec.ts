@@ -56,7 +56,11 @@ describe('federated subscriptions through the gateway', () => {
     const errors: unknown[] = [];
     client.subscribe<Record<string, T>>(
       { query, variables },
-      { next: (value) => (value.data ? values.push(value.data[field] as T) : errors.push(value.errors)), error: (e) => errors.push(e), complete: () => undefined },
+      {
+        next: (value) => (value.data ? values.push(value.data[field] as T) : errors.push(value.errors)),
+        error: (e) => errors.push(e),
+        complete: () => undefined,
+      },
     );
     return { values, errors };
   };
@@ -103,7 +107,12 @@ describe('federated subscriptions through the gateway', () => {
     const selection = 'id type severity camera { name site liveStream { status hlsUrl } }';
     const client = wsClient();
     const all = collect<Pushed>(client, `subscription { eventRecorded { ${selection} } }`, {}, 'eventRecorded');
-    const critical = collect<Pushed>(client, `subscription($f: EventFilter) { eventRecorded(filter: $f) { ${selection} } }`, { f: { severities: ['CRITICAL'] } }, 'eventRecorded');
+    const critical = collect<Pushed>(
+      client,
+      `subscription($f: EventFilter) { eventRecorded(filter: $f) { ${selection} } }`,
+      { f: { severities: ['CRITICAL'] } },
+      'eventRecorded',
+    );
     const north = collect<Pushed>(client, `subscription { eventRecorded(filter: { sites: ["north"] }) { id camera { name } } }`, {}, 'eventRecorded');
     const stats = collect<{ total: number }>(client, 'subscription { eventStatsUpdated(interval: HOUR) { total } }', {}, 'eventStatsUpdated');
     // Immutable fields only: answered from the envelope, which must equal what the query answers.
@@ -132,7 +141,11 @@ describe('federated subscriptions through the gateway', () => {
     await waitFor('envelope answers', () => (fromEnvelope.values.length >= 2 ? true : undefined));
     for (const pushed of fromEnvelope.values) {
       const queried = await waitFor('event projected', async () => {
-        const result = await stack.graphql<{ event: Record<string, unknown> | null }>(`query($id: ID!) { event(id: $id) { ${immutable} } }`, { id: pushed.id }, 'viewer');
+        const result = await stack.graphql<{ event: Record<string, unknown> | null }>(
+          `query($id: ID!) { event(id: $id) { ${immutable} } }`,
+          { id: pushed.id },
+          'viewer',
+        );
         return result.data?.event ?? undefined;
       });
       expect(pushed).toEqual(queried);

@@ -134,7 +134,11 @@ describe('gateway over graphql-ws', () => {
   };
   const recordEvents = async (cameraId: string, count: number) => {
     const inputs = Array.from({ length: count }, () => ({ cameraId, type: 'motion', severity: 'LOW', occurredAt: new Date().toISOString() }));
-    const result = await stack.graphql<{ recordEvents: { accepted: number } }>('mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }', { inputs }, 'operator');
+    const result = await stack.graphql<{ recordEvents: { accepted: number } }>(
+      'mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted } }',
+      { inputs },
+      'operator',
+    );
     expect(result.data?.recordEvents.accepted).toBe(count);
   };
 
@@ -191,13 +195,19 @@ describe('gateway over graphql-ws', () => {
   it('counts a subscription while open and cleans it up on complete and on disconnect', async () => {
     const before = await openSubscriptions('eventRecorded');
     const c = client({ authorization: `Bearer ${stack.token('viewer')}` });
-    const dispose = c.subscribe({ query: 'subscription { eventRecorded(filter: { severities: [HIGH] }) { id } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    const dispose = c.subscribe(
+      { query: 'subscription { eventRecorded(filter: { severities: [HIGH] }) { id } }' },
+      { next: () => undefined, error: () => undefined, complete: () => undefined },
+    );
     expect(await waitForOpen('eventRecorded', before + 1)).toBe(before + 1);
     dispose();
     expect(await waitForOpen('eventRecorded', before)).toBe(before);
 
     const other = client({ authorization: `Bearer ${stack.token('viewer')}` });
-    other.subscribe({ query: 'subscription { streamStatusChanged { id status } }' }, { next: () => undefined, error: () => undefined, complete: () => undefined });
+    other.subscribe(
+      { query: 'subscription { streamStatusChanged { id status } }' },
+      { next: () => undefined, error: () => undefined, complete: () => undefined },
+    );
     expect(await waitForOpen('streamStatusChanged', 1)).toBe(1);
     await other.dispose();
     expect(await waitForOpen('streamStatusChanged', 0)).toBe(0);
@@ -211,14 +221,18 @@ describe('gateway over graphql-ws', () => {
     const onFirst = [1, 2, 3].map(() => collect(first, query));
     expect(await waitForOpen('eventRecorded', before + 3)).toBe(before + 3);
     const overConnection = collect(first, query);
-    expect(await until('the refusal', () => overConnection.refused[0])).toMatchObject([{ extensions: { code: 'LIMIT_EXCEEDED', scope: 'connection', maxSubscriptions: 3 } }]);
+    expect(await until('the refusal', () => overConnection.refused[0])).toMatchObject([
+      { extensions: { code: 'LIMIT_EXCEEDED', scope: 'connection', maxSubscriptions: 3 } },
+    ]);
 
     // The same identity on another connection: 5 in all.
     const second = client({ authorization: `Bearer ${stack.token('viewer', 'capped')}` });
     const onSecond = [1, 2].map(() => collect(second, query));
     expect(await waitForOpen('eventRecorded', before + 5)).toBe(before + 5);
     const overIdentity = collect(second, query);
-    expect(await until('the refusal', () => overIdentity.refused[0])).toMatchObject([{ extensions: { code: 'LIMIT_EXCEEDED', scope: 'identity', maxSubscriptions: 5 } }]);
+    expect(await until('the refusal', () => overIdentity.refused[0])).toMatchObject([
+      { extensions: { code: 'LIMIT_EXCEEDED', scope: 'identity', maxSubscriptions: 5 } },
+    ]);
     const other = client({ authorization: `Bearer ${stack.token('viewer', 'not-capped')}` });
     const onOther = collect(other, query);
     expect(await waitForOpen('eventRecorded', before + 6)).toBe(before + 6);
@@ -263,7 +277,10 @@ describe('gateway over graphql-ws', () => {
     const cameraId = await registerCamera('Heavy');
     const c = client({ authorization: `Bearer ${stack.token('viewer', 'heavy')}` });
     const before = await openSubscriptions('eventRecorded');
-    const heavy = collect(c, `subscription { eventRecorded(filter: { cameraIds: ["${cameraId}"] }) { id camera { stats { topCameras(limit: 100) { key count } } } } }`);
+    const heavy = collect(
+      c,
+      `subscription { eventRecorded(filter: { cameraIds: ["${cameraId}"] }) { id camera { stats { topCameras(limit: 100) { key count } } } } }`,
+    );
     expect(await waitForOpen('eventRecorded', before + 1)).toBe(before + 1);
     expect(heavy.refused).toEqual([]);
     // Recorded in one command, the events reach the gateway together and are resolved several per query.

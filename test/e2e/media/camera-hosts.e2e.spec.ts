@@ -26,10 +26,7 @@ describe('camera hosts and stream session pages through the gateway', () => {
   const errorOf = (result: GraphQLResponse) => result.errors?.[0];
 
   beforeAll(async () => {
-    [stack, camera] = await Promise.all([
-      startStack({ label: 'camhosts', env: { CAMERA_ALLOWED_HOSTS: '127.0.0.2,localhost' } }),
-      startRtspCamera(),
-    ]);
+    [stack, camera] = await Promise.all([startStack({ label: 'camhosts', env: { CAMERA_ALLOWED_HOSTS: '127.0.0.2,localhost' } }), startRtspCamera()]);
   });
   afterAll(async () => {
     await stack?.stop();
@@ -53,14 +50,21 @@ describe('camera hosts and stream session pages through the gateway', () => {
 
   it('registerCamera and updateCamera refuse a host outside the list and store nothing; read paths mask URL parameters', async () => {
     const refused = await register(`rtsp://admin:Pa55@127.0.0.1:${camera.port}/yard`);
-    expect(errorOf(refused)).toMatchObject({ message: expect.stringContaining('camera host 127.0.0.1 is not allowed'), extensions: { code: 'BAD_USER_INPUT', host: '127.0.0.1' } });
+    expect(errorOf(refused)).toMatchObject({
+      message: expect.stringContaining('camera host 127.0.0.1 is not allowed'),
+      extensions: { code: 'BAD_USER_INPUT', host: '127.0.0.1' },
+    });
     expect(refused.data?.registerCamera ?? null).toBeNull();
     expect(JSON.stringify(refused)).not.toContain('Pa55');
 
     const accepted = await register(`rtsp://localhost:${camera.port}/yard?user=admin&password=Qu3ryPw&channel=1`);
     expect(accepted.errors).toBeUndefined();
     const { id, position } = accepted.data!.registerCamera;
-    const moved = await stack.graphql('mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { version } }', { input: { id, rtspUrl: `rtsp://127.0.0.1:${camera.port}/yard` } }, 'admin');
+    const moved = await stack.graphql(
+      'mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { version } }',
+      { input: { id, rtspUrl: `rtsp://127.0.0.1:${camera.port}/yard` } },
+      'admin',
+    );
     expect(errorOf(moved)).toMatchObject({ extensions: { code: 'BAD_USER_INPUT', host: '127.0.0.1' } });
 
     const read = await stack.graphql<{ camera: { rtspUrl: string; version: number } }>(
@@ -78,7 +82,9 @@ describe('camera hosts and stream session pages through the gateway', () => {
     const connection = await amqp.connect(config.amqp.url);
     const channel = await connection.createConfirmChannel();
     const envelope = cameraEnvelope('CameraRegistered', 1, { cameraId: 'smuggled', name: 'Smuggled', site: null, rtspUrl: camera.url('smuggled'), tags: [] });
-    channel.publish(amqpNames(stack.namespace).eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), { persistent: true });
+    channel.publish(amqpNames(stack.namespace).eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), {
+      persistent: true,
+    });
     await channel.waitForConfirms();
     await connection.close();
 

@@ -53,14 +53,27 @@ describe('live video through the gateway', () => {
       return result.data!.startStream;
     });
   const sessionStatus = (id: string, status: string) =>
-    waitFor(`session ${status}`, async () => {
-      const result = await stack.graphql<{ streamSession: Session | null }>(`query($id: ID!) { streamSession(id: $id) { ${SESSION_FIELDS} } }`, { id }, 'viewer');
-      return result.data?.streamSession?.status === status ? result.data.streamSession : undefined;
-    }, 30000);
+    waitFor(
+      `session ${status}`,
+      async () => {
+        const result = await stack.graphql<{ streamSession: Session | null }>(
+          `query($id: ID!) { streamSession(id: $id) { ${SESSION_FIELDS} } }`,
+          { id },
+          'viewer',
+        );
+        return result.data?.streamSession?.status === status ? result.data.streamSession : undefined;
+      },
+      30000,
+    );
 
   it('plays a signed HLS link through the gateway, pushes status changes, and resolves Camera.liveStream', async () => {
     const { id: cameraId, position } = await register('Lobby', camera.url('lobby', 'admin:Sup3rSecret'));
-    ws = createClient({ url: stack.gatewayUrl.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${stack.token('viewer')}` }, retryAttempts: 0 });
+    ws = createClient({
+      url: stack.gatewayUrl.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${stack.token('viewer')}` },
+      retryAttempts: 0,
+    });
     const pushed: string[] = [];
     const subscribed = new Promise<void>((resolve) => {
       ws!.subscribe<{ streamStatusChanged: { status: string } }>(
@@ -96,12 +109,20 @@ describe('live video through the gateway', () => {
     await waitFor('LIVE pushed', () => pushed.includes('LIVE'));
 
     const pids = findOrphanFfmpeg(stack.env.HLS_DIR!);
-    const stopped = await stack.graphql<{ stopStream: Session }>(`mutation($id: ID!) { stopStream(cameraId: $id) { ${SESSION_FIELDS} } }`, { id: cameraId }, 'operator');
+    const stopped = await stack.graphql<{ stopStream: Session }>(
+      `mutation($id: ID!) { stopStream(cameraId: $id) { ${SESSION_FIELDS} } }`,
+      { id: cameraId },
+      'operator',
+    );
     expect(stopped.data!.stopStream.status).toBe('STOPPED');
     await waitFor('ffmpeg gone', () => pids.every((pid) => !isAlive(pid)), 5000);
     await waitFor('STOPPED pushed', () => pushed.includes('STOPPED'));
     expect((await fetch(live.hlsUrl)).status).toBe(404);
-    const after = await stack.graphql<{ camera: { liveStream: unknown } }>('query($id: ID!) { camera(id: $id) { liveStream { id } } }', { id: cameraId }, 'viewer');
+    const after = await stack.graphql<{ camera: { liveStream: unknown } }>(
+      'query($id: ID!) { camera(id: $id) { liveStream { id } } }',
+      { id: cameraId },
+      'viewer',
+    );
     expect(after.data!.camera.liveStream).toBeNull();
     expect(JSON.stringify({ started, live, stopped, federated, logs: [...stack.logs.values()] })).not.toContain('Sup3rSecret');
   });

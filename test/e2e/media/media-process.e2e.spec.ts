@@ -44,8 +44,16 @@ describe('media process', () => {
     await waitFor('media ready', async () => (await fetch(`http://127.0.0.1:${stack.ports.media}/readyz`)).ok, 30000);
     const connection = await amqp.connect(config.amqp.url);
     const channel = await connection.createConfirmChannel();
-    const envelope = cameraEnvelope('CameraRegistered', 1, { cameraId: 'door', name: 'Door', site: null, rtspUrl: camera.url('door', 'op:Pa55word'), tags: [] });
-    channel.publish(amqpNames(stack.namespace).eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), { persistent: true });
+    const envelope = cameraEnvelope('CameraRegistered', 1, {
+      cameraId: 'door',
+      name: 'Door',
+      site: null,
+      rtspUrl: camera.url('door', 'op:Pa55word'),
+      tags: [],
+    });
+    channel.publish(amqpNames(stack.namespace).eventsExchange, routingKeyOf(envelope.type), Buffer.from(JSON.stringify(toWire(envelope))), {
+      persistent: true,
+    });
     await channel.waitForConfirms();
     await connection.close();
   });
@@ -56,10 +64,14 @@ describe('media process', () => {
 
   const session = (id: string) => call<{ streamSession: Session | null }>('query($id: ID!) { streamSession(id: $id) { id status restarts } }', { id });
   const waitStatus = (id: string, status: string, timeoutMs = 30000) =>
-    waitFor(`session ${status}`, async () => {
-      const { streamSession } = await session(id).catch(() => ({ streamSession: null }));
-      return streamSession?.status === status ? streamSession : undefined;
-    }, timeoutMs);
+    waitFor(
+      `session ${status}`,
+      async () => {
+        const { streamSession } = await session(id).catch(() => ({ streamSession: null }));
+        return streamSession?.status === status ? streamSession : undefined;
+      },
+      timeoutMs,
+    );
 
   it('leaves no orphan ffmpeg when SIGKILLed, resumes its session when restarted, and stops ffmpeg on SIGTERM', async () => {
     const started = await waitFor('camera known to media', async () => {

@@ -18,7 +18,12 @@ describe('projector SIGKILLed mid-bulk', () => {
     let accepted = 0;
     let position = '0';
     const record = async () => {
-      const inputs = Array.from({ length: 250 }, (_, i) => ({ cameraId, type: i % 2 ? 'motion' : 'person', severity: 'LOW', occurredAt: new Date().toISOString() }));
+      const inputs = Array.from({ length: 250 }, (_, i) => ({
+        cameraId,
+        type: i % 2 ? 'motion' : 'person',
+        severity: 'LOW',
+        occurredAt: new Date().toISOString(),
+      }));
       const result = await stack.graphql<{ recordEvents: { accepted: number; position: string } }>(
         `mutation($inputs: [RecordEventInput!]!) { recordEvents(inputs: $inputs) { accepted position } }`,
         { inputs },
@@ -46,6 +51,9 @@ describe('projector SIGKILLed mid-bulk', () => {
     }
     expect(accepted).toBe(14 * 250);
     expect(stats?.total).toBe(accepted);
-    expect(stats?.byType).toEqual([{ key: 'motion', count: accepted / 2 }, { key: 'person', count: accepted / 2 }]);
+    expect(stats?.byType).toEqual([
+      { key: 'motion', count: accepted / 2 },
+      { key: 'person', count: accepted / 2 },
+    ]);
   }, 120000);
 });

@@ -45,7 +45,11 @@ describe('read side through the gateway', () => {
       { min: batch.recordEvents.position },
     );
     eventIds = listed.events.edges.map((e) => e.node.id);
-    const ack = await ok<{ acknowledgeEvent: { position: string } }>(`mutation($id: ID!) { acknowledgeEvent(id: $id, note: "on it") { position } }`, { id: eventIds[0] }, 'operator');
+    const ack = await ok<{ acknowledgeEvent: { position: string } }>(
+      `mutation($id: ID!) { acknowledgeEvent(id: $id, note: "on it") { position } }`,
+      { id: eventIds[0] },
+      'operator',
+    );
     lastPosition = ack.acknowledgeEvent.position;
   });
   afterAll(() => stack?.stop());
@@ -60,7 +64,13 @@ describe('read side through the gateway', () => {
       'viewer',
     );
     expect(data.camera).toMatchObject({ id: cameraId, name: 'Dock', rtspUrl: 'rtsp://***@127.0.0.1:8554/dock' });
-    expect(data.camera.stats).toEqual({ total: 25, byStatus: [{ key: 'OPEN', count: 24 }, { key: 'ACKNOWLEDGED', count: 1 }] });
+    expect(data.camera.stats).toEqual({
+      total: 25,
+      byStatus: [
+        { key: 'OPEN', count: 24 },
+        { key: 'ACKNOWLEDGED', count: 1 },
+      ],
+    });
     expect(data.event).toMatchObject({ status: 'ACKNOWLEDGED', acknowledgeNote: 'on it', version: 2, camera: { id: cameraId, name: 'Dock', site: 'harbour' } });
   });
 
@@ -77,8 +87,14 @@ describe('read side through the gateway', () => {
     const stats = data.eventStats;
     expect(stats).toMatchObject({
       total: 25,
-      byType: [{ key: 'motion', count: 20 }, { key: 'intrusion', count: 5 }],
-      bySeverity: [{ key: 'LOW', count: 20 }, { key: 'CRITICAL', count: 5 }],
+      byType: [
+        { key: 'motion', count: 20 },
+        { key: 'intrusion', count: 5 },
+      ],
+      bySeverity: [
+        { key: 'LOW', count: 20 },
+        { key: 'CRITICAL', count: 5 },
+      ],
       topCameras: [{ key: cameraId, count: 25 }],
       meanTimeToResolveSeconds: null,
     });
@@ -89,9 +105,9 @@ describe('read side through the gateway', () => {
   });
 
   it('searches text and pages with stable cursors while writes continue', async () => {
-    const first = await ok<{ events: { edges: Array<{ cursor: string; node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string }; totalCount: number } }>(
-      `query { events(first: 10, filter: { cameraIds: ["${cameraId}"] }) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } totalCount } }`,
-    );
+    const first = await ok<{
+      events: { edges: Array<{ cursor: string; node: { id: string } }>; pageInfo: { hasNextPage: boolean; endCursor: string }; totalCount: number };
+    }>(`query { events(first: 10, filter: { cameraIds: ["${cameraId}"] }) { edges { cursor node { id } } pageInfo { hasNextPage endCursor } totalCount } }`);
     expect(first.events.totalCount).toBe(25);
     expect(first.events.pageInfo.hasNextPage).toBe(true);
     // New events arrive between pages: they sort before the cursor, so no row repeats or is skipped.
@@ -124,7 +140,11 @@ describe('read side through the gateway', () => {
   }, 20000);
 
   it('refuses bad input with clear codes', async () => {
-    const minute = await stack.graphql(`query { eventStats(interval: MINUTE, filter: { from: "2025-01-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }) { total } }`, undefined, 'viewer');
+    const minute = await stack.graphql(
+      `query { eventStats(interval: MINUTE, filter: { from: "2025-01-01T00:00:00Z", to: "2026-01-01T00:00:00Z" }) { total } }`,
+      undefined,
+      'viewer',
+    );
     expect(minute.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
     const cursor = await stack.graphql(`query { events(after: "garbage") { totalCount } }`, undefined, 'viewer');
     expect(cursor.errors?.[0]?.extensions?.code).toBe('BAD_USER_INPUT');
@@ -133,7 +153,11 @@ describe('read side through the gateway', () => {
   });
 
   it('reports projections and rebuilds one on request', async () => {
-    const status = await ok<{ projections: Array<Data> }>(`query { projections { name state position headPosition lag index rebuildProgress deadLettered lastError } }`, undefined, 'viewer');
+    const status = await ok<{ projections: Array<Data> }>(
+      `query { projections { name state position headPosition lag index rebuildProgress deadLettered lastError } }`,
+      undefined,
+      'viewer',
+    );
     expect(status.projections.map((p) => p.name)).toEqual(['cameras', 'events', 'rollups']);
     expect(status.projections[1]).toMatchObject({ state: 'RUNNING', deadLettered: 0, lastError: null });
     const started = await ok<{ rebuildProjection: Data }>(`mutation { rebuildProjection(name: "cameras") { name state rebuildProgress } }`);

@@ -38,18 +38,27 @@ describe('loading a long stream', () => {
   it('loads a 20,000-event camera stream from its snapshot and tail, not from its 20,000 events', async () => {
     const streamId = 'camera-long';
     const total = 20_000;
-    const envelope = (version: number) => JSON.stringify({
-      eventId: `e${version}`, streamId, version, position: version, schemaVersion: 1, occurredAt: '2026-01-01T00:00:00.000Z', recordedAt: '2026-01-01T00:00:00.000Z',
-      metadata: { correlationId: 'c', causationId: null, actor: 'seed' },
-      ...(version === 1
-        ? { type: 'CameraRegistered', data: { cameraId: 'long', name: 'n1', site: null, rtspUrl: 'rtsp://127.0.0.1/l', tags: [] } }
-        : { type: 'CameraUpdated', data: { cameraId: 'long', name: `n${version}` } }),
-    });
+    const envelope = (version: number) =>
+      JSON.stringify({
+        eventId: `e${version}`,
+        streamId,
+        version,
+        position: version,
+        schemaVersion: 1,
+        occurredAt: '2026-01-01T00:00:00.000Z',
+        recordedAt: '2026-01-01T00:00:00.000Z',
+        metadata: { correlationId: 'c', causationId: null, actor: 'seed' },
+        ...(version === 1
+          ? { type: 'CameraRegistered', data: { cameraId: 'long', name: 'n1', site: null, rtspUrl: 'rtsp://127.0.0.1/l', tags: [] } }
+          : { type: 'CameraUpdated', data: { cameraId: 'long', name: `n${version}` } }),
+      });
     // Seeded in bulk (appending 100,000 events one by one would take minutes): the documents the adapter writes.
     // Camera streams have a collection of their own (see lib/event-store/README.md).
     const streams = mongo.db.collection<{ _id: string; position: number; e: string }>('streams_camera');
     for (let start = 1; start <= total; start += 5000) {
-      await streams.insertMany(Array.from({ length: Math.min(5000, total - start + 1) }, (_, i) => ({ _id: `${streamId}:${start + i}`, position: start + i, e: envelope(start + i) })));
+      await streams.insertMany(
+        Array.from({ length: Math.min(5000, total - start + 1) }, (_, i) => ({ _id: `${streamId}:${start + i}`, position: start + i, e: envelope(start + i) })),
+      );
     }
     const store = createMongoEventStore(mongo.db);
     const snapshotVersion = 19_900;
@@ -72,12 +81,30 @@ describe('loading a long stream', () => {
     const repository = new AggregateRepository(wrapped, 'camera', cameraDecider, { cacheSize: 10, snapshotEvery: 100 });
     const streamId = 'camera-short';
     const meta = { correlationId: 'c', causationId: null, actor: 't' };
-    await store.append([{ streamId, version: 1, id: 'a1', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraRegistered', data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [] } } }]);
+    await store.append([
+      {
+        streamId,
+        version: 1,
+        id: 'a1',
+        occurredAt: new Date().toISOString(),
+        metadata: meta,
+        event: { type: 'CameraRegistered', data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [] } },
+      },
+    ]);
     counts.readEvent = 0;
     expect((await repository.load(streamId)).version).toBe(1);
     // Version 1, then one look past the end (not two: on FerretDB each miss scans the table).
     expect(counts.readEvent).toBe(2);
-    await store.append([{ streamId, version: 2, id: 'a2', occurredAt: new Date().toISOString(), metadata: meta, event: { type: 'CameraUpdated', data: { cameraId: 'short', name: 'b' } } }]);
+    await store.append([
+      {
+        streamId,
+        version: 2,
+        id: 'a2',
+        occurredAt: new Date().toISOString(),
+        metadata: meta,
+        event: { type: 'CameraUpdated', data: { cameraId: 'short', name: 'b' } },
+      },
+    ]);
     counts.readEvent = 0;
     const loaded = await repository.load(streamId);
     expect(loaded).toMatchObject({ version: 2, state: { name: 'b' } });

@@ -56,7 +56,8 @@ const confirmedPublish = (channel: ConfirmChannel, exchange: string, routingKey:
 
 async function storedEventIds(): Promise<string[]> {
   const ids: string[] = [];
-  for await (const batch of side.store.readAll(0)) for (const e of batch as EventEnvelope[]) if (e.type === 'EventRecorded') ids.push((e.data as { eventId: string }).eventId);
+  for await (const batch of side.store.readAll(0))
+    for (const e of batch as EventEnvelope[]) if (e.type === 'EventRecorded') ids.push((e.data as { eventId: string }).eventId);
   return ids;
 }
 

@@ -59,7 +59,11 @@ const publish = (messageId: string, extra: Record<string, unknown> = {}) =>
 
 const deadLetters: GetMessage[] = [];
 async function deadLetter(messageId: string): Promise<GetMessage | undefined> {
-  for (let message = await side.channel.get(side.names.ingestDlq, { noAck: true }); message; message = await side.channel.get(side.names.ingestDlq, { noAck: true })) {
+  for (
+    let message = await side.channel.get(side.names.ingestDlq, { noAck: true });
+    message;
+    message = await side.channel.get(side.names.ingestDlq, { noAck: true })
+  ) {
     deadLetters.push(message);
   }
   return deadLetters.find((m) => m.properties.messageId === messageId);

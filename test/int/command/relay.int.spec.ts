@@ -14,9 +14,13 @@ beforeAll(async () => {
   side = await startWriteSide('relay');
   const { queue } = await side.channel.assertQueue('', { exclusive: true });
   await side.channel.bindQueue(queue, side.names.eventsExchange, '#');
-  await side.channel.consume(queue, (message) => {
-    if (message) received.push({ envelope: fromWire(JSON.parse(message.content.toString()) as WireEnvelope), message });
-  }, { noAck: true });
+  await side.channel.consume(
+    queue,
+    (message) => {
+      if (message) received.push({ envelope: fromWire(JSON.parse(message.content.toString()) as WireEnvelope), message });
+    },
+    { noAck: true },
+  );
   const publisher = await amqpEventPublisher(side.amqp, side.names);
   // Two relays on one store: only the lease holder publishes.
   for (let i = 0; i < 2; i += 1) {
@@ -55,9 +59,18 @@ describe('outbox relay', () => {
     const sample = received.find((r) => r.envelope.type === 'CameraUpdated')!;
     expect(sample.message.fields.routingKey).toBe('camera.CameraUpdated');
     expect(sample.message.properties).toMatchObject({ messageId: sample.envelope.id, contentType: 'application/json', deliveryMode: 2 });
-    expect(Object.keys(JSON.parse(sample.message.content.toString())).sort()).toEqual(
-      ['data', 'eventId', 'metadata', 'occurredAt', 'position', 'recordedAt', 'schemaVersion', 'streamId', 'type', 'version'],
-    );
+    expect(Object.keys(JSON.parse(sample.message.content.toString())).sort()).toEqual([
+      'data',
+      'eventId',
+      'metadata',
+      'occurredAt',
+      'position',
+      'recordedAt',
+      'schemaVersion',
+      'streamId',
+      'type',
+      'version',
+    ]);
     const all = received.map((r) => r.envelope.position);
     expect(all).toEqual([...all].sort((a, b) => a - b));
     expectPreviousPositionChain();

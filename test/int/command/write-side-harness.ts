@@ -36,7 +36,14 @@ export async function startWriteSide(label: string): Promise<WriteSide> {
   const channel = await raw.createChannel();
   await assertSharedTopology(channel, names);
   return {
-    namespace, names, mongo, store, service: new CommandService(store), amqp: connection, raw, channel,
+    namespace,
+    names,
+    mongo,
+    store,
+    service: new CommandService(store),
+    amqp: connection,
+    raw,
+    channel,
     async close() {
       await connection.close();
       await deleteTopology(channel, names).catch(() => undefined);

@@ -35,7 +35,10 @@ export function eventStoreContract(harness: ContractHarness): void {
     expect(first.outcomes[0]?.status).toBe('written');
     await store.append([cameraCandidate(id, 2)]);
     const events = await store.readStream(`camera-${id}`);
-    expect(events.map((e) => [e.version, e.type])).toEqual([[1, 'CameraRegistered'], [2, 'CameraUpdated']]);
+    expect(events.map((e) => [e.version, e.type])).toEqual([
+      [1, 'CameraRegistered'],
+      [2, 'CameraUpdated'],
+    ]);
     expect(events[0]!.position).toBeLessThan(events[1]!.position);
     expect(await store.streamVersion(`camera-${id}`)).toBe(2);
     expect(await store.readEvent(`camera-${id}`, 3)).toBeNull();

@@ -51,10 +51,20 @@ describe('MongoDB event store: late commits and dead writers', () => {
     const candidate = cameraCandidate(randomUUID(), 1);
     const position = seq * 1000;
     const envelope = {
-      eventId: candidate.id, streamId: candidate.streamId, version: 1, position, type: candidate.event.type, schemaVersion: 1,
-      occurredAt: candidate.occurredAt, recordedAt: new Date().toISOString(), data: candidate.event.data, metadata: candidate.metadata,
+      eventId: candidate.id,
+      streamId: candidate.streamId,
+      version: 1,
+      position,
+      type: candidate.event.type,
+      schemaVersion: 1,
+      occurredAt: candidate.occurredAt,
+      recordedAt: new Date().toISOString(),
+      data: candidate.event.data,
+      metadata: candidate.metadata,
     };
-    await mongo.db.collection(`commits_${Math.floor(seq / 1024)}`).insertOne({ _id: seqKey(seq) as never, seq, count: 1, events: [JSON.stringify(envelope)], createdAt: new Date() });
+    await mongo.db
+      .collection(`commits_${Math.floor(seq / 1024)}`)
+      .insertOne({ _id: seqKey(seq) as never, seq, count: 1, events: [JSON.stringify(envelope)], createdAt: new Date() });
     await counters().updateOne({ _id: 'head' }, { $set: { value: seq } });
     const fresh = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
     const events = await collect(fresh.readAll(before));
@@ -78,8 +88,14 @@ describe('MongoDB event store: late commits and dead writers', () => {
   it('upcasts a stored v1 EventRecorded (no source) on read', async () => {
     const position = (await store.headPosition()) + 1000;
     const v1 = {
-      eventId: randomUUID(), streamId: 'event-legacy-1', version: 1, position, type: 'EventRecorded', schemaVersion: 1,
-      occurredAt: '2025-01-01T00:00:00.000Z', recordedAt: '2025-01-01T00:00:01.000Z',
+      eventId: randomUUID(),
+      streamId: 'event-legacy-1',
+      version: 1,
+      position,
+      type: 'EventRecorded',
+      schemaVersion: 1,
+      occurredAt: '2025-01-01T00:00:00.000Z',
+      recordedAt: '2025-01-01T00:00:01.000Z',
       data: { eventId: 'legacy-1', cameraId: 'c', type: 'motion', severity: 'LOW', occurredAt: '2025-01-01T00:00:00.000Z', attributes: null },
       metadata: { correlationId: 'x', causationId: null, actor: 'old' },
     };
@@ -134,7 +150,11 @@ describe('MongoDB event store: document size', () => {
     const candidates: AppendCandidate[] = Array.from({ length: 1000 }, () => {
       const eventId = randomUUID();
       return {
-        streamId: `event-${eventId}`, version: 1, id: randomUUID(), occurredAt, metadata: { correlationId: 'c', causationId: null, actor: 'a' },
+        streamId: `event-${eventId}`,
+        version: 1,
+        id: randomUUID(),
+        occurredAt,
+        metadata: { correlationId: 'c', causationId: null, actor: 'a' },
         event: { type: 'EventRecorded', data: { eventId, cameraId: 'c', type: 'motion', severity: 'LOW', occurredAt, source: 'test', attributes: { blob } } },
       };
     });
@@ -155,6 +175,8 @@ describe('MongoDB event store: document size', () => {
     const huge = 'x'.repeat(17 * 1024 * 1024);
     await expect(store.saveSnapshot(`camera-${randomUUID()}`, 100, huge)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     const docs = [{ _id: randomUUID(), state: huge, createdAt: new Date() }];
-    await expect(insertManyReportingTaken(mongo.db.collection<{ _id: string; state: string; createdAt: Date }>('snapshots'), docs)).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect(insertManyReportingTaken(mongo.db.collection<{ _id: string; state: string; createdAt: Date }>('snapshots'), docs)).rejects.toMatchObject({
+      code: 'BAD_USER_INPUT',
+    });
   });
 });

@@ -82,7 +82,12 @@ describe('supergraph reload', () => {
     expect(answer.data?.sightlineReloadProbe).toBe('reloaded');
 
     // graphql-ws validates against the rebuilt schema too.
-    const client = createClient({ url: gateway.url.replace(/^http/, 'ws'), webSocketImpl: WebSocket, connectionParams: { authorization: `Bearer ${token}` }, retryAttempts: 0 });
+    const client = createClient({
+      url: gateway.url.replace(/^http/, 'ws'),
+      webSocketImpl: WebSocket,
+      connectionParams: { authorization: `Bearer ${token}` },
+      retryAttempts: 0,
+    });
     const overWs = await new Promise<unknown>((resolve) => {
       client.subscribe({ query: '{ sightlineReloadProbe }' }, { next: resolve, error: resolve, complete: () => undefined });
     });

@@ -83,9 +83,13 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
     await assertSharedTopology(channel, names);
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true });
     await channel.bindQueue(queue, names.streamStatusExchange, 'stream.*');
-    await channel.consume(queue, (message) => {
-      if (message) statuses.push(JSON.parse(message.content.toString()) as StreamStatusMessage);
-    }, { noAck: true });
+    await channel.consume(
+      queue,
+      (message) => {
+        if (message) statuses.push(JSON.parse(message.content.toString()) as StreamStatusMessage);
+      },
+      { noAck: true },
+    );
   });
   amqp.start();
   await amqp.waitConnected(15000);
@@ -155,7 +159,10 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
     close: async () => {
       for (const each of managers) await each.stopAll();
       await new Promise((resolve) => server.close(resolve));
-      const channel = await amqp.current()?.createChannel().catch(() => undefined);
+      const channel = await amqp
+        .current()
+        ?.createChannel()
+        .catch(() => undefined);
       if (channel) await deleteTopology(channel, amqpNames(namespace)).catch(() => undefined);
       await amqp.close();
       await mongo.db.dropDatabase().catch(() => undefined);
@@ -165,7 +172,11 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
   };
 }
 
-export async function waitFor<T>(what: string, probe: () => T | undefined | null | false | Promise<T | undefined | null | false>, timeoutMs = 20000): Promise<T> {
+export async function waitFor<T>(
+  what: string,
+  probe: () => T | undefined | null | false | Promise<T | undefined | null | false>,
+  timeoutMs = 20000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();
@@ -176,17 +187,35 @@ export async function waitFor<T>(what: string, probe: () => T | undefined | null
 }
 
 export const waitForStatus = (manager: SessionManager, id: string, status: StreamSession['status'], timeoutMs = 20000) =>
-  waitFor(`session ${id} ${status}`, async () => {
-    const session = await manager.get(id);
-    return session?.status === status ? session : undefined;
-  }, timeoutMs);
+  waitFor(
+    `session ${id} ${status}`,
+    async () => {
+      const session = await manager.get(id);
+      return session?.status === status ? session : undefined;
+    },
+    timeoutMs,
+  );
 
 /** ffprobe decodes frames from an HLS URL: what any player would see. */
 export async function probeHls(url: string): Promise<{ codec: string; width: number; height: number; frames: number }> {
-  const { stdout } = await run('ffprobe', [
-    '-v', 'error', '-select_streams', 'v:0', '-count_frames', '-read_intervals', '%+#10',
-    '-show_entries', 'stream=codec_name,width,height,nb_read_frames', '-of', 'json', url,
-  ], { timeout: 20000 });
+  const { stdout } = await run(
+    'ffprobe',
+    [
+      '-v',
+      'error',
+      '-select_streams',
+      'v:0',
+      '-count_frames',
+      '-read_intervals',
+      '%+#10',
+      '-show_entries',
+      'stream=codec_name,width,height,nb_read_frames',
+      '-of',
+      'json',
+      url,
+    ],
+    { timeout: 20000 },
+  );
   const stream = (JSON.parse(stdout) as { streams: Array<{ codec_name: string; width: number; height: number; nb_read_frames: string }> }).streams[0];
   if (!stream) throw new Error(`no video stream in ${url}`);
   return { codec: stream.codec_name, width: stream.width, height: stream.height, frames: Number(stream.nb_read_frames) };

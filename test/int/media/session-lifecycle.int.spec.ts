@@ -39,7 +39,7 @@ describe('stream session lifecycle', () => {
     await harness.manager.stop('flaky');
   });
 
-  it('reconnects to a camera\'s new URL at once, in the same session', async () => {
+  it("reconnects to a camera's new URL at once, in the same session", async () => {
     await harness.registerCamera('moved', camera.url('moved-old'));
     const session = await harness.manager.start('moved');
     await waitForStatus(harness.manager, session.id, 'LIVE');

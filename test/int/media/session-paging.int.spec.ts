@@ -38,7 +38,10 @@ describe('stream session pages', () => {
     await waitForStatus(harness.manager, live.id, 'LIVE');
     const newestFirst = [live.id, ...stoppedIds.reverse()];
 
-    const pageAll = async (list: (query: { first: number; after?: string | null; statuses?: StreamSession['status'][] }) => Promise<StreamSession[]>, statuses?: StreamSession['status'][]) => {
+    const pageAll = async (
+      list: (query: { first: number; after?: string | null; statuses?: StreamSession['status'][] }) => Promise<StreamSession[]>,
+      statuses?: StreamSession['status'][],
+    ) => {
       const pages: string[][] = [];
       let after: string | null = null;
       for (;;) {
@@ -54,7 +57,10 @@ describe('stream session pages', () => {
     expect(idsOf(await harness.manager.list({ statuses: ['LIVE'] }))).toEqual([live.id]);
 
     // Each session has its place in the insert-only order, _id = place.
-    const order = await harness.mongo.db.collection<{ _id: string; sessionId?: string }>(SESSION_ORDER).find({ _id: { $ne: 'head' } }).toArray();
+    const order = await harness.mongo.db
+      .collection<{ _id: string; sessionId?: string }>(SESSION_ORDER)
+      .find({ _id: { $ne: 'head' } })
+      .toArray();
     expect(order.sort((a, b) => Number(b._id) - Number(a._id)).map((d) => d.sessionId)).toEqual(expect.arrayContaining(newestFirst));
 
     // A new process on the same store knows only what it resumed; the rest comes from the store.
@@ -77,7 +83,14 @@ describe('stream session pages', () => {
       await mongo.close();
     });
     const fresh = (id: string, startedAt = new Date()): Omit<StreamSession, 'seq'> => ({
-      id, cameraId: 'c', status: 'STOPPED', startedAt, stoppedAt: startedAt, restarts: 0, lastError: null, updatedAt: startedAt,
+      id,
+      cameraId: 'c',
+      status: 'STOPPED',
+      startedAt,
+      stoppedAt: startedAt,
+      restarts: 0,
+      lastError: null,
+      updatedAt: startedAt,
     });
 
     it('gives every new session its own place, also when two processes insert at once', async () => {

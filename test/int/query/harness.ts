@@ -139,15 +139,32 @@ export class ReadSideHarness {
   }
 }
 
-export const camera = (cameraId: string, version: number, data: Partial<{ name: string; site: string | null; rtspUrl: string; tags: string[] }> = {}): AppendCandidate => {
+export const camera = (
+  cameraId: string,
+  version: number,
+  data: Partial<{ name: string; site: string | null; rtspUrl: string; tags: string[] }> = {},
+): AppendCandidate => {
   const event: DomainEvent =
     version === 1
-      ? { type: 'CameraRegistered', data: { cameraId, name: data.name ?? `cam ${cameraId}`, site: data.site ?? 'north', rtspUrl: data.rtspUrl ?? 'rtsp://user:secret@127.0.0.1:8554/cam', tags: data.tags ?? [] } }
+      ? {
+          type: 'CameraRegistered',
+          data: {
+            cameraId,
+            name: data.name ?? `cam ${cameraId}`,
+            site: data.site ?? 'north',
+            rtspUrl: data.rtspUrl ?? 'rtsp://user:secret@127.0.0.1:8554/cam',
+            tags: data.tags ?? [],
+          },
+        }
       : { type: 'CameraUpdated', data: { cameraId, ...data } };
   return { streamId: `camera-${cameraId}`, version, id: randomUUID(), occurredAt: new Date().toISOString(), metadata, event };
 };
 
-export const recorded = (eventId: string, cameraId: string, options: { type?: string; severity?: 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL'; occurredAt?: string; attributes?: Record<string, unknown> } = {}): AppendCandidate => ({
+export const recorded = (
+  eventId: string,
+  cameraId: string,
+  options: { type?: string; severity?: 'INFO' | 'LOW' | 'MEDIUM' | 'HIGH' | 'CRITICAL'; occurredAt?: string; attributes?: Record<string, unknown> } = {},
+): AppendCandidate => ({
   streamId: `event-${eventId}`,
   version: 1,
   id: randomUUID(),

@@ -26,8 +26,15 @@ describe('projector against Elasticsearch, RabbitMQ and the event store', () => 
 
     const stats = await computeEventStats(h.stats, { cameraIds: [cam] }, 'HOUR', undefined);
     expect(stats.total).toBe(30);
-    expect(stats.byType).toEqual([{ key: 'motion', count: 20 }, { key: 'person', count: 10 }]);
-    expect(stats.byStatus).toEqual([{ key: 'OPEN', count: 28 }, { key: 'ACKNOWLEDGED', count: 1 }, { key: 'RESOLVED', count: 1 }]);
+    expect(stats.byType).toEqual([
+      { key: 'motion', count: 20 },
+      { key: 'person', count: 10 },
+    ]);
+    expect(stats.byStatus).toEqual([
+      { key: 'OPEN', count: 28 },
+      { key: 'ACKNOWLEDGED', count: 1 },
+      { key: 'RESOLVED', count: 1 },
+    ]);
     expect(stats.meanTimeToAcknowledgeSeconds).not.toBeNull();
     expect(stats.histogram.reduce((n, b) => n + b.count, 0)).toBe(30);
   });
@@ -35,7 +42,10 @@ describe('projector against Elasticsearch, RabbitMQ and the event store', () => 
   it('ends in the same state whatever the delivery order and however many duplicates', async () => {
     const cam = randomUUID();
     const id = randomUUID();
-    const envelopes = await h.write([recorded(id, cam), lifecycle(id, cam, 2), lifecycle(id, cam, 3), camera(cam, 1), camera(cam, 2, { name: 'Renamed' })], false);
+    const envelopes = await h.write(
+      [recorded(id, cam), lifecycle(id, cam, 2), lifecycle(id, cam, 3), camera(cam, 1), camera(cam, 2, { name: 'Renamed' })],
+      false,
+    );
     // Reversed, then everything again: what competing consumers and redelivery can produce.
     const shuffled = [...envelopes].reverse().concat(envelopes);
     await h.publish(shuffled);

@@ -53,7 +53,12 @@ describe('rebuild leftovers, leases and timeouts', () => {
     const state = new StateStore(h.elastic, h.names);
     // Another query process's worker holds the lease (written over this process's, as if it had
     // taken it after this one's expired): this process must not recompute meanwhile.
-    await h.elastic.index({ index: h.names.state, id: 'lease-rollups', document: { kind: 'lease', owner: 'another-process', until: Date.now() + 60_000, at: new Date().toISOString() }, refresh: true });
+    await h.elastic.index({
+      index: h.names.state,
+      id: 'lease-rollups',
+      document: { kind: 'lease', owner: 'another-process', until: Date.now() + 60_000, at: new Date().toISOString() },
+      refresh: true,
+    });
     const { done } = await h.projection.rebuilder.start('rollups');
     await sleep(3000);
     expect(await h.projection.rollups.settledDirtyLeft()).toBe(true);

@@ -42,7 +42,14 @@ describe('rebuild with zero downtime', () => {
       const stats = await computeEventStats(h.stats, { cameraIds: [steady] }, 'HOUR', undefined);
       const page = await h.reader.searchEvents({ cameraIds: [steady], statuses: ['ACKNOWLEDGED'] }, 5, undefined);
       if (stats.total !== 400) wrong.push(`total ${stats.total}`);
-      if (JSON.stringify(stats.byStatus) !== JSON.stringify([{ key: 'OPEN', count: 350 }, { key: 'ACKNOWLEDGED', count: 50 }])) wrong.push(JSON.stringify(stats.byStatus));
+      if (
+        JSON.stringify(stats.byStatus) !==
+        JSON.stringify([
+          { key: 'OPEN', count: 350 },
+          { key: 'ACKNOWLEDGED', count: 50 },
+        ])
+      )
+        wrong.push(JSON.stringify(stats.byStatus));
       if (page.totalCount !== 50) wrong.push(`page ${page.totalCount}`);
       progress.push(state.progress);
       queries += 1;
@@ -69,7 +76,9 @@ describe('rebuild with zero downtime', () => {
     const id = randomUUID();
     const written = await h.write([camera(id, 1, { name: 'before' }), camera(id, 2, { name: 'after' })]);
     await h.caughtUp(written[1]!.position);
-    await (await h.projection.rebuilder.start('cameras')).done;
+    await (
+      await h.projection.rebuilder.start('cameras')
+    ).done;
     expect((await h.reader.getMany('cameras', [id])).get(id)).toMatchObject({ name: 'after', version: 2 });
   });
 });

@@ -18,7 +18,10 @@ function expectSame(rolled: EventStats, raw: EventStats): void {
   const { usedRollups: _u, rollupKind: _k, meanTimeToAcknowledgeSeconds: ack, meanTimeToResolveSeconds: resolve, ...rest } = rolled;
   const { usedRollups: _u2, rollupKind: _k2, meanTimeToAcknowledgeSeconds: rawAck, meanTimeToResolveSeconds: rawResolve, ...rawRest } = raw;
   expect(rest).toEqual(rawRest);
-  for (const [a, b] of [[ack, rawAck], [resolve, rawResolve]] as const) {
+  for (const [a, b] of [
+    [ack, rawAck],
+    [resolve, rawResolve],
+  ] as const) {
     if (b === null) expect(a).toBeNull();
     else expect(a).toBeCloseTo(b, 6);
   }
@@ -37,9 +40,17 @@ describe('hourly rollups', () => {
     const other = randomUUID();
     await h.write([camera(cam, 1), camera(other, 1)]);
     const written = await h.write([
-      ...ids.map((id, i) => recorded(id, cam, { type: i % 4 ? 'motion' : 'person', severity: i % 3 ? 'LOW' : 'HIGH', occurredAt: new Date(base + (i % 30) * HOUR + 60_000 * (i % 50)).toISOString() })),
+      ...ids.map((id, i) =>
+        recorded(id, cam, {
+          type: i % 4 ? 'motion' : 'person',
+          severity: i % 3 ? 'LOW' : 'HIGH',
+          occurredAt: new Date(base + (i % 30) * HOUR + 60_000 * (i % 50)).toISOString(),
+        }),
+      ),
       // Another camera, sparse: most of its hours hold one event.
-      ...Array.from({ length: 25 }, (_, i) => recorded(randomUUID(), other, { type: i % 2 ? 'vehicle' : 'motion', severity: 'CRITICAL', occurredAt: new Date(base + i * 1.5 * HOUR).toISOString() })),
+      ...Array.from({ length: 25 }, (_, i) =>
+        recorded(randomUUID(), other, { type: i % 2 ? 'vehicle' : 'motion', severity: 'CRITICAL', occurredAt: new Date(base + i * 1.5 * HOUR).toISOString() }),
+      ),
     ]);
     await h.caughtUp(written[written.length - 1]!.position);
     const filter = { cameraIds: [cam], from: new Date(base - 30 * 60_000).toISOString(), to: new Date(base + 40 * HOUR + 30 * 60_000).toISOString() };
@@ -58,7 +69,10 @@ describe('hourly rollups', () => {
     expect(exact.total).toBe(120);
     expect(rolled.byStatus).toEqual(exact.byStatus);
     expect(rolled.bySeverity).toEqual(exact.bySeverity);
-    expect(rolled.byType).toEqual([{ key: 'motion', count: 90 }, { key: 'person', count: 30 }]);
+    expect(rolled.byType).toEqual([
+      { key: 'motion', count: 90 },
+      { key: 'person', count: 30 },
+    ]);
     expect(rolled.histogram).toEqual(exact.histogram);
     // No field filter: the dimension rollups answer, and equal the raw aggregation.
     const span = { from: filter.from, to: filter.to };
@@ -73,7 +87,10 @@ describe('hourly rollups', () => {
     await h.caughtUp(acks[1]!.position);
     const dirty = await computeEventStats(h.stats, filter, 'HOUR', undefined);
     expect(dirty.usedRollups).toBe(true);
-    expect(dirty.byStatus).toEqual([{ key: 'OPEN', count: 118 }, { key: 'ACKNOWLEDGED', count: 2 }]);
+    expect(dirty.byStatus).toEqual([
+      { key: 'OPEN', count: 118 },
+      { key: 'ACKNOWLEDGED', count: 2 },
+    ]);
     expect(dirty.meanTimeToAcknowledgeSeconds).not.toBeNull();
     expectSame(await computeEventStats(h.stats, span, 'HOUR', undefined), await computeEventStats(h.stats, span, 'HOUR', undefined, { rollups: false }));
     while ((await h.projection.rollups.recomputeDirty(100)) > 0);
@@ -84,7 +101,10 @@ describe('hourly rollups', () => {
     // The acknowledged hours in the dimension rollups too: while dirty and once recomputed.
     const afterAcks = await computeEventStats(h.stats, span, 'HOUR', undefined);
     expect(afterAcks.rollupKind).toBe('dimensions');
-    expect(afterAcks.byStatus).toEqual([{ key: 'OPEN', count: 143 }, { key: 'ACKNOWLEDGED', count: 2 }]);
+    expect(afterAcks.byStatus).toEqual([
+      { key: 'OPEN', count: 143 },
+      { key: 'ACKNOWLEDGED', count: 2 },
+    ]);
     expectSame(afterAcks, await computeEventStats(h.stats, span, 'HOUR', undefined, { rollups: false }));
   }, 60000);
 
@@ -96,7 +116,13 @@ describe('hourly rollups', () => {
     const ids = Array.from({ length: 160 }, () => randomUUID());
     await h.write([camera(cam, 1), camera(other, 1)]);
     const written = await h.write([
-      ...ids.map((id, i) => recorded(id, i % 5 ? cam : other, { type: i % 4 ? 'motion' : 'person', severity: i % 3 ? 'LOW' : 'HIGH', occurredAt: new Date(day0 + (i % 96) * HOUR + 60_000 * (i % 50)).toISOString() })),
+      ...ids.map((id, i) =>
+        recorded(id, i % 5 ? cam : other, {
+          type: i % 4 ? 'motion' : 'person',
+          severity: i % 3 ? 'LOW' : 'HIGH',
+          occurredAt: new Date(day0 + (i % 96) * HOUR + 60_000 * (i % 50)).toISOString(),
+        }),
+      ),
     ]);
     await h.caughtUp(written[written.length - 1]!.position);
     // The first 20 acknowledged (days 0 and 1), so the means are not null.
@@ -121,7 +147,23 @@ describe('hourly rollups', () => {
     expect((await computeEventStats(h.stats, whole, 'DAY', undefined)).total).toBe(160);
 
     // A slow worker's build of day 1 landing after the day was built: never read (not the named build).
-    await h.elastic.index({ index: h.names.alias('rollups'), id: `day:${day0 + DAY}|late|status|OPEN`, document: { hour: day0 + DAY, day: day0 + DAY, build: 'late', kind: 'status', status: 'OPEN', count: 999, ackSum: 0, ackCount: 0, resolveSum: 0, resolveCount: 0 }, refresh: true });
+    await h.elastic.index({
+      index: h.names.alias('rollups'),
+      id: `day:${day0 + DAY}|late|status|OPEN`,
+      document: {
+        hour: day0 + DAY,
+        day: day0 + DAY,
+        build: 'late',
+        kind: 'status',
+        status: 'OPEN',
+        count: 999,
+        ackSum: 0,
+        ackCount: 0,
+        resolveSum: 0,
+        resolveCount: 0,
+      },
+      refresh: true,
+    });
     expectSame(await computeEventStats(h.stats, span, 'DAY', undefined), await raw());
 
     // Acknowledge an event of day 2 (index 50: 02:00 that day, camera `other`): its hour and day turn
@@ -136,7 +178,12 @@ describe('hourly rollups', () => {
     expectSame(dirty, await raw());
     // The day's status clean again with its old build while one of its hours is dirty (a state the
     // marks never leave visible): the dirty hour still wins, the day is served by hours and raw.
-    await h.elastic.index({ index: h.names.dirtyHours, id: dayStatusId(day0 + 2 * DAY), document: { day: day0 + 2 * DAY, dirty: false, build: day2Build }, refresh: true });
+    await h.elastic.index({
+      index: h.names.dirtyHours,
+      id: dayStatusId(day0 + 2 * DAY),
+      document: { day: day0 + 2 * DAY, dirty: false, build: day2Build },
+      refresh: true,
+    });
     expectSame(await computeEventStats(h.stats, span, 'DAY', undefined), await raw());
     await h.elastic.index({ index: h.names.dirtyHours, id: dayStatusId(day0 + 2 * DAY), document: { day: day0 + 2 * DAY, dirty: true }, refresh: true });
 
@@ -175,7 +222,8 @@ describe('hourly rollups', () => {
       get(target, property) {
         if (property === 'bulk') {
           return async (params: Parameters<Client['bulk']>[0]) => {
-            const dayWrite = raced.length === 0 && (params.operations ?? []).some((op) => String((op as { index?: { _id?: string } }).index?._id ?? '').startsWith('day:'));
+            const dayWrite =
+              raced.length === 0 && (params.operations ?? []).some((op) => String((op as { index?: { _id?: string } }).index?._id ?? '').startsWith('day:'));
             if (dayWrite) {
               raced = await h.write([lifecycle(ids[7]!, cam, 2)]);
               await h.caughtUp(raced[0]!.position);
@@ -193,7 +241,10 @@ describe('hourly rollups', () => {
     expect(await status()).toMatchObject({ dirty: true });
     const whole = { from: new Date(day).toISOString(), to: new Date(day + DAY).toISOString() };
     const answer = await computeEventStats(h.stats, whole, 'DAY', undefined);
-    expect(answer.byStatus).toEqual([{ key: 'OPEN', count: 46 }, { key: 'ACKNOWLEDGED', count: 2 }]);
+    expect(answer.byStatus).toEqual([
+      { key: 'OPEN', count: 46 },
+      { key: 'ACKNOWLEDGED', count: 2 },
+    ]);
     expectSame(answer, await computeEventStats(h.stats, whole, 'DAY', undefined, { rollups: false }));
 
     // The next run rebuilds the day with both acknowledgements.
@@ -207,7 +258,10 @@ describe('hourly rollups', () => {
   it('writes nothing once the worker may no longer write (its lease is running out), and finishes at the next run', async () => {
     const cam = randomUUID();
     const hour = Math.floor(Date.now() / HOUR) * HOUR - 30 * DAY;
-    const written = await h.write([camera(cam, 1), ...Array.from({ length: 5 }, () => recorded(randomUUID(), cam, { occurredAt: new Date(hour + 60_000).toISOString() }))]);
+    const written = await h.write([
+      camera(cam, 1),
+      ...Array.from({ length: 5 }, () => recorded(randomUUID(), cam, { occurredAt: new Date(hour + 60_000).toISOString() })),
+    ]);
     await h.caughtUp(written[written.length - 1]!.position);
     const hourStatus = async () => (await h.elastic.get<{ dirty: boolean }>({ index: h.names.dirtyHours, id: String(hour) }))._source;
     const hourDocs = async () => {
@@ -229,7 +283,10 @@ describe('hourly rollups', () => {
     const names = viewNames(`${h.namespace}-many`);
     await new IndexAdmin(h.elastic, names).ensureViews();
     const hours = Array.from({ length: 700 }, (_, i) => i * HOUR);
-    await h.elastic.bulk({ operations: hours.flatMap((hour) => [{ index: { _index: names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]), refresh: true });
+    await h.elastic.bulk({
+      operations: hours.flatMap((hour) => [{ index: { _index: names.dirtyHours, _id: String(hour) } }, { hour, dirty: true }]),
+      refresh: true,
+    });
     try {
       const status = await new ElasticStatsStore(h.elastic, names).rollupStatus({ from: 0, to: 800 * HOUR }, false, true);
       expect(status?.hours.sort((a, b) => a - b)).toEqual(hours);
@@ -241,7 +298,11 @@ describe('hourly rollups', () => {
   it('marks every hour dirty when the rollups predate the dimension documents, then adds the new field', async () => {
     const names = viewNames(`${h.namespace}-old`);
     const { kind: _kind, day: _day, build: _build, ...oldProperties } = MAPPINGS.rollups.properties as Record<string, unknown>;
-    await h.elastic.indices.create({ index: names.newIndex('rollups', 1), mappings: { dynamic: 'strict', properties: oldProperties } as never, aliases: { [names.alias('rollups')]: { is_write_index: true } } });
+    await h.elastic.indices.create({
+      index: names.newIndex('rollups', 1),
+      mappings: { dynamic: 'strict', properties: oldProperties } as never,
+      aliases: { [names.alias('rollups')]: { is_write_index: true } },
+    });
     await h.elastic.indices.create({ index: names.dirtyHours, mappings: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' } } } });
     await h.elastic.index({ index: names.dirtyHours, id: '3600000', document: { hour: 3_600_000, dirty: false }, refresh: true });
     try {
@@ -260,8 +321,15 @@ describe('hourly rollups', () => {
   it('marks every day dirty (hours untouched) when the rollups predate day documents, so the worker builds them', async () => {
     const names = viewNames(`${h.namespace}-noday`);
     const { day: _day, build: _build, ...oldProperties } = MAPPINGS.rollups.properties as Record<string, unknown>;
-    await h.elastic.indices.create({ index: names.newIndex('rollups', 1), mappings: { dynamic: 'strict', properties: oldProperties } as never, aliases: { [names.alias('rollups')]: { is_write_index: true } } });
-    await h.elastic.indices.create({ index: names.dirtyHours, mappings: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' } } } });
+    await h.elastic.indices.create({
+      index: names.newIndex('rollups', 1),
+      mappings: { dynamic: 'strict', properties: oldProperties } as never,
+      aliases: { [names.alias('rollups')]: { is_write_index: true } },
+    });
+    await h.elastic.indices.create({
+      index: names.dirtyHours,
+      mappings: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' } } },
+    });
     const hours = [DAY + 2 * HOUR, DAY + 5 * HOUR, 3 * DAY];
     for (const hour of hours) await h.elastic.index({ index: names.dirtyHours, id: String(hour), document: { hour, dirty: false, sparse: true } });
     await h.elastic.indices.refresh({ index: names.dirtyHours });
@@ -273,7 +341,8 @@ describe('hourly rollups', () => {
       });
       expect(missing).toEqual(['days']);
       for (const hour of hours) expect((await h.elastic.get<{ dirty: boolean }>({ index: names.dirtyHours, id: String(hour) }))._source?.dirty).toBe(false);
-      for (const day of [DAY, 3 * DAY]) expect((await h.elastic.get<DayStatus>({ index: names.dirtyHours, id: dayStatusId(day) }))._source).toEqual({ day, dirty: true });
+      for (const day of [DAY, 3 * DAY])
+        expect((await h.elastic.get<DayStatus>({ index: names.dirtyHours, id: dayStatusId(day) }))._source).toEqual({ day, dirty: true });
       // Until the worker builds them, readers see no clean day: hour documents answer.
       const status = await new ElasticStatsStore(h.elastic, names).rollupStatus({ from: 0, to: 4 * DAY }, false, true);
       expect(status?.days.size).toBe(0);

@@ -3,7 +3,15 @@ import { decideIncident, evolveIncident, type IncidentState, type RecordEvent } 
 
 const camera: CameraState = { id: 'c1', name: 'Gate', site: null, rtspUrl: 'rtsp://127.0.0.1/g', tags: [], status: 'ACTIVE' };
 const record: RecordEvent = {
-  kind: 'RecordEvent', eventId: 'e1', cameraId: 'c1', type: 'motion', severity: 'HIGH', occurredAt: '2026-01-01T00:00:00.000Z', source: 'graphql', attributes: null, camera,
+  kind: 'RecordEvent',
+  eventId: 'e1',
+  cameraId: 'c1',
+  type: 'motion',
+  severity: 'HIGH',
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  source: 'graphql',
+  attributes: null,
+  camera,
 };
 const ack = { kind: 'AcknowledgeEvent' as const, eventId: 'e1', by: 'op', note: null };
 const resolve = { kind: 'ResolveEvent' as const, eventId: 'e1', by: 'op', note: 'ok' };
@@ -33,7 +41,9 @@ describe('event (incident) aggregate', () => {
 
   it('refuses events for unknown or decommissioned cameras, and lifecycle commands on unknown events', () => {
     expect(() => decideIncident({ ...record, camera: null }, null)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => decideIncident({ ...record, camera: { ...camera, status: 'DECOMMISSIONED' } }, null)).toThrow(expect.objectContaining({ code: 'BAD_USER_INPUT' }));
+    expect(() => decideIncident({ ...record, camera: { ...camera, status: 'DECOMMISSIONED' } }, null)).toThrow(
+      expect.objectContaining({ code: 'BAD_USER_INPUT' }),
+    );
     expect(() => decideIncident(ack, null)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
   });
 

@@ -7,8 +7,14 @@ import { IngestHandler, type IngestHandlerOptions } from '../../../subgraphs/com
 import type { IngestMessage } from '../../../subgraphs/command/src/ingest/ingest-message';
 
 const camera: EventEnvelope = {
-  id: 'e-cam', streamId: 'camera-cam-1', version: 1, position: 1000, type: 'CameraRegistered', schemaVersion: 1,
-  occurredAt: '2026-01-01T00:00:00.000Z', recordedAt: '2026-01-01T00:00:00.000Z',
+  id: 'e-cam',
+  streamId: 'camera-cam-1',
+  version: 1,
+  position: 1000,
+  type: 'CameraRegistered',
+  schemaVersion: 1,
+  occurredAt: '2026-01-01T00:00:00.000Z',
+  recordedAt: '2026-01-01T00:00:00.000Z',
   data: { cameraId: 'cam-1', name: 'c', site: null, rtspUrl: 'rtsp://127.0.0.1/c', tags: [] },
   metadata: { correlationId: 'c', causationId: null, actor: 'a' },
 };
@@ -86,7 +92,10 @@ describe('ingest handler: messages the event store cannot take', () => {
     };
     const big = message('big', 0, { attributes: { blob: 'x'.repeat(2000) } });
     const dispositions = await handler(counting, { maxMessageBytes: 1024 }).handle([big, message('small')]);
-    expect(dispositions[0]).toMatchObject({ action: 'dead-letter', reason: expect.stringContaining(`message is ${big.body.length} bytes, more than the 1024 accepted`) });
+    expect(dispositions[0]).toMatchObject({
+      action: 'dead-letter',
+      reason: expect.stringContaining(`message is ${big.body.length} bytes, more than the 1024 accepted`),
+    });
     expect(dispositions[1]).toEqual({ action: 'ack' });
     expect(appended).toBe(1);
   });

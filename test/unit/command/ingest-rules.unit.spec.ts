@@ -10,18 +10,28 @@ const message = (body: unknown, messageId?: string): IngestMessage => ({ body: B
 
 async function ingestion() {
   const service = new CommandService(createInMemoryEventStore());
-  await service.registerCamera({ kind: 'RegisterCamera', cameraId: 'cam-1', name: 'c', site: null, rtspUrl: 'rtsp://127.0.0.1/c', tags: [] }, { actor: 'a', correlationId: 'c', causationId: null });
+  await service.registerCamera(
+    { kind: 'RegisterCamera', cameraId: 'cam-1', name: 'c', site: null, rtspUrl: 'rtsp://127.0.0.1/c', tags: [] },
+    { actor: 'a', correlationId: 'c', causationId: null },
+  );
   return { service, handler: new IngestHandler(service, createLogger('test', 'silent')) };
 }
 
 const recorded = async (service: CommandService) =>
-  (await collect(service.store.readAll(0))).flatMap((e) => (e.type === 'EventRecorded' ? [{ id: e.data.eventId, source: e.data.source, actor: e.metadata.actor }] : []));
+  (await collect(service.store.readAll(0))).flatMap((e) =>
+    e.type === 'EventRecorded' ? [{ id: e.data.eventId, source: e.data.source, actor: e.metadata.actor }] : [],
+  );
 
 describe('ingestion rules on the in-memory event store', () => {
   it('stores the valid items of a message and dead-letters only the rejected ones, with their reasons', async () => {
     const { service, handler } = await ingestion();
-    const [disposition] = await handler.handle([message([event({ id: 'ok' }), event({ id: 'bad', severity: 'LOUD' }), event({ id: 'lost', cameraId: 'cam-9' })], 'm-1')]);
-    expect(disposition).toMatchObject({ action: 'dead-letter', reason: expect.stringMatching(/^\[1\] BAD_USER_INPUT: severity.*; \[2\] NOT_FOUND: camera cam-9/) });
+    const [disposition] = await handler.handle([
+      message([event({ id: 'ok' }), event({ id: 'bad', severity: 'LOUD' }), event({ id: 'lost', cameraId: 'cam-9' })], 'm-1'),
+    ]);
+    expect(disposition).toMatchObject({
+      action: 'dead-letter',
+      reason: expect.stringMatching(/^\[1\] BAD_USER_INPUT: severity.*; \[2\] NOT_FOUND: camera cam-9/),
+    });
     const body = JSON.parse((disposition as { body: Buffer }).body.toString()) as Array<{ id: string }>;
     expect(body.map((b) => b.id)).toEqual(['bad', 'lost']);
     expect(await recorded(service)).toEqual([{ id: 'ok', source: 'acme', actor: 'system:acme' }]);

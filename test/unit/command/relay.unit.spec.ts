@@ -63,7 +63,10 @@ describe('outbox relay on the in-memory event store', () => {
       const context = { actor: 'a', correlationId: 'c', causationId: null };
       await service.registerCamera({ kind: 'RegisterCamera', cameraId: 'cam-1', name: 'c', site: null, rtspUrl: 'rtsp://127.0.0.1/c', tags: [] }, context);
       const input = (id: string) => ({ id, cameraId: 'cam-1', type: 'motion', severity: 'LOW', occurredAt: '2026-11-25T10:00:00Z' });
-      await recordEvents(service, ['a', 'b', 'c'].map((id) => ({ input: input(id), source: 'graphql', context })));
+      await recordEvents(
+        service,
+        ['a', 'b', 'c'].map((id) => ({ input: input(id), source: 'graphql', context })),
+      );
       await service.changeIncident({ kind: 'AcknowledgeEvent', eventId: 'b', by: 'op', note: null }, undefined, context);
       await eventually(() => published.length === 5 && checkpoint.position === published[4]?.envelope.position);
     } finally {

@@ -6,7 +6,12 @@ const bad = expect.objectContaining({ code: 'BAD_USER_INPUT' });
 describe('command input validation', () => {
   it('normalises a valid RecordEventInput', () => {
     expect(validRecordEventInput({ ...input, attributes: { a: 1 } })).toEqual({
-      id: null, cameraId: 'c1', type: 'motion', severity: 'HIGH', occurredAt: '2026-01-01T00:00:00.000Z', attributes: { a: 1 },
+      id: null,
+      cameraId: 'c1',
+      type: 'motion',
+      severity: 'HIGH',
+      occurredAt: '2026-01-01T00:00:00.000Z',
+      attributes: { a: 1 },
     });
   });
 

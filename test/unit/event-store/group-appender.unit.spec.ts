@@ -3,7 +3,10 @@ import type { AppendCandidate, AppendResult } from '../../../lib/event-store/eve
 import { GroupAppender, type GroupLimits } from '../../../lib/event-store/group-appender';
 
 const candidate = (streamId: string): AppendCandidate => ({
-  streamId, version: 1, id: randomUUID(), occurredAt: '2026-01-01T00:00:00.000Z',
+  streamId,
+  version: 1,
+  id: randomUUID(),
+  occurredAt: '2026-01-01T00:00:00.000Z',
   metadata: { correlationId: 'c', causationId: null, actor: 'a' },
   event: { type: 'CameraDecommissioned', data: { cameraId: streamId } },
 });

@@ -2,8 +2,14 @@ import { upcast } from '../../../lib/event-store/upcasters';
 import type { EventEnvelope } from '../../../lib/events/envelope';
 
 const v1 = {
-  id: 'x', streamId: 'event-e1', version: 1, position: 7, type: 'EventRecorded', schemaVersion: 1,
-  occurredAt: '2025-01-01T00:00:00.000Z', recordedAt: '2025-01-01T00:00:01.000Z',
+  id: 'x',
+  streamId: 'event-e1',
+  version: 1,
+  position: 7,
+  type: 'EventRecorded',
+  schemaVersion: 1,
+  occurredAt: '2025-01-01T00:00:00.000Z',
+  recordedAt: '2025-01-01T00:00:01.000Z',
   data: { eventId: 'e1', cameraId: 'c1', type: 'motion', severity: 'LOW', occurredAt: '2025-01-01T00:00:00.000Z', attributes: null },
   metadata: { correlationId: 'c', causationId: null, actor: 'a' },
 } as unknown as EventEnvelope;

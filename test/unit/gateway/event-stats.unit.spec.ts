@@ -76,7 +76,10 @@ describe('eventStatsUpdated', () => {
       return { data: { eventStatsUpdated: { total: 3 } } };
     };
     const same = new EventStatsSubscriptions(executorSame, new FakeFeed(), noHooks, 10, () => now);
-    const a = await same.subscribe(readSubscriptionRequest(schema, parse('subscription { eventStatsUpdated(interval: DAY) { total } }'), undefined, {}), context);
+    const a = await same.subscribe(
+      readSubscriptionRequest(schema, parse('subscription { eventStatsUpdated(interval: DAY) { total } }'), undefined, {}),
+      context,
+    );
     await same.tick();
     await same.handle(message(1));
     now += 1000;
@@ -102,7 +105,10 @@ describe('eventStatsUpdated', () => {
     // Closed however the test ends: an open hub keeps its timer.
     afterTest.push(() => capped.close());
     const subscribeTo = (type: string) =>
-      capped.subscribe(readSubscriptionRequest(schema, parse(`subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["${type}"] }) { total } }`), undefined, {}), context);
+      capped.subscribe(
+        readSubscriptionRequest(schema, parse(`subscription { eventStatsUpdated(interval: HOUR, filter: { types: ["${type}"] }) { total } }`), undefined, {}),
+        context,
+      );
     const a = await subscribeTo('a');
     await subscribeTo('b');
     await expect(subscribeTo('c')).rejects.toMatchObject({ code: 'LIMIT_EXCEEDED', details: { maxGroups: 2 } });

@@ -33,9 +33,17 @@ function fakeGateway(delayOf: (id: string) => number = () => 0) {
   const calls: Array<{ query: string; variables: Record<string, unknown> }> = [];
   const executor: GatewayExecutor = async (query, variables) => {
     calls.push({ query, variables });
-    const fields = [...query.matchAll(/\n {2}(\w+): event\(id: \$(\w+)/g)].map(([, alias, variable]) => ({ alias: alias as string, id: String(variables[variable as string]) }));
+    const fields = [...query.matchAll(/\n {2}(\w+): event\(id: \$(\w+)/g)].map(([, alias, variable]) => ({
+      alias: alias as string,
+      id: String(variables[variable as string]),
+    }));
     await new Promise((resolve) => setTimeout(resolve, Math.max(0, ...fields.map((f) => delayOf(f.id)))));
-    const entity = (id: string) => ({ id, type: 'motion', camera: { name: 'Gate', site: id.endsWith('b') ? 'north' : 'south' }, sightlineSiteProbe: { site: id.endsWith('b') ? 'north' : 'south' } });
+    const entity = (id: string) => ({
+      id,
+      type: 'motion',
+      camera: { name: 'Gate', site: id.endsWith('b') ? 'north' : 'south' },
+      sightlineSiteProbe: { site: id.endsWith('b') ? 'north' : 'south' },
+    });
     return { data: Object.fromEntries(fields.map((f) => [f.alias, entity(f.id)])) };
   };
   return { executor, calls };
@@ -62,7 +70,10 @@ describe('eventRecorded fan-out', () => {
     await hub.handle(envelope('e1', 7));
     expect(calls).toHaveLength(1);
     expect(calls[0]?.variables).toMatchObject({ sightlineId0: 'e1', sightlineMinPosition: '7' });
-    for (const iterator of iterators) expect((await iterator.next()).value).toEqual({ data: { eventRecorded: { id: 'e1', type: 'motion', camera: { name: 'Gate', site: 'south' }, sightlineSiteProbe: { site: 'south' } } } });
+    for (const iterator of iterators)
+      expect((await iterator.next()).value).toEqual({
+        data: { eventRecorded: { id: 'e1', type: 'motion', camera: { name: 'Gate', site: 'south' }, sightlineSiteProbe: { site: 'south' } } },
+      });
   });
 
   it('resolves the events of a batch in one query per selection, minPosition the highest', async () => {
@@ -84,7 +95,10 @@ describe('eventRecorded fan-out', () => {
       calls.push(variables);
       if (first) {
         first = false;
-        return { data: { sightlineItem0: { id: 'e1' }, sightlineItem1: null }, errors: [{ message: 'stale', path: ['sightlineItem1'], extensions: { code: 'STALE_READ' } }] };
+        return {
+          data: { sightlineItem0: { id: 'e1' }, sightlineItem1: null },
+          errors: [{ message: 'stale', path: ['sightlineItem1'], extensions: { code: 'STALE_READ' } }],
+        };
       }
       return { data: { sightlineItem0: { id: String(variables.sightlineId0) } } };
     };
@@ -203,7 +217,7 @@ describe('eventRecorded frames written by the gateway', () => {
   const framesOf = (buffers: Buffer[]): string[] => {
     const bytes = Buffer.concat(buffers);
     const out: string[] = [];
-    for (let at = 0; at < bytes.length; ) {
+    for (let at = 0; at < bytes.length;) {
       expect(bytes[at]).toBe(0x81);
       let length = bytes[at + 1] as number;
       let start = at + 2;
@@ -247,8 +261,16 @@ describe('eventRecorded frames written by the gateway', () => {
     const b = fakeSocket();
     const request = (query: string) => readSubscriptionRequest(schema, parse(query), undefined, {});
     const stringify = jest.spyOn(JSON, 'stringify');
-    await hub.subscribe(request('subscription { eventRecorded { id camera { name } } }'), { identity, correlationId: 'c', channel: { socket: a.socket, id: 'op-"1"' } });
-    await hub.subscribe(request('subscription { eventRecorded { id camera { name } } }'), { identity, correlationId: 'c', channel: { socket: b.socket, id: '2' } });
+    await hub.subscribe(request('subscription { eventRecorded { id camera { name } } }'), {
+      identity,
+      correlationId: 'c',
+      channel: { socket: a.socket, id: 'op-"1"' },
+    });
+    await hub.subscribe(request('subscription { eventRecorded { id camera { name } } }'), {
+      identity,
+      correlationId: 'c',
+      channel: { socket: b.socket, id: '2' },
+    });
     stringify.mockClear();
     await hub.handle(envelope('e1', 1));
     const payloadSerializations = stringify.mock.calls.filter(([value]) => typeof value === 'object' && value !== null && 'data' in value);
@@ -262,7 +284,13 @@ describe('eventRecorded frames written by the gateway', () => {
   it('drops frames for a connection with too much waiting, and stops after the subscription ends', async () => {
     const { executor } = fakeGateway();
     const pushes: Array<[number, number]> = [];
-    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), { onOpen: () => undefined, onPush: (_f, pushed, dropped) => void pushes.push([pushed, dropped]) }, 100, quick);
+    const hub = new EventRecordedSubscriptions(
+      executor,
+      new FakeFeed(),
+      { onOpen: () => undefined, onPush: (_f, pushed, dropped) => void pushes.push([pushed, dropped]) },
+      100,
+      quick,
+    );
     const slow = fakeSocket(SOCKET_BUFFER_MAX_BYTES + 1);
     const fine = fakeSocket();
     const request = readSubscriptionRequest(schema, parse('subscription { eventRecorded { id } }'), undefined, {});

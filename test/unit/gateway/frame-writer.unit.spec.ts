@@ -39,9 +39,16 @@ const representative: Array<[string, string, FormattedExecutionResult]> = [
   [
     'data and errors',
     'op-2',
-    { data: { eventRecorded: { ...event('e2'), camera: null } }, errors: [{ message: 'camera not found', path: ['eventRecorded', 'camera'], extensions: { code: 'NOT_FOUND' } }] },
+    {
+      data: { eventRecorded: { ...event('e2'), camera: null } },
+      errors: [{ message: 'camera not found', path: ['eventRecorded', 'camera'], extensions: { code: 'NOT_FOUND' } }],
+    },
   ],
-  ['errors only (a payload that could not be resolved)', '3', { data: null, errors: [{ message: 'could not resolve the payload: socket hang up', extensions: { code: 'UNAVAILABLE' } }] }],
+  [
+    'errors only (a payload that could not be resolved)',
+    '3',
+    { data: null, errors: [{ message: 'could not resolve the payload: socket hang up', extensions: { code: 'UNAVAILABLE' } }] },
+  ],
   ['escapes and non-ASCII', 'op-"4"\\é', { data: { eventRecorded: event('e"4"\\', { note: 'line\nbreak\ttab \u2028 Überwachung 📷 \u0001' }) } }],
   ['125 bytes (7-bit length)', '1', sized(125)],
   ['126 bytes (16-bit length)', '1', sized(126)],
@@ -91,7 +98,9 @@ describe('frame writer', () => {
 
   it("stays in order with graphql-ws's own error and complete frames on a real connection", async () => {
     const schema = buildSchema('type Query { ok: Boolean } type Subscription { eventRecorded: String }');
-    const refusal = new GraphQLError('too many subscriptions on this connection (at most 1)', { extensions: { code: 'LIMIT_EXCEEDED', scope: 'connection', maxSubscriptions: 1 } });
+    const refusal = new GraphQLError('too many subscriptions on this connection (at most 1)', {
+      extensions: { code: 'LIMIT_EXCEEDED', scope: 'connection', maxSubscriptions: 1 },
+    });
     const payloads = representative.slice(0, 4).map(([, , payload]) => payload);
     const server = new WebSocketServer({ host: '127.0.0.1', port: 0 });
     await new Promise((resolve) => server.once('listening', resolve));

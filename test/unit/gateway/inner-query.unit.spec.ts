@@ -47,7 +47,9 @@ describe('the query that resolves a subscription payload', () => {
   });
 
   it('refuses a subscription whose variables do not coerce', () => {
-    expect(request('subscription($f: EventFilter) { eventRecorded(filter: $f) { id } }', { f: { types: 'motion' } }).arguments).toEqual({ filter: { types: ['motion'] } });
+    expect(request('subscription($f: EventFilter) { eventRecorded(filter: $f) { id } }', { f: { types: 'motion' } }).arguments).toEqual({
+      filter: { types: ['motion'] },
+    });
     expect(() => request('subscription($f: EventFilter) { eventRecorded(filter: $f) { id } }', { f: { nope: 1 } })).toThrow(/nope/);
   });
 });

@@ -28,7 +28,11 @@ describe('MicroBatcher', () => {
     expect(batches).toEqual([[1, 2, 3]]);
     release();
     await Promise.all([...first, ...later]);
-    expect(batches).toEqual([[1, 2, 3], [4, 5, 6], [7, 8]]);
+    expect(batches).toEqual([
+      [1, 2, 3],
+      [4, 5, 6],
+      [7, 8],
+    ]);
   });
 
   it('rejects the adds of a batch that failed', async () => {

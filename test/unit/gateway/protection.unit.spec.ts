@@ -75,7 +75,9 @@ describe('operation limits', () => {
     await expect(run(costly, { identity, correlationId: 'c', limitsChecked: true })).resolves.toBeUndefined();
     // Depth is still checked.
     const deep = '{ camera(id: "1") { events { camera { events { camera { events { camera { events { camera { events { id } } } } } } } } } } }';
-    await expect(run(deep, { identity, correlationId: 'c', limitsChecked: true })).rejects.toMatchObject({ extensions: { code: 'LIMIT_EXCEEDED', maxDepth: 10 } });
+    await expect(run(deep, { identity, correlationId: 'c', limitsChecked: true })).rejects.toMatchObject({
+      extensions: { code: 'LIMIT_EXCEEDED', maxDepth: 10 },
+    });
   });
 
   it('reports the figures of a refused operation', () => {

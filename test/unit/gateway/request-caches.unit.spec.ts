@@ -100,10 +100,13 @@ describe('subgraph calls', () => {
       req.on('data', (chunk: Buffer) => (body += chunk.toString()));
       req.on('end', () => {
         seen.push({ body, internal: req.headers[INTERNAL_HEADER] as string | undefined, correlation: req.headers['x-correlation-id'] as string | undefined });
-        setTimeout(() => {
-          res.setHeader('content-type', 'application/json');
-          res.end(JSON.stringify({ data: { n: seen.length } }));
-        }, body.includes('slow') ? 300 : 100);
+        setTimeout(
+          () => {
+            res.setHeader('content-type', 'application/json');
+            res.end(JSON.stringify({ data: { n: seen.length } }));
+          },
+          body.includes('slow') ? 300 : 100,
+        );
       });
     });
     await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
@@ -161,11 +164,15 @@ describe('subgraph calls', () => {
       const source = new SignedSubgraphDataSource(url, INTERNAL, 'test', { shareScope: 'session' });
       const early = call(source, 'query A { a }', context('alice', performance.now()));
       await later(20);
-      await Promise.all([early, call(source, 'query A { a }', context('alice', performance.now())), call(source, 'query A { a }', context('bob', performance.now()))]);
+      await Promise.all([
+        early,
+        call(source, 'query A { a }', context('alice', performance.now())),
+        call(source, 'query A { a }', context('bob', performance.now())),
+      ]);
       expect(seen).toHaveLength(2);
     });
 
-    it('does not share a call that left before the identity\'s last mutation was answered', async () => {
+    it("does not share a call that left before the identity's last mutation was answered", async () => {
       const sessions = new SessionFloors();
       const reads = new SignedSubgraphDataSource(url, INTERNAL, 'query', { shareScope: 'session', sessions });
       const writes = new SignedSubgraphDataSource(url, INTERNAL, 'command', { sessions });
@@ -175,7 +182,7 @@ describe('subgraph calls', () => {
       expect(seen).toHaveLength(3);
     });
 
-    it('does not share a call older than the one behind the identity\'s last answer', async () => {
+    it("does not share a call older than the one behind the identity's last answer", async () => {
       const source = new SignedSubgraphDataSource(url, INTERNAL, 'query', { shareScope: 'session' });
       const early = call(source, 'query S { slow }', context('alice', performance.now()));
       await later(20);

@@ -10,7 +10,12 @@ const SECRET = 'unit-test-jwt-secret-long-enough-for-hs256';
 const rsaKey = () => generateKeyPairSync('rsa', { modulusLength: 2048 });
 
 /** A local identity provider's JWKS endpoint whose key set a test changes, counting its reads. */
-async function jwksServer(): Promise<{ url: string; reads: () => number; publish: (keys: Array<{ kid: string; key: KeyObject }>) => void; close: () => Promise<void> }> {
+async function jwksServer(): Promise<{
+  url: string;
+  reads: () => number;
+  publish: (keys: Array<{ kid: string; key: KeyObject }>) => void;
+  close: () => Promise<void>;
+}> {
   let body = JSON.stringify({ keys: [] });
   let reads = 0;
   const server = http.createServer((_req, res) => {
@@ -59,7 +64,8 @@ describe('user tokens', () => {
     });
     afterEach(() => idp.close());
 
-    const sign = (key: KeyObject, kid: string, subject = 'alice') => jwt.sign({ roles: ['viewer'] }, key, { algorithm: 'RS256', keyid: kid, subject, expiresIn: 600 });
+    const sign = (key: KeyObject, kid: string, subject = 'alice') =>
+      jwt.sign({ roles: ['viewer'] }, key, { algorithm: 'RS256', keyid: kid, subject, expiresIn: 600 });
 
     it('keeps verifying real users while a flood of unknown kids costs one read of the key set', async () => {
       const verify = createTokenVerifier({ jwtSecret: '', jwksUrl: idp.url } as Config['auth']);

@@ -1,11 +1,13 @@
 import { CameraHostAllowList, type HostResolver, type ResolvedAddress } from '../../../lib/security/camera-hosts';
 
 /** A resolver that answers from a table and never asks DNS (tests send nothing off the machine). */
-const table = (entries: Record<string, readonly ResolvedAddress[] | string>): HostResolver => async (host) => {
-  const answer = entries[host] ?? 'ENOTFOUND';
-  if (typeof answer === 'string') throw Object.assign(new Error(`getaddrinfo ${answer} ${host}`), { code: answer });
-  return answer;
-};
+const table =
+  (entries: Record<string, readonly ResolvedAddress[] | string>): HostResolver =>
+  async (host) => {
+    const answer = entries[host] ?? 'ENOTFOUND';
+    if (typeof answer === 'string') throw Object.assign(new Error(`getaddrinfo ${answer} ${host}`), { code: answer });
+    return answer;
+  };
 const v4 = (address: string): ResolvedAddress => ({ address, family: 4 });
 const v6 = (address: string): ResolvedAddress => ({ address, family: 6 });
 
@@ -14,7 +16,11 @@ const allowList = (raw: string, resolve: HostResolver = table({})) => {
   expect(problems).toEqual([]);
   return parsed;
 };
-const refusal = (list: CameraHostAllowList, url: string) => list.check(url).then(() => undefined, (error: unknown) => error);
+const refusal = (list: CameraHostAllowList, url: string) =>
+  list.check(url).then(
+    () => undefined,
+    (error: unknown) => error,
+  );
 
 describe('camera host allow-list (CAMERA_ALLOWED_HOSTS)', () => {
   it('allows any host when empty, without resolving anything', async () => {
@@ -34,7 +40,11 @@ describe('camera host allow-list (CAMERA_ALLOWED_HOSTS)', () => {
     }
     for (const url of ['rtsp://11.0.0.1/s', 'rtsp://192.168.2.1/s', 'rtsp://127.0.0.1:8554/s', 'rtsp://169.254.169.254/latest']) {
       const host = new URL(url).hostname;
-      expect(await refusal(list, url)).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining(`camera host ${host} is not allowed`), details: { host } });
+      expect(await refusal(list, url)).toMatchObject({
+        code: 'BAD_USER_INPUT',
+        message: expect.stringContaining(`camera host ${host} is not allowed`),
+        details: { host },
+      });
     }
   });
 
@@ -71,7 +81,10 @@ describe('camera host allow-list (CAMERA_ALLOWED_HOSTS)', () => {
       message: expect.stringMatching(/camera host split\.example\.org is not allowed .*resolves to 203\.0\.113\.9\)$/),
     });
     expect(await refusal(list, 'rtsp://localhost:8554/s')).toMatchObject({ code: 'BAD_USER_INPUT', details: { host: 'localhost' } });
-    expect(await refusal(list, 'rtsp://nowhere.example.org/s')).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('cannot be resolved') });
+    expect(await refusal(list, 'rtsp://nowhere.example.org/s')).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('cannot be resolved'),
+    });
     expect(await refusal(list, 'rtsp://flaky.example.org/s')).toMatchObject({ code: 'UNAVAILABLE', details: { host: 'flaky.example.org' } });
   });
 

@@ -36,7 +36,9 @@ describe('configuration', () => {
 
   it('reads CAMERA_ALLOWED_HOSTS (any host by default) and refuses an invalid entry', () => {
     expect(loadConfig({}).cameraAllowedHosts.allowsAnyHost).toBe(true);
-    expect(loadConfig({ CAMERA_ALLOWED_HOSTS: '10.0.0.0/8, cam.example.org,127.0.0.1' }).cameraAllowedHosts.describe()).toBe('10.0.0.0/8,cam.example.org,127.0.0.1');
+    expect(loadConfig({ CAMERA_ALLOWED_HOSTS: '10.0.0.0/8, cam.example.org,127.0.0.1' }).cameraAllowedHosts.describe()).toBe(
+      '10.0.0.0/8,cam.example.org,127.0.0.1',
+    );
     expect(() => loadConfig({ CAMERA_ALLOWED_HOSTS: '10.0.0.0/8,10.0.0.0/40' })).toThrow(/CAMERA_ALLOWED_HOSTS: "10\.0\.0\.0\/40"/);
   });
 
@@ -83,7 +85,22 @@ describe('configuration', () => {
   it('tells loopback addresses from others', () => {
     // The development defaults are accepted on a listen address exactly when it is loopback.
     const isLoopbackHost = (host: string) => secretProblems(false, host, DEVELOPMENT_SECRETS).length === 0;
-    expect(['127.0.0.1', '127.255.0.9', 'LOCALHOST', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'].map(isLoopbackHost)).toEqual([true, true, true, true, true, true]);
-    expect(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.test', '::ffff:10.0.0.1', ''].map(isLoopbackHost)).toEqual([false, false, false, false, false, false, false]);
+    expect(['127.0.0.1', '127.255.0.9', 'LOCALHOST', '::1', '0:0:0:0:0:0:0:1', '::ffff:127.0.0.1'].map(isLoopbackHost)).toEqual([
+      true,
+      true,
+      true,
+      true,
+      true,
+      true,
+    ]);
+    expect(['0.0.0.0', '::', '10.0.0.1', '128.0.0.1', 'example.test', '::ffff:10.0.0.1', ''].map(isLoopbackHost)).toEqual([
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+      false,
+    ]);
   });
 });

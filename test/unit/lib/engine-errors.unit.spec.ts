@@ -5,7 +5,11 @@ describe('engine errors', () => {
   it('wraps a driver failure as a retryable UNAVAILABLE naming the engine, and leaves an AppError as it is', () => {
     const cause = new Error('connection refused');
     const wrapped = unavailable('mongodb', cause);
-    expect(wrapped).toMatchObject({ code: 'UNAVAILABLE', message: 'mongodb is unavailable: connection refused', details: { engine: 'mongodb', retryable: true } });
+    expect(wrapped).toMatchObject({
+      code: 'UNAVAILABLE',
+      message: 'mongodb is unavailable: connection refused',
+      details: { engine: 'mongodb', retryable: true },
+    });
     expect(wrapped.cause).toBe(cause);
     const conflict = new AppError('CONCURRENCY_CONFLICT', 'taken');
     expect(unavailable('mongodb', conflict)).toBe(conflict);

@@ -21,7 +21,9 @@ describe('role matrix', () => {
   });
 
   it('finds root fields hidden in fragments', () => {
-    const document = parse('mutation M { ...F ... on Mutation { b: recordEvent(input: $i) { id } } } fragment F on Mutation { registerCamera(input: $x) { id } }');
+    const document = parse(
+      'mutation M { ...F ... on Mutation { b: recordEvent(input: $i) { id } } } fragment F on Mutation { registerCamera(input: $x) { id } }',
+    );
     const operation = document.definitions[0] as OperationDefinitionNode;
     expect(rootTypeName(operation)).toBe('Mutation');
     expect(rootFieldsOf(document, operation).sort()).toEqual(['recordEvent', 'registerCamera']);

@@ -46,7 +46,25 @@ describe('rtsp urls', () => {
   it('knows credential parameter names without case or punctuation, and leaves ordinary ones', () => {
     // A parameter is a credential exactly when redaction hides its value.
     const isCredentialParameter = (name: string) => redactCredentials(`rtsp://10.0.0.1/s?${name}=v`) === `rtsp://10.0.0.1/s?${name}=***`;
-    for (const name of ['user', 'password', 'PWD', 'pass', 'passwd', 'token', 'access_token', 'auth', 'Authorization', 'apikey', 'api-key', 'secret', 'client_secret', 'u', 'p', 'sig', 'pass%77ord']) {
+    for (const name of [
+      'user',
+      'password',
+      'PWD',
+      'pass',
+      'passwd',
+      'token',
+      'access_token',
+      'auth',
+      'Authorization',
+      'apikey',
+      'api-key',
+      'secret',
+      'client_secret',
+      'u',
+      'p',
+      'sig',
+      'pass%77ord',
+    ]) {
       expect([name, isCredentialParameter(name)]).toEqual([name, true]);
     }
     for (const name of ['channel', 'subtype', 'stream', 'resolution', 'fps', 'profile', 'unicast', 'proto']) {

@@ -18,4 +18,3 @@ export function cameraEnvelope<E extends CameraEvent>(type: E['type'], version: 
     metadata: { correlationId: 'test', causationId: null, actor: 'test' },
   } as EventEnvelope<E>;
 }
-

@@ -21,23 +21,25 @@ describe('SessionManager (fakes at the boundaries)', () => {
   const anyHost = CameraHostAllowList.parse('').allowList;
   const jobs: HlsJob[] = [];
   /** A fake ffmpeg: 'live' writes a playlist and runs until stopped; 'refused' exits at once like a refused connect. */
-  const fakeSpawn = (mode: 'live' | 'refused') => (job: HlsJob): FfmpegHandle => {
-    jobs.push(job);
-    let finish: (exit: FfmpegExit) => void = () => undefined;
-    const exited = new Promise<FfmpegExit>((resolve) => (finish = resolve));
-    let stopped = false;
-    if (mode === 'live') setTimeout(() => stopped || writeFileSync(path.join(job.outputDir, 'index.m3u8'), '#EXTM3U\n'), 20);
-    else setTimeout(() => finish({ code: 1, signal: null, message: 'ffmpeg exited with code 1: Connection refused' }), 5);
-    return {
-      pid: () => 4242,
-      exited,
-      stop: async () => {
-        stopped = true;
-        finish({ code: 255, signal: null, message: 'ffmpeg exited with code 255' });
-        return exited;
-      },
+  const fakeSpawn =
+    (mode: 'live' | 'refused') =>
+    (job: HlsJob): FfmpegHandle => {
+      jobs.push(job);
+      let finish: (exit: FfmpegExit) => void = () => undefined;
+      const exited = new Promise<FfmpegExit>((resolve) => (finish = resolve));
+      let stopped = false;
+      if (mode === 'live') setTimeout(() => stopped || writeFileSync(path.join(job.outputDir, 'index.m3u8'), '#EXTM3U\n'), 20);
+      else setTimeout(() => finish({ code: 1, signal: null, message: 'ffmpeg exited with code 1: Connection refused' }), 5);
+      return {
+        pid: () => 4242,
+        exited,
+        stop: async () => {
+          stopped = true;
+          finish({ code: 255, signal: null, message: 'ffmpeg exited with code 255' });
+          return exited;
+        },
+      };
     };
-  };
   const manager = (
     options: { mode?: 'live' | 'refused'; repository?: SessionRepository; maxSessions?: number; maxFailures?: number; cameraHosts?: CameraHostPolicy } = {},
   ) =>
@@ -78,7 +80,9 @@ describe('SessionManager (fakes at the boundaries)', () => {
 
   it('spawns nothing for a stored URL that is not RTSP, and nothing when the session store is down', async () => {
     await expect(manager().start('file')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
-    const down: SessionRepository = Object.assign(new MemorySessionRepository(), { insert: async () => Promise.reject(new AppError('UNAVAILABLE', 'mongodb is unavailable')) });
+    const down: SessionRepository = Object.assign(new MemorySessionRepository(), {
+      insert: async () => Promise.reject(new AppError('UNAVAILABLE', 'mongodb is unavailable')),
+    });
     const sessions = manager({ repository: down });
     await expect(sessions.start('ok')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(sessions.current('ok')).toBeNull();
@@ -93,11 +97,16 @@ describe('SessionManager (fakes at the boundaries)', () => {
     await sessions.stopAll();
   });
 
-  it('retries with backoff and is FAILED after the bound, keeping the camera\'s liveStream until stopped', async () => {
+  it("retries with backoff and is FAILED after the bound, keeping the camera's liveStream until stopped", async () => {
     const sessions = manager({ mode: 'refused', maxFailures: 2 });
     const session = await sessions.start('ok');
     await until(() => sessions.current('ok')?.status === 'FAILED');
-    expect(sessions.current('ok')).toMatchObject({ id: session.id, status: 'FAILED', restarts: 1, lastError: expect.stringMatching(/gave up after 2 attempts: .*refused/) });
+    expect(sessions.current('ok')).toMatchObject({
+      id: session.id,
+      status: 'FAILED',
+      restarts: 1,
+      lastError: expect.stringMatching(/gave up after 2 attempts: .*refused/),
+    });
     expect(jobs).toHaveLength(2);
     expect(saved.get(session.id)?.status).toBe('FAILED');
     // Starting again replaces the FAILED session with a new one.
@@ -110,7 +119,11 @@ describe('SessionManager (fakes at the boundaries)', () => {
   it('refuses a camera whose host CAMERA_ALLOWED_HOSTS does not allow, naming the host, and spawns nothing', async () => {
     const sessions = manager({ cameraHosts: CameraHostAllowList.parse('127.0.0.2').allowList });
     const error = await sessions.start('ok').catch((e: unknown) => e);
-    expect(error).toMatchObject({ code: 'BAD_USER_INPUT', message: expect.stringContaining('camera host 127.0.0.1 is not allowed'), details: { host: '127.0.0.1', cameraId: 'ok' } });
+    expect(error).toMatchObject({
+      code: 'BAD_USER_INPUT',
+      message: expect.stringContaining('camera host 127.0.0.1 is not allowed'),
+      details: { host: '127.0.0.1', cameraId: 'ok' },
+    });
     expect(sessions.current('ok')).toBeNull();
     expect(saved.size).toBe(0);
     expect(jobs).toHaveLength(0);
@@ -129,7 +142,11 @@ describe('SessionManager (fakes at the boundaries)', () => {
     allowed = false;
     sessions.cameraUrlChanged('ok');
     await until(() => sessions.current('ok')?.status === 'FAILED');
-    expect(sessions.current('ok')).toMatchObject({ id: session.id, status: 'FAILED', lastError: expect.stringContaining('camera host 127.0.0.1 is not allowed') });
+    expect(sessions.current('ok')).toMatchObject({
+      id: session.id,
+      status: 'FAILED',
+      lastError: expect.stringContaining('camera host 127.0.0.1 is not allowed'),
+    });
     expect(jobs).toHaveLength(1);
   });
 
@@ -207,7 +224,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
       await expect(sessions.list({ after: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     });
 
-    it('takes back FAILED sessions after a restart: still the camera\'s liveStream and listed as FAILED', async () => {
+    it("takes back FAILED sessions after a restart: still the camera's liveStream and listed as FAILED", async () => {
       const before = manager({ mode: 'refused', maxFailures: 1 });
       const session = await before.start('ok');
       await until(() => before.current('ok')?.status === 'FAILED');

@@ -3,7 +3,9 @@ import { Checkpoint } from '../../../subgraphs/query/src/projection/checkpoint';
 
 /** A fake event store at the boundary: a list of stored positions (with gaps). */
 function fakeStore(positions: number[]) {
-  const envelopes = positions.map((position) => ({ position, streamId: `event-${position}`, version: 1, type: position === 7 ? 'Bogus' : 'EventRecorded' }) as unknown as EventEnvelope);
+  const envelopes = positions.map(
+    (position) => ({ position, streamId: `event-${position}`, version: 1, type: position === 7 ? 'Bogus' : 'EventRecorded' }) as unknown as EventEnvelope,
+  );
   return {
     headPosition: async () => Math.max(0, ...positions) + 2, // two allocated, never written slots at the end
     async *readAll(from: number, options: { toPosition?: number } = {}) {
@@ -15,11 +17,15 @@ function fakeStore(positions: number[]) {
 describe('checkpoint', () => {
   it('advances over local runs, gaps, dead-lettered events and events other processes applied, and stops at a missing one', async () => {
     const elsewhere = new Set([4]);
-    const checkpoint = new Checkpoint({
-      store: fakeStore([1, 2, 4, 5, 7, 8, 10]),
-      projectable: (e) => String(e.type) !== 'Bogus',
-      appliedInViews: async (envelopes) => envelopes.map((e) => elsewhere.has(e.position)),
-    }, 0, 50);
+    const checkpoint = new Checkpoint(
+      {
+        store: fakeStore([1, 2, 4, 5, 7, 8, 10]),
+        projectable: (e) => String(e.type) !== 'Bogus',
+        appliedInViews: async (envelopes) => envelopes.map((e) => elsewhere.has(e.position)),
+      },
+      0,
+      50,
+    );
     checkpoint.markApplied([1, 2, 5, 8]);
     await checkpoint.advance();
     // 3 is a gap, 4 applied by another process, 6 a gap, 7 dead-lettered; 10 not applied yet. The
@@ -42,7 +48,7 @@ describe('checkpoint', () => {
     expect(checkpoint.position).toBe(1);
   });
 
-  it('advances over what it applied even while the store\'s head hint still trails the commit', async () => {
+  it("advances over what it applied even while the store's head hint still trails the commit", async () => {
     const store = { ...fakeStore([1000]), headPosition: async () => 0 };
     const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map(() => false) });
     checkpoint.markApplied([1000]);
@@ -81,7 +87,7 @@ describe('checkpoint with batches in flight', () => {
   });
 });
 
-describe('checkpoint following the relay\'s previous-position links', () => {
+describe("checkpoint following the relay's previous-position links", () => {
   const countingStore = (positions: number[]) => {
     const store = fakeStore(positions);
     const counter = { reads: 0 };
@@ -102,7 +108,14 @@ describe('checkpoint following the relay\'s previous-position links', () => {
     const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map(() => false) }, 0, 50);
     // Delivered out of order, as two batches in flight may land.
     checkpoint.markApplied([5000], new Map([[5000, 2001]]));
-    checkpoint.markApplied([1000, 2000, 2001], new Map([[1000, 0], [2000, 1000], [2001, 2000]]));
+    checkpoint.markApplied(
+      [1000, 2000, 2001],
+      new Map([
+        [1000, 0],
+        [2000, 1000],
+        [2001, 2000],
+      ]),
+    );
     await checkpoint.advance();
     expect(checkpoint.position).toBe(5000);
     expect(counter.reads).toBe(0);
@@ -113,7 +126,13 @@ describe('checkpoint following the relay\'s previous-position links', () => {
     const { store, counter } = countingStore([1000, 3000, 4000]);
     const elsewhere = new Set([3000]);
     const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map((x) => elsewhere.has(x.position)) }, 0, 50);
-    checkpoint.markApplied([1000, 4000], new Map([[1000, 0], [4000, 3000]]));
+    checkpoint.markApplied(
+      [1000, 4000],
+      new Map([
+        [1000, 0],
+        [4000, 3000],
+      ]),
+    );
     await checkpoint.advance();
     expect(checkpoint.position).toBe(4000);
     expect(counter.reads).toBeGreaterThan(0);
@@ -123,7 +142,13 @@ describe('checkpoint following the relay\'s previous-position links', () => {
     const { store } = countingStore([1000, 2000, 3000]);
     const checkpoint = new Checkpoint({ store, projectable: () => true, appliedInViews: async (e) => e.map(() => false) }, 0, 50);
     // 2000 is not applied: the link 2000 -> 3000 cannot be used, and the store shows 2000 missing.
-    checkpoint.markApplied([1000, 3000], new Map([[1000, 0], [3000, 2000]]));
+    checkpoint.markApplied(
+      [1000, 3000],
+      new Map([
+        [1000, 0],
+        [3000, 2000],
+      ]),
+    );
     await checkpoint.advance();
     expect(checkpoint.position).toBe(1999);
   });

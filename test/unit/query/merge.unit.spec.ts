@@ -2,11 +2,37 @@ import type { EventEnvelope } from '../../../lib/events/envelope';
 import { changeOf } from '../../../subgraphs/query/src/projection/changes';
 import { mergeChanges, type ViewDoc } from '../../../subgraphs/query/src/views/view-doc';
 
-const envelope = (streamId: string, version: number, position: number, type: EventEnvelope['type'], data: Record<string, unknown>, recordedAt = `2026-01-01T00:0${version}:00.000Z`): EventEnvelope =>
-  ({ id: `e${position}`, streamId, version, position, type, schemaVersion: 1, occurredAt: recordedAt, recordedAt, data, metadata: { correlationId: 'c', causationId: null, actor: 'a' } }) as EventEnvelope;
+const envelope = (
+  streamId: string,
+  version: number,
+  position: number,
+  type: EventEnvelope['type'],
+  data: Record<string, unknown>,
+  recordedAt = `2026-01-01T00:0${version}:00.000Z`,
+): EventEnvelope =>
+  ({
+    id: `e${position}`,
+    streamId,
+    version,
+    position,
+    type,
+    schemaVersion: 1,
+    occurredAt: recordedAt,
+    recordedAt,
+    data,
+    metadata: { correlationId: 'c', causationId: null, actor: 'a' },
+  }) as EventEnvelope;
 
 const incident = [
-  envelope('event-x', 1, 10, 'EventRecorded', { eventId: 'x', cameraId: 'c', type: 'motion', severity: 'LOW', occurredAt: '2026-01-01T00:00:00Z', source: 's', attributes: { zone: 'a' } }),
+  envelope('event-x', 1, 10, 'EventRecorded', {
+    eventId: 'x',
+    cameraId: 'c',
+    type: 'motion',
+    severity: 'LOW',
+    occurredAt: '2026-01-01T00:00:00Z',
+    source: 's',
+    attributes: { zone: 'a' },
+  }),
   envelope('event-x', 2, 20, 'EventAcknowledged', { eventId: 'x', cameraId: 'c', by: 'op', note: 'n' }),
   envelope('event-x', 3, 30, 'EventResolved', { eventId: 'x', cameraId: 'c', by: 'op2', note: null }),
 ];
@@ -29,7 +55,17 @@ const applyOneByOne = (envelopes: EventEnvelope[]): ViewDoc | undefined =>
 describe('order-free merge of view documents', () => {
   it('gives the same event document for every delivery order, with duplicates', () => {
     const expected = applyOneByOne(incident);
-    expect(expected).toMatchObject({ status: 'RESOLVED', version: 3, position: 30, applied: [1, 2, 3], hasRecord: true, acknowledgedBy: 'op', resolvedBy: 'op2', ackSeconds: 60, resolveSeconds: 120 });
+    expect(expected).toMatchObject({
+      status: 'RESOLVED',
+      version: 3,
+      position: 30,
+      applied: [1, 2, 3],
+      hasRecord: true,
+      acknowledgedBy: 'op',
+      resolvedBy: 'op2',
+      ackSeconds: 60,
+      resolveSeconds: 120,
+    });
     for (const order of permutations(incident)) {
       expect(applyOneByOne([...order, ...order.slice(0, 2)])).toEqual(expected);
     }

@@ -53,7 +53,10 @@ function world(stored: number[], options: { saved: SavedCheckpoint; nodes: strin
       applyReplayed: async (batch, links) => {
         for (const e of batch) views.add(e.position);
         replayed.push(...batch.map((e) => e.position));
-        checkpoint.markApplied(batch.map((e) => e.position), links);
+        checkpoint.markApplied(
+          batch.map((e) => e.position),
+          links,
+        );
       },
       rewind: (position) => {
         freshness.rewind(position);
@@ -164,7 +167,15 @@ describe('RestartHealer', () => {
 
 describe('Checkpoint.rewind', () => {
   it('drops marks and advances that began before it', async () => {
-    const checkpoint = new Checkpoint({ store: { headPosition: async () => 10, readAll: () => (async function* () {})() }, projectable: () => true, appliedInViews: async (e) => e.map(() => true) }, 0, 60_000);
+    const checkpoint = new Checkpoint(
+      {
+        store: { headPosition: async () => 10, readAll: () => (async function* () {})() },
+        projectable: () => true,
+        appliedInViews: async (e) => e.map(() => true),
+      },
+      0,
+      60_000,
+    );
     const before = checkpoint.epoch;
     checkpoint.markApplied([1, 2, 3]);
     await checkpoint.advance();

@@ -1,4 +1,14 @@
-import { addToDimension, dayOfBuild, dayRollupDocs, emptyDimensionSums, newDayBuild, rollupDocs, type Combination, type Dimension, type Sums } from '../../../subgraphs/query/src/views/rollup-docs';
+import {
+  addToDimension,
+  dayOfBuild,
+  dayRollupDocs,
+  emptyDimensionSums,
+  newDayBuild,
+  rollupDocs,
+  type Combination,
+  type Dimension,
+  type Sums,
+} from '../../../subgraphs/query/src/views/rollup-docs';
 
 const combo = (cameraId: string, type: string, severity: string, status: string, count: number, ack = 0): Combination => ({
   cameraId,
@@ -15,7 +25,11 @@ const combo = (cameraId: string, type: string, severity: string, status: string,
 describe('rollup documents', () => {
   it('keeps each combination and adds one document per dimension value whose counts partition the hour', () => {
     const hour = Date.UTC(2026, 0, 1, 5);
-    const { docs, dense } = rollupDocs(hour, [combo('c1', 'motion', 'LOW', 'OPEN', 3), combo('c1', 'person', 'LOW', 'ACKNOWLEDGED', 2, 10), combo('c2', 'motion', 'HIGH', 'OPEN', 1)]);
+    const { docs, dense } = rollupDocs(hour, [
+      combo('c1', 'motion', 'LOW', 'OPEN', 3),
+      combo('c1', 'person', 'LOW', 'ACKNOWLEDGED', 2, 10),
+      combo('c2', 'motion', 'HIGH', 'OPEN', 1),
+    ]);
     // 6 events in 3 combinations: dense, so the combinations are kept.
     expect(dense).toBe(true);
     const combinations = docs.filter((d) => d.doc.kind === undefined);

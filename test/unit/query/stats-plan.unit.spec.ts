@@ -55,11 +55,23 @@ describe('stats planning', () => {
   });
 
   it('adds partials exactly and orders buckets deterministically', () => {
-    const a = { ...emptyPartial(), total: 2, byType: new Map([['b', 1], ['a', 1]]), ackSum: 10, ackCount: 1 };
+    const a = {
+      ...emptyPartial(),
+      total: 2,
+      byType: new Map([
+        ['b', 1],
+        ['a', 1],
+      ]),
+      ackSum: 10,
+      ackCount: 1,
+    };
     const b = { ...emptyPartial(), total: 1, byType: new Map([['a', 1]]), ackSum: 20, ackCount: 1 };
     const sum = addPartials([a, b]);
     expect(sum.total).toBe(3);
-    expect(toBuckets(sum.byType)).toEqual([{ key: 'a', count: 2 }, { key: 'b', count: 1 }]);
+    expect(toBuckets(sum.byType)).toEqual([
+      { key: 'a', count: 2 },
+      { key: 'b', count: 1 },
+    ]);
     expect(sum.ackSum / sum.ackCount).toBe(15);
   });
 });

@@ -10,7 +10,17 @@ const creating = (count: number, bytes: number): Change[] =>
     streamVersion: 1,
     position: i + 1,
     creates: true,
-    groups: { record: { cameraId: 'c', type: 'motion', severity: 'LOW', occurredAt: '2026-12-02T10:00:00Z', recordedAt: '2026-12-02T10:00:00Z', source: 't', attributesText: 'x'.repeat(bytes) } },
+    groups: {
+      record: {
+        cameraId: 'c',
+        type: 'motion',
+        severity: 'LOW',
+        occurredAt: '2026-12-02T10:00:00Z',
+        recordedAt: '2026-12-02T10:00:00Z',
+        source: 't',
+        attributesText: 'x'.repeat(bytes),
+      },
+    },
   }));
 
 /**
@@ -43,7 +53,11 @@ describe('ViewStore bulk', () => {
     const result = await new ViewStore(es.client).apply(creating(40, 5_000), () => [{ alias: 'v', optional: false }], { markRollups: false });
     expect(result.refused).toEqual([]);
     expect(result.written).toBe(40);
-    expect(es.written.sort()).toEqual(creating(40, 5_000).map((c) => c.id).sort());
+    expect(es.written.sort()).toEqual(
+      creating(40, 5_000)
+        .map((c) => c.id)
+        .sort(),
+    );
     expect(es.bodies[0]).toBeGreaterThan(60_000);
   });
 

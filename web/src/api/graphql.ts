@@ -17,8 +17,7 @@ export class ApiError extends Error {
   }
 }
 
-export const codeOf = (error: GraphQLErrorShape): string =>
-  typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR';
+export const codeOf = (error: GraphQLErrorShape): string => (typeof error.extensions?.code === 'string' ? error.extensions.code : 'INTERNAL_SERVER_ERROR');
 
 export interface GraphQLResult<T> {
   data: T | null;

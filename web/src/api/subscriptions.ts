@@ -52,12 +52,7 @@ export function onLinkState(listener: (state: LinkState) => void): () => void {
 }
 
 /** Subscribes through graphql-ws; returns the function that ends the subscription. */
-export function subscribe<T>(
-  query: string,
-  variables: Record<string, unknown>,
-  onData: (data: T) => void,
-  onError: (error: ApiError) => void,
-): () => void {
+export function subscribe<T>(query: string, variables: Record<string, unknown>, onData: (data: T) => void, onError: (error: ApiError) => void): () => void {
   return getClient().subscribe<T>(
     { query, variables },
     {

@@ -124,7 +124,17 @@ export class CamerasView {
     const video = h('video', { muted: true, playsinline: true, 'aria-labelledby': titleId, 'data-camera-id': camera.id });
     const badge = h('span', { class: 'badge' });
     const note = h('p', { class: 'tile-note', role: 'status' });
-    const tile: Tile = { camera, root: h('article', { class: 'tile', 'aria-labelledby': titleId, 'data-camera-id': camera.id }), video, badge, note, button: undefined, playingUrl: undefined, detach: undefined, lastAutoRetry: 0 };
+    const tile: Tile = {
+      camera,
+      root: h('article', { class: 'tile', 'aria-labelledby': titleId, 'data-camera-id': camera.id }),
+      video,
+      badge,
+      note,
+      button: undefined,
+      playingUrl: undefined,
+      detach: undefined,
+      lastAutoRetry: 0,
+    };
     if (this.canOperate) {
       tile.button = h('button', { type: 'button', onclick: () => void this.toggle(tile) });
     }

@@ -89,7 +89,9 @@ export class EventFeedView {
       actions.append(h('button', { type: 'button', 'aria-label': `Acknowledge ${label}`, onclick: () => void this.act(event, 'acknowledge') }, 'Acknowledge'));
     }
     if (this.canOperate && event.status !== 'RESOLVED') {
-      actions.append(h('button', { type: 'button', class: 'quiet', 'aria-label': `Resolve ${label}`, onclick: () => void this.act(event, 'resolve') }, 'Resolve'));
+      actions.append(
+        h('button', { type: 'button', class: 'quiet', 'aria-label': `Resolve ${label}`, onclick: () => void this.act(event, 'resolve') }, 'Resolve'),
+      );
     }
     return h(
       'li',
@@ -143,7 +145,8 @@ export class EventFeedView {
 
   /** Explains a refused action in words; on a conflict, refreshes the event so the page shows what won. */
   private async explain(event: FeedEvent, action: Action, error: unknown): Promise<string> {
-    const refusedByState = error instanceof ApiError && (error.code === 'CONCURRENCY_CONFLICT' || error.code === 'BAD_USER_INPUT' || error.code === 'FAILED_PRECONDITION');
+    const refusedByState =
+      error instanceof ApiError && (error.code === 'CONCURRENCY_CONFLICT' || error.code === 'BAD_USER_INPUT' || error.code === 'FAILED_PRECONDITION');
     if (!refusedByState) return describeError(error, `${action === 'acknowledge' ? 'acknowledging' : 'resolving'} this event`);
     // The other operator's change may not be in the read model yet: wait (briefly) until it is.
     const actualVersion = error instanceof ApiError && typeof error.extensions.actualVersion === 'number' ? error.extensions.actualVersion : event.version + 1;

@@ -30,7 +30,19 @@ export class ProjectionsView {
           'table',
           { id: 'projections-table' },
           h('caption', { class: 'visually-hidden' }, 'Read model projections: state, lag behind the event store, rebuild progress'),
-          h('thead', {}, h('tr', {}, h('th', { scope: 'col' }, 'Name'), h('th', { scope: 'col' }, 'State'), h('th', { scope: 'col' }, 'Lag'), h('th', { scope: 'col' }, 'Position'), h('th', { scope: 'col' }, canRebuild ? 'Rebuild' : 'Progress'))),
+          h(
+            'thead',
+            {},
+            h(
+              'tr',
+              {},
+              h('th', { scope: 'col' }, 'Name'),
+              h('th', { scope: 'col' }, 'State'),
+              h('th', { scope: 'col' }, 'Lag'),
+              h('th', { scope: 'col' }, 'Position'),
+              h('th', { scope: 'col' }, canRebuild ? 'Rebuild' : 'Progress'),
+            ),
+          ),
           this.body,
         ),
       ),
@@ -68,14 +80,15 @@ export class ProjectionsView {
       this.body,
       ...projections.map((p) => {
         const progress = p.rebuildProgress === null ? null : Math.round(p.rebuildProgress * 100);
-        const progressBar =
-          progress === null
-            ? null
-            : h('progress', { max: 100, value: progress, 'aria-label': `Rebuild of ${p.name}: ${progress}%` });
+        const progressBar = progress === null ? null : h('progress', { max: 100, value: progress, 'aria-label': `Rebuild of ${p.name}: ${progress}%` });
         const cell = h('td', { class: 'rebuild-cell' }, progressBar, progress === null ? null : ` ${progress}%`);
         if (this.canRebuild) {
           cell.prepend(
-            h('button', { type: 'button', disabled: p.state === 'REBUILDING', 'aria-label': `Rebuild ${p.name}`, onclick: () => void this.rebuild(p.name) }, p.state === 'REBUILDING' ? 'Rebuilding…' : 'Rebuild'),
+            h(
+              'button',
+              { type: 'button', disabled: p.state === 'REBUILDING', 'aria-label': `Rebuild ${p.name}`, onclick: () => void this.rebuild(p.name) },
+              p.state === 'REBUILDING' ? 'Rebuilding…' : 'Rebuild',
+            ),
           );
         }
         const note = this.notes.get(p.name) ?? p.lastError;

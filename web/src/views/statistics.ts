@@ -51,9 +51,18 @@ export class StatisticsView {
   constructor() {
     this.status = statusLine();
     this.figures = h('dl', { class: 'figures', id: 'stat-figures' });
-    this.range = h('select', { id: 'stats-range', onchange: () => this.restart() }, ...Object.entries(RANGES).map(([value, r]) => h('option', { value }, r.label)));
+    this.range = h(
+      'select',
+      { id: 'stats-range', onchange: () => this.restart() },
+      ...Object.entries(RANGES).map(([value, r]) => h('option', { value }, r.label)),
+    );
     this.range.value = '24h';
-    this.severity = h('select', { id: 'stats-severity', onchange: () => this.restart() }, h('option', { value: '' }, 'All severities'), ...SEVERITIES.map((s) => h('option', { value: s }, s)));
+    this.severity = h(
+      'select',
+      { id: 'stats-severity', onchange: () => this.restart() },
+      h('option', { value: '' }, 'All severities'),
+      ...SEVERITIES.map((s) => h('option', { value: s }, s)),
+    );
     this.type = h('input', { id: 'stats-type', type: 'text', placeholder: 'any type', autocomplete: 'off', onchange: () => this.restart() });
     this.camera = h('select', { id: 'stats-camera', onchange: () => this.restart() }, h('option', { value: '' }, 'All cameras'));
     const field = (id: string, text: string, control: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, text), control);
@@ -134,7 +143,11 @@ export class StatisticsView {
       if (generation !== this.generation) return;
       const first = errors[0];
       if (!data?.eventStats) throw new ApiError(first?.message ?? 'The gateway returned no statistics.', first ? codeOf(first) : 'INTERNAL_SERVER_ERROR');
-      setStatus(this.status, data.eventStats.total === 0 ? 'No events match this range and these filters yet.' : '', data.eventStats.total === 0 ? 'empty' : 'info');
+      setStatus(
+        this.status,
+        data.eventStats.total === 0 ? 'No events match this range and these filters yet.' : '',
+        data.eventStats.total === 0 ? 'empty' : 'info',
+      );
       this.show(data.eventStats);
     } catch (error) {
       if (generation !== this.generation) return;

@@ -73,7 +73,7 @@ export class AggregateRepository<K extends AggregateKind, S> {
     let loaded = base.loaded;
     // Catch up with anything appended elsewhere (another process) since, unless the base load has
     // just looked past the end: that miss was a round trip to the engine, no need for a second.
-    for (; !base.complete; ) {
+    for (; !base.complete;) {
       const next = await this.store.readEvent(streamId, loaded.version + 1);
       if (!next) break;
       loaded = this.apply(loaded, next);

@@ -84,7 +84,10 @@ export function commandResolvers(service: CommandService, cameraHosts: CameraHos
       async recordEvents(_: unknown, { inputs }: { inputs: Input[] }, request: RequestContext) {
         if (inputs.length > LIMITS.batch) throw new AppError('BAD_USER_INPUT', `at most ${LIMITS.batch} inputs per call (got ${inputs.length})`);
         const context = contextOf(request);
-        const results = await recordEvents(service, inputs.map((input) => ({ input, source: 'graphql', context })));
+        const results = await recordEvents(
+          service,
+          inputs.map((input) => ({ input, source: 'graphql', context })),
+        );
         let position = 0;
         for (const r of results) if (r.status === 'accepted') position = Math.max(position, r.result.position);
         return {

@@ -96,7 +96,12 @@ export async function startIngestConsumer(
 
   async function processBatch(channel: ConfirmChannel, batch: ConsumeMessage[]): Promise<void> {
     const dispositions = await handler.handle(
-      batch.map((m) => ({ body: m.content, routingKey: m.fields.routingKey, messageId: m.properties.messageId as string | undefined, attempts: attemptsOf(m) })),
+      batch.map((m) => ({
+        body: m.content,
+        routingKey: m.fields.routingKey,
+        messageId: m.properties.messageId as string | undefined,
+        attempts: attemptsOf(m),
+      })),
     );
     const retries = dispositions.some((d) => d.action === 'retry');
     for (const [i, disposition] of dispositions.entries()) {

@@ -133,7 +133,11 @@ export class IngestHandler {
     const attempts = (message.attempts ?? 0) + 1;
     this.logger.warn({ err: reason, attempts, messageId: message.messageId }, 'ingest message unavailable although the event store answers');
     if (attempts >= this.options.maxUnavailableAttempts) {
-      out[entry.message] = { action: 'dead-letter', reason: `UNAVAILABLE ${attempts} times while the event store answered: ${reason}`.slice(0, 4000), body: message.body };
+      out[entry.message] = {
+        action: 'dead-letter',
+        reason: `UNAVAILABLE ${attempts} times while the event store answered: ${reason}`.slice(0, 4000),
+        body: message.body,
+      };
       return;
     }
     const delayMs = Math.min(this.options.retryDelayMs * 2 ** (attempts - 1), this.options.maxRetryDelayMs);
@@ -141,7 +145,10 @@ export class IngestHandler {
   }
 
   private async record(messages: readonly IngestMessage[], group: Entry[], out: Disposition[]) {
-    const results = await recordEvents(this.service, group.flatMap((entry) => entry.items));
+    const results = await recordEvents(
+      this.service,
+      group.flatMap((entry) => entry.items),
+    );
     let offset = 0;
     for (const entry of group) {
       const mine = results.slice(offset, offset + entry.items.length);

@@ -42,7 +42,9 @@ export function parseIngestMessage(message: IngestMessage, maxBytes = DEFAULT_MA
   if (inputs.length > LIMITS.batch) return { ok: false, reason: `at most ${LIMITS.batch} events per message (got ${inputs.length})` };
   const items = inputs.map((input, index): RecordItem => {
     const fallbackId = message.messageId
-      ? many ? `${message.messageId}:${index}` : message.messageId
+      ? many
+        ? `${message.messageId}:${index}`
+        : message.messageId
       : `h-${createHash('sha256').update(source).update('\0').update(canonicalJson(input)).digest('base64url').slice(0, 32)}`;
     return {
       input,

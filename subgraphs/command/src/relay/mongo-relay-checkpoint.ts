@@ -41,9 +41,7 @@ export function mongoRelayCheckpoint(db: Db, name = 'relay'): RelayCheckpoint {
       }
     },
     async save(owner, position, ttlMs) {
-      const result = await guard(() =>
-        collection.updateOne({ _id: name, owner }, { $set: { position, expiresAt: new Date(Date.now() + ttlMs) } }),
-      );
+      const result = await guard(() => collection.updateOne({ _id: name, owner }, { $set: { position, expiresAt: new Date(Date.now() + ttlMs) } }));
       return result.matchedCount === 1;
     },
     async renew(owner, ttlMs) {

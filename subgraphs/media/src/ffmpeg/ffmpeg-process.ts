@@ -37,10 +37,7 @@ export function spawnHlsFfmpeg(job: HlsJob, observer: FfmpegObserver = {}): Ffmp
   let exitSignal: string | null = null;
   const recent: string[] = [];
 
-  const command = ffmpeg(job.url, { stdoutLines: 20 })
-    .inputOptions(inputOptions(job))
-    .outputOptions(outputOptions(job))
-    .output(playlistPath(job));
+  const command = ffmpeg(job.url, { stdoutLines: 20 }).inputOptions(inputOptions(job)).outputOptions(outputOptions(job)).output(playlistPath(job));
 
   const exited = new Promise<FfmpegExit>((resolve) => {
     const finish = (error?: Error) => {

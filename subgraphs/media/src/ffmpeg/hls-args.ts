@@ -15,12 +15,16 @@ export function inputOptions(job: HlsJob): string[] {
   return [
     '-hide_banner',
     '-nostats',
-    '-loglevel', 'info',
-    '-rtsp_transport', 'tcp',
+    '-loglevel',
+    'info',
+    '-rtsp_transport',
+    'tcp',
     // Connect and read timeout: without it a camera that stalls with its socket open hangs ffmpeg.
-    '-timeout', String(job.rtspTimeoutSeconds * 1_000_000),
+    '-timeout',
+    String(job.rtspTimeoutSeconds * 1_000_000),
     // No file:, concat:, subfile:, http: ... whatever the URL or an RTSP redirect says.
-    '-protocol_whitelist', secure ? 'rtsp,rtp,tcp,udp,tls' : 'rtsp,rtp,tcp,udp',
+    '-protocol_whitelist',
+    secure ? 'rtsp,rtp,tcp,udp,tls' : 'rtsp,rtp,tcp,udp',
   ];
 }
 
@@ -29,18 +33,26 @@ export function outputOptions(job: HlsJob): string[] {
     ? ['-c:v', 'libx264', '-preset', 'veryfast', '-tune', 'zerolatency', '-g', '25', '-sc_threshold', '0', '-pix_fmt', 'yuv420p']
     : ['-c:v', 'copy'];
   return [
-    '-map', '0:v:0',
+    '-map',
+    '0:v:0',
     ...video,
     // Camera audio is often G.711, which HLS cannot carry as is; operators watch video.
     '-an',
-    '-f', 'hls',
-    '-hls_time', String(SEGMENT_SECONDS),
-    '-hls_list_size', String(PLAYLIST_SEGMENTS),
-    '-hls_delete_threshold', String(DELETE_THRESHOLD),
-    '-hls_flags', 'delete_segments+independent_segments+program_date_time+omit_endlist+temp_file',
-    '-start_number', String(job.startNumber),
+    '-f',
+    'hls',
+    '-hls_time',
+    String(SEGMENT_SECONDS),
+    '-hls_list_size',
+    String(PLAYLIST_SEGMENTS),
+    '-hls_delete_threshold',
+    String(DELETE_THRESHOLD),
+    '-hls_flags',
+    'delete_segments+independent_segments+program_date_time+omit_endlist+temp_file',
+    '-start_number',
+    String(job.startNumber),
     // Names SEGMENT_PATTERN matches.
-    '-hls_segment_filename', `${job.outputDir}/seg_%05d.ts`,
+    '-hls_segment_filename',
+    `${job.outputDir}/seg_%05d.ts`,
   ];
 }
 

@@ -24,7 +24,11 @@ export function mediaResolvers({ sessions, signer, publicBaseUrl }: MediaResolve
   return {
     Query: {
       streamSessions: (_: unknown, args: { statuses?: StreamStatus[] | null; first?: number | null; after?: string | null }) =>
-        sessions.list({ statuses: args.statuses, first: args.first, after: args.after === undefined || args.after === null ? null : requireId(args.after, 'after') }),
+        sessions.list({
+          statuses: args.statuses,
+          first: args.first,
+          after: args.after === undefined || args.after === null ? null : requireId(args.after, 'after'),
+        }),
       streamSession: (_: unknown, args: { id: string }) => sessions.get(requireId(args.id, 'id')),
     },
     Mutation: {

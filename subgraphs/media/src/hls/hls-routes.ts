@@ -32,7 +32,10 @@ export function hlsRouter(options: HlsRoutesOptions): express.Router {
     }
     const verdict = options.signer.verify(sessionId, req.query.exp, req.query.sig);
     if (verdict !== 'ok') {
-      res.status(403).type('text/plain').send(verdict === 'expired' ? 'link expired' : 'invalid link');
+      res
+        .status(403)
+        .type('text/plain')
+        .send(verdict === 'expired' ? 'link expired' : 'invalid link');
       return;
     }
     const filePath = path.join(options.hlsDir, sessionId, file);

@@ -114,9 +114,16 @@ export class SessionManager {
     const keep = new Set<string>();
     const unfinished = (await this.options.repository.unfinished()).sort((a, b) => b.seq - a.seq);
     for (const session of unfinished.filter((s) => isActive(s.status))) {
-      const refusal = (await this.admission.refusalFor(session.cameraId)) ?? (this.activeCount() >= this.options.maxSessions ? 'session cap reached' : undefined);
+      const refusal =
+        (await this.admission.refusalFor(session.cameraId)) ?? (this.activeCount() >= this.options.maxSessions ? 'session cap reached' : undefined);
       if (refusal || this.byCamera.has(session.cameraId)) {
-        this.onChange({ ...session, status: 'STOPPED', stoppedAt: new Date(), lastError: `not resumed after restart: ${refusal ?? 'duplicate'}`, updatedAt: new Date() });
+        this.onChange({
+          ...session,
+          status: 'STOPPED',
+          stoppedAt: new Date(),
+          lastError: `not resumed after restart: ${refusal ?? 'duplicate'}`,
+          updatedAt: new Date(),
+        });
         continue;
       }
       keep.add(session.id);
@@ -177,7 +184,14 @@ export class SessionManager {
     const now = new Date();
     // Stored before ffmpeg runs: with the store down the caller gets UNAVAILABLE and nothing is spawned.
     const session = await this.options.repository.insert({
-      id: randomUUID(), cameraId, status: 'STARTING', startedAt: now, stoppedAt: null, restarts: 0, lastError: null, updatedAt: now,
+      id: randomUUID(),
+      cameraId,
+      status: 'STARTING',
+      startedAt: now,
+      stoppedAt: null,
+      restarts: 0,
+      lastError: null,
+      updatedAt: now,
     });
     this.retireFailed(cameraId);
     this.launch(session);

@@ -124,7 +124,17 @@ export function queryResolvers(deps: QueryDeps) {
         // valid entity reference; its fields show what is known.
         return doc
           ? toCamera(doc)
-          : { __typename: 'Camera', id: parent.cameraId, name: parent.cameraId, site: null, rtspUrl: '', tags: [], status: 'ACTIVE', version: 0, registeredAt: parent.recordedAt };
+          : {
+              __typename: 'Camera',
+              id: parent.cameraId,
+              name: parent.cameraId,
+              site: null,
+              rtspUrl: '',
+              tags: [],
+              status: 'ACTIVE',
+              version: 0,
+              registeredAt: parent.recordedAt,
+            };
       },
     },
   };

@@ -93,7 +93,13 @@ export class AmqpBatches {
     });
   }
 
-  private async process(channel: ConfirmChannel, alive: () => boolean, handler: BatchHandler, messages: ConsumeMessage[], earlier: Promise<void>): Promise<void> {
+  private async process(
+    channel: ConfirmChannel,
+    alive: () => boolean,
+    handler: BatchHandler,
+    messages: ConsumeMessage[],
+    earlier: Promise<void>,
+  ): Promise<void> {
     if (!alive()) return;
     const dead: Array<{ body: Buffer; reason: string }> = [];
     await handler({ bodies: messages.map((m) => m.content), previous: messages.map(previousOf), alive }, (body, reason) => dead.push({ body, reason }));

@@ -3,7 +3,6 @@ import { maskRtspUrl } from '../../../../lib/security/rtsp-url';
 import { parseStreamId, type EventAcknowledged, type EventResolved } from '../../../../lib/events/domain-events';
 import type { Change } from '../views/view-doc';
 
-
 export function changeOf(envelope: EventEnvelope): Change {
   const { id } = parseStreamId(envelope.streamId);
   const base = { id, streamVersion: envelope.version, position: envelope.position };

@@ -209,7 +209,9 @@ export class Checkpoint {
     const to = stuckBeforeLater ? highestApplied : this.head;
     let reached = this.position;
     let complete = true;
-    outer: for await (const batch of stuckBeforeLater ? this.readDecided(this.position, to) : this.ports.store.readAll(this.position, { batchSize: 500, toPosition: to })) {
+    outer: for await (const batch of stuckBeforeLater
+      ? this.readDecided(this.position, to)
+      : this.ports.store.readAll(this.position, { batchSize: 500, toPosition: to })) {
       const foreign = batch.filter((e) => !this.local.has(e.position) && this.ports.projectable(e));
       const answers = foreign.length > 0 ? await this.ports.appliedInViews(foreign) : [];
       const appliedElsewhere = new Set(foreign.filter((_, i) => answers[i]).map((e) => e.position));

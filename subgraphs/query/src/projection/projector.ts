@@ -85,7 +85,13 @@ export class Projector {
    * Applies with capped exponential backoff until it succeeds, the projector stops or `alive` turns
    * false, then marks the positions applied (all of `covered`, which defaults to the envelopes).
    */
-  private async applyAndMark(envelopes: EventEnvelope[], links: ReadonlyMap<number, number>, alive: () => boolean, covered = envelopes, deadLetter?: DeadLetterMessage): Promise<void> {
+  private async applyAndMark(
+    envelopes: EventEnvelope[],
+    links: ReadonlyMap<number, number>,
+    alive: () => boolean,
+    covered = envelopes,
+    deadLetter?: DeadLetterMessage,
+  ): Promise<void> {
     const changes = envelopes.map(changeOf);
     let lowest = Infinity;
     for (const envelope of covered) if (envelope.position < lowest) lowest = envelope.position;
@@ -105,7 +111,11 @@ export class Projector {
           this.health.applied += envelopes.length;
           // The hold ends before the mark: a mark under its own hold would look like a gap to fill.
           release();
-          this.checkpoint.markApplied(covered.map((e) => e.position), links, epoch);
+          this.checkpoint.markApplied(
+            covered.map((e) => e.position),
+            links,
+            epoch,
+          );
           this.onApplied();
           return;
         } catch (error) {
@@ -126,7 +136,12 @@ export class Projector {
    * (recorded by position, so every projector process counts them as done) and the batch goes on:
    * retrying them unchanged would stall the projection for good.
    */
-  private async deadLetterRefused(refused: readonly RefusedDocument[], envelopes: readonly EventEnvelope[], changes: readonly Change[], deadLetter?: DeadLetterMessage): Promise<void> {
+  private async deadLetterRefused(
+    refused: readonly RefusedDocument[],
+    envelopes: readonly EventEnvelope[],
+    changes: readonly Change[],
+    deadLetter?: DeadLetterMessage,
+  ): Promise<void> {
     for (const document of refused) {
       const reason = `Elasticsearch refused ${document.view} document ${document.id}: ${document.reason}`;
       for (const [i, envelope] of envelopes.entries()) {

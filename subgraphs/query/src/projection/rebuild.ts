@@ -132,7 +132,10 @@ export class Rebuilder {
       if (total > 0) state.progress = Math.min(0.99, cleaned / total);
       // A run that cleaned nothing may have stopped at its lease's half-time: look, don't assume.
       if (!run && !(await this.deps.rollups.settledDirtyLeft())) break;
-      if (performance.now() > deadline) throw new Error(`rollups still dirty after ${Math.round((this.deps.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s (queries read those hours raw meanwhile: exact)`);
+      if (performance.now() > deadline)
+        throw new Error(
+          `rollups still dirty after ${Math.round((this.deps.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s (queries read those hours raw meanwhile: exact)`,
+        );
       if (run === undefined) await sleep(1000);
     }
     state.progress = 1;
@@ -163,7 +166,10 @@ export class Rebuilder {
         // Awaited on the next turn; this only keeps an early exit from leaving it unhandled.
         pending.catch(() => undefined);
         const batch = read.value;
-        const changes = batch.filter(isProjectable).map(changeOf).filter((c) => c.view === view);
+        const changes = batch
+          .filter(isProjectable)
+          .map(changeOf)
+          .filter((c) => c.view === view);
         for (let attempt = 0; ; attempt += 1) {
           try {
             if (changes.length > 0) await views.apply(changes, () => nextTarget, { markRollups: false });
@@ -180,7 +186,10 @@ export class Rebuilder {
       // `head`, the new version holds everything the old one does.
       const deadline = performance.now() + (this.deps.waitMs ?? DEFAULT_WAIT_MS);
       while (runtime.freshness.searchable < head) {
-        if (performance.now() > deadline) throw new Error(`the live projection did not reach position ${head} within ${Math.round((this.deps.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s (it is at ${runtime.freshness.searchable}); the old version stays`);
+        if (performance.now() > deadline)
+          throw new Error(
+            `the live projection did not reach position ${head} within ${Math.round((this.deps.waitMs ?? DEFAULT_WAIT_MS) / 1000)} s (it is at ${runtime.freshness.searchable}); the old version stays`,
+          );
         await sleep(100);
       }
       await admin.setRefreshInterval(next, '1s');

@@ -127,7 +127,10 @@ export class RestartHealer {
       return;
     }
     if (saved) {
-      this.logger.warn({ from: saved.position }, 'Elasticsearch nodes restarted: rewinding the projection to its durable checkpoint and replaying the event store');
+      this.logger.warn(
+        { from: saved.position },
+        'Elasticsearch nodes restarted: rewinding the projection to its durable checkpoint and replaying the event store',
+      );
       this.verifiedNodes = nodes;
       // Only what this process applied can be lost by it; the rest is still on the queue (and other
       // projector processes heal their own). Replaying the unprojected backlog would apply it twice.

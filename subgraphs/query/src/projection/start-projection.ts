@@ -145,7 +145,10 @@ export function startProjection(deps: {
     }
     if (stopped) return;
     // What a rebuild killed midway (a crash of this or another query process) left behind.
-    for (const view of VIEW_NAMES) await rebuilder.dropLeftovers(view).catch((error: unknown) => logger.warn({ view, err: (error as Error).message }, 'could not check for rebuild leftovers'));
+    for (const view of VIEW_NAMES)
+      await rebuilder
+        .dropLeftovers(view)
+        .catch((error: unknown) => logger.warn({ view, err: (error as Error).message }, 'could not check for rebuild leftovers'));
     if (deps.consume ?? true) await batches.start(projector.handle);
     if (rollupWorkerMs <= 0) return;
     rollupTimer = setInterval(() => {

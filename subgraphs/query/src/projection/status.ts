@@ -32,7 +32,14 @@ export class ProjectionStatusReporter {
   private lastDeadLetter: string | undefined;
 
   constructor(
-    private readonly deps: { runtime: ProjectionRuntime; projector: Projector | undefined; rebuilder: Rebuilder; healer?: RestartHealer; admin: IndexAdmin; state: StateStore },
+    private readonly deps: {
+      runtime: ProjectionRuntime;
+      projector: Projector | undefined;
+      rebuilder: Rebuilder;
+      healer?: RestartHealer;
+      admin: IndexAdmin;
+      state: StateStore;
+    },
   ) {}
 
   async statuses(): Promise<ProjectionStatus[]> {
@@ -44,10 +51,18 @@ export class ProjectionStatusReporter {
     const failing = projector?.health.failing ?? false;
     const deadLettered = Math.max(this.deadCache, projector?.health.deadLettered ?? 0);
     const healing = this.deps.healer?.healing;
-    const healingNote = healing ? `healing (${healing.reason}): replaying the event store from ${healing.from} to ${healing.to}, at ${healing.reached}` : undefined;
+    const healingNote = healing
+      ? `healing (${healing.reason}): replaying the event store from ${healing.from} to ${healing.to}, at ${healing.reached}`
+      : undefined;
     return VIEW_NAMES.map((name) => {
       const rebuild = rebuilder.running.get(name);
-      const state: ProjectionStatus['state'] = rebuild ? 'REBUILDING' : failing || lag > CATCHING_UP_LAG || runtime.lastError || healing ? 'CATCHING_UP' : projector ? 'RUNNING' : 'STOPPED';
+      const state: ProjectionStatus['state'] = rebuild
+        ? 'REBUILDING'
+        : failing || lag > CATCHING_UP_LAG || runtime.lastError || healing
+          ? 'CATCHING_UP'
+          : projector
+            ? 'RUNNING'
+            : 'STOPPED';
       return {
         name,
         state,
@@ -57,7 +72,14 @@ export class ProjectionStatusReporter {
         index: this.indexCache.get(name) ?? '',
         rebuildProgress: rebuild ? rebuild.progress : null,
         deadLettered,
-        lastError: (failing ? projector?.health.lastError : undefined) ?? runtime.lastError ?? healingNote ?? rebuild?.error ?? rebuilder.failures.get(name) ?? this.deadLetterNote(projector) ?? null,
+        lastError:
+          (failing ? projector?.health.lastError : undefined) ??
+          runtime.lastError ??
+          healingNote ??
+          rebuild?.error ??
+          rebuilder.failures.get(name) ??
+          this.deadLetterNote(projector) ??
+          null,
       };
     });
   }

@@ -39,9 +39,7 @@ const rangeQuery = (field: string, ranges: readonly Range[]): Query => ({
 
 type TermsAgg = { buckets: Array<{ key: string | number; doc_count: number; n?: { value: number } }> };
 const termsOf = (aggs: Aggs, name: string, sumField?: string): Map<string, number> =>
-  new Map(
-    ((aggs[name] as TermsAgg | undefined)?.buckets ?? []).map((b) => [String(b.key), sumField ? Math.round(b.n?.value ?? 0) : b.doc_count]),
-  );
+  new Map(((aggs[name] as TermsAgg | undefined)?.buckets ?? []).map((b) => [String(b.key), sumField ? Math.round(b.n?.value ?? 0) : b.doc_count]));
 const histogramOf = (aggs: Aggs, sum: boolean): Map<number, number> =>
   new Map(
     ((aggs.histogram as TermsAgg | undefined)?.buckets ?? [])
@@ -73,7 +71,12 @@ export class ElasticStatsStore implements StatsStore {
     return min === null || min === undefined || max === null || max === undefined ? undefined : { from: min, to: max + 1 };
   }
 
-  async raw(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined, ranges: readonly Range[] | undefined, interval: Interval): Promise<StatsPartial> {
+  async raw(
+    filter: EventFilter | null | undefined,
+    cameraIdsOfSites: string[] | undefined,
+    ranges: readonly Range[] | undefined,
+    interval: Interval,
+  ): Promise<StatsPartial> {
     if (ranges && ranges.length === 0) return emptyPartial();
     // The time range is the `ranges`' business (the filter's own from/to is what the planner split).
     const query = eventQuery(filter, cameraIdsOfSites, { timeRange: false });
@@ -114,7 +117,13 @@ export class ElasticStatsStore implements StatsStore {
   }
 
   /** The hourly rollups of whole, clean hours in [from, to) except `skipHours`. */
-  async rollups(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined, range: Range, skipHours: number[], interval: Interval): Promise<StatsPartial> {
+  async rollups(
+    filter: EventFilter | null | undefined,
+    cameraIdsOfSites: string[] | undefined,
+    range: Range,
+    skipHours: number[],
+    interval: Interval,
+  ): Promise<StatsPartial> {
     const must: Query[] = [{ range: { hour: { gte: range.from, lt: range.to, format: 'epoch_millis' } } }];
     if (filter?.cameraIds) must.push({ terms: { cameraId: filter.cameraIds } });
     if (cameraIdsOfSites) must.push({ terms: { cameraId: cameraIdsOfSites } });
@@ -161,16 +170,27 @@ export class ElasticStatsStore implements StatsStore {
    * the `status` documents and each breakdown from its own dimension's documents. A day document's
    * `hour` is its day's start, so one histogram on `hour` (HOUR or DAY, never finer) serves both.
    */
-  async dimensionRollups(parts: { hourSpans: readonly Range[]; skipHours: readonly number[]; builds: readonly string[] }, interval: Interval): Promise<StatsPartial> {
+  async dimensionRollups(
+    parts: { hourSpans: readonly Range[]; skipHours: readonly number[]; builds: readonly string[] },
+    interval: Interval,
+  ): Promise<StatsPartial> {
     const { hourSpans, skipHours, builds } = parts;
     const should: Query[] = [];
     if (hourSpans.length > 0) {
-      should.push({ bool: { filter: [rangeQuery('hour', hourSpans)], must_not: [{ exists: { field: 'day' } }, ...(skipHours.length > 0 ? [{ terms: { hour: [...skipHours] } }] : [])] } });
+      should.push({
+        bool: {
+          filter: [rangeQuery('hour', hourSpans)],
+          must_not: [{ exists: { field: 'day' } }, ...(skipHours.length > 0 ? [{ terms: { hour: [...skipHours] } }] : [])],
+        },
+      });
     }
     if (builds.length > 0) should.push({ terms: { build: [...builds] } });
     if (should.length === 0) return emptyPartial();
     const n = ROLLUP_COUNT;
-    const of = (kind: string, aggs: Record<string, estypes.AggregationsAggregationContainer>): estypes.AggregationsAggregationContainer => ({ filter: { term: { kind } }, aggs });
+    const of = (kind: string, aggs: Record<string, estypes.AggregationsAggregationContainer>): estypes.AggregationsAggregationContainer => ({
+      filter: { term: { kind } },
+      aggs,
+    });
     const query: Query = { bool: { filter: [{ exists: { field: 'kind' } }, { bool: { should, minimum_should_match: 1 } }] } };
     // Two searches at once: a search of the one-shard index runs on one thread, and the camera
     // documents (one per camera per hour or day) are most of the work, so they get a thread of their own.

@@ -18,10 +18,14 @@ export function bucketStarts(range: Range, interval: Interval): number[] {
   const first = Math.floor(range.from / step) * step;
   const count = Math.ceil((range.to - first) / step);
   if (count > MAX_BUCKETS) {
-    throw new AppError('BAD_USER_INPUT', `${interval} over this range gives ${count} buckets (at most ${MAX_BUCKETS}): choose a larger interval or a shorter range`, {
-      buckets: count,
-      maxBuckets: MAX_BUCKETS,
-    });
+    throw new AppError(
+      'BAD_USER_INPUT',
+      `${interval} over this range gives ${count} buckets (at most ${MAX_BUCKETS}): choose a larger interval or a shorter range`,
+      {
+        buckets: count,
+        maxBuckets: MAX_BUCKETS,
+      },
+    );
   }
   return Array.from({ length: Math.max(0, count) }, (_, i) => first + i * step);
 }

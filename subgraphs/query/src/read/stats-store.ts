@@ -11,9 +11,20 @@ export interface StatsStore {
   /** Min and max occurredAt of the matching events, for a histogram without explicit bounds. */
   bounds(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined): Promise<Range | undefined>;
   /** The matching events aggregated raw; `ranges` restricts occurredAt (undefined: no restriction). */
-  raw(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined, ranges: readonly Range[] | undefined, interval: Interval): Promise<StatsPartial>;
+  raw(
+    filter: EventFilter | null | undefined,
+    cameraIdsOfSites: string[] | undefined,
+    ranges: readonly Range[] | undefined,
+    interval: Interval,
+  ): Promise<StatsPartial>;
   /** The combination rollups of whole, clean hours in `range` except `skipHours` (field filters). */
-  rollups(filter: EventFilter | null | undefined, cameraIdsOfSites: string[] | undefined, range: Range, skipHours: number[], interval: Interval): Promise<StatsPartial>;
+  rollups(
+    filter: EventFilter | null | undefined,
+    cameraIdsOfSites: string[] | undefined,
+    range: Range,
+    skipHours: number[],
+    interval: Interval,
+  ): Promise<StatsPartial>;
   /** The dimension rollups (hour documents of `hourSpans` except `skipHours`, day documents of `builds`): no field filter. */
   dimensionRollups(parts: { hourSpans: readonly Range[]; skipHours: readonly number[]; builds: readonly string[] }, interval: Interval): Promise<StatsPartial>;
   /**

@@ -28,9 +28,21 @@ export class IndexAdmin {
       // State indices first: an upgrade below writes statuses, which must meet their mapping (`build` is a keyword).
       const small = { number_of_shards: 1, number_of_replicas: 0 };
       const stateMappings = {
-        [this.names.state]: { properties: { kind: { type: 'keyword' }, position: { type: 'long' }, at: { type: 'date' }, reason: { type: 'text' }, owner: { type: 'keyword' }, until: { type: 'long' }, nodes: { type: 'keyword', index: false } } },
+        [this.names.state]: {
+          properties: {
+            kind: { type: 'keyword' },
+            position: { type: 'long' },
+            at: { type: 'date' },
+            reason: { type: 'text' },
+            owner: { type: 'keyword' },
+            until: { type: 'long' },
+            nodes: { type: 'keyword', index: false },
+          },
+        },
         // Hour statuses (`hour`) and day statuses (`day`, and the `build` of the day documents when clean).
-        [this.names.dirtyHours]: { properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' }, day: { type: 'long' }, build: { type: 'keyword' } } },
+        [this.names.dirtyHours]: {
+          properties: { hour: { type: 'long' }, dirty: { type: 'boolean' }, sparse: { type: 'boolean' }, day: { type: 'long' }, build: { type: 'keyword' } },
+        },
       };
       // Independent indices side by side: every process start waits for this.
       await Promise.all(

@@ -84,7 +84,11 @@ export function rollupDocs(hour: number, combinationList: Iterable<Combination>)
   const docs: RollupDoc[] = [];
   const byDimension = emptyDimensionSums();
   for (const c of combinations) {
-    if (dense) docs.push({ id: `${hour}|${c.cameraId}|${c.type}|${c.severity}|${c.status}`, doc: { hour, cameraId: c.cameraId, type: c.type, severity: c.severity, status: c.status, ...sumsOf(c) } });
+    if (dense)
+      docs.push({
+        id: `${hour}|${c.cameraId}|${c.type}|${c.severity}|${c.status}`,
+        doc: { hour, cameraId: c.cameraId, type: c.type, severity: c.severity, status: c.status, ...sumsOf(c) },
+      });
     for (const dimension of DIMENSIONS) addToDimension(byDimension, dimension, c[dimension], c);
   }
   for (const [dimension, values] of byDimension) {
@@ -111,7 +115,8 @@ export const dayOfBuild = (build: string): number | undefined => {
 export function dayRollupDocs(day: number, build: string, sums: DimensionSums): RollupDoc[] {
   const docs: RollupDoc[] = [];
   for (const [dimension, values] of sums) {
-    for (const [key, s] of values) docs.push({ id: `day:${day}|${build}|${dimension}|${key}`, doc: { hour: day, day, build, kind: dimension, [dimension]: key, ...sumsOf(s) } });
+    for (const [key, s] of values)
+      docs.push({ id: `day:${day}|${build}|${dimension}|${key}`, doc: { hour: day, day, build, kind: dimension, [dimension]: key, ...sumsOf(s) } });
   }
   return docs;
 }

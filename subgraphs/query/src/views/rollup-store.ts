@@ -60,7 +60,17 @@ export interface RollupStorage {
   setClean(id: string, status: HourStatus | DayStatus, version: Versioned<unknown>['version']): Promise<boolean>;
 }
 
-type SumBuckets = { buckets: Array<{ key: string; count: { value: number }; ackSum: { value: number }; ackCount: { value: number }; resolveSum: { value: number }; resolveCount: { value: number } }>; sum_other_doc_count?: number };
+type SumBuckets = {
+  buckets: Array<{
+    key: string;
+    count: { value: number };
+    ackSum: { value: number };
+    ackCount: { value: number };
+    resolveSum: { value: number };
+    resolveCount: { value: number };
+  }>;
+  sum_other_doc_count?: number;
+};
 
 type CompositeBucket = {
   key: Record<string, string>;
@@ -154,7 +164,12 @@ export class ElasticRollupStore implements RollupStorage {
           combos: {
             composite: {
               size: 2000,
-              sources: [{ cameraId: { terms: { field: 'cameraId' } } }, { type: { terms: { field: 'type' } } }, { severity: { terms: { field: 'severity' } } }, { status: { terms: { field: 'status' } } }],
+              sources: [
+                { cameraId: { terms: { field: 'cameraId' } } },
+                { type: { terms: { field: 'type' } } },
+                { severity: { terms: { field: 'severity' } } },
+                { status: { terms: { field: 'status' } } },
+              ],
               ...(after ? { after } : {}),
             },
             aggs: {
@@ -193,7 +208,12 @@ export class ElasticRollupStore implements RollupStorage {
     const operations: estypes.BulkRequest['operations'] = docs.flatMap(({ id, doc }) => [{ index: { _index: rollups, _id: id } }, doc]);
     // Combinations that no longer occur (e.g. all OPEN events of a camera got acknowledged) go away.
     // Day documents (their `hour` is the day's start) are the day's business, not this hour's.
-    const existing = await this.client.search({ index: rollups, size: 10000, _source: false, query: { bool: { filter: [{ term: { hour } }], must_not: [{ exists: { field: 'day' } }] } } });
+    const existing = await this.client.search({
+      index: rollups,
+      size: 10000,
+      _source: false,
+      query: { bool: { filter: [{ term: { hour } }], must_not: [{ exists: { field: 'day' } }] } },
+    });
     for (const hit of existing.hits.hits) {
       if (hit._id && !fresh.has(hit._id)) operations.push({ delete: { _index: rollups, _id: hit._id } });
     }
@@ -203,12 +223,25 @@ export class ElasticRollupStore implements RollupStorage {
   }
 
   async daySums(day: number): Promise<DimensionSums> {
-    const sums = { count: { sum: { field: 'count' } }, ackSum: { sum: { field: 'ackSum' } }, ackCount: { sum: { field: 'ackCount' } }, resolveSum: { sum: { field: 'resolveSum' } }, resolveCount: { sum: { field: 'resolveCount' } } };
+    const sums = {
+      count: { sum: { field: 'count' } },
+      ackSum: { sum: { field: 'ackSum' } },
+      ackCount: { sum: { field: 'ackCount' } },
+      resolveSum: { sum: { field: 'resolveSum' } },
+      resolveCount: { sum: { field: 'resolveCount' } },
+    };
     const response = await this.client.search({
       index: this.names.alias('rollups'),
       size: 0,
-      query: { bool: { filter: [{ range: { hour: { gte: day, lt: day + DAY_MS, format: 'epoch_millis' } } }, { exists: { field: 'kind' } }], must_not: [{ exists: { field: 'day' } }] } },
-      aggs: Object.fromEntries(DIMENSIONS.map((d) => [d, { filter: { term: { kind: d } }, aggs: { values: { terms: { field: d, size: 10000 }, aggs: sums } } }])),
+      query: {
+        bool: {
+          filter: [{ range: { hour: { gte: day, lt: day + DAY_MS, format: 'epoch_millis' } } }, { exists: { field: 'kind' } }],
+          must_not: [{ exists: { field: 'day' } }],
+        },
+      },
+      aggs: Object.fromEntries(
+        DIMENSIONS.map((d) => [d, { filter: { term: { kind: d } }, aggs: { values: { terms: { field: d, size: 10000 }, aggs: sums } } }]),
+      ),
     });
     const byDimension = emptyDimensionSums();
     for (const dimension of DIMENSIONS) {
@@ -230,20 +263,36 @@ export class ElasticRollupStore implements RollupStorage {
   async writeDay(day: number, docs: readonly RollupDoc[]): Promise<void> {
     if (docs.length === 0) return;
     const rollups = this.names.alias('rollups');
-    const written = await this.client.bulk({ operations: docs.flatMap(({ id, doc }) => [{ index: { _index: rollups, _id: id } }, doc]), refresh: true, filter_path: 'errors' });
+    const written = await this.client.bulk({
+      operations: docs.flatMap(({ id, doc }) => [{ index: { _index: rollups, _id: id } }, doc]),
+      refresh: true,
+      filter_path: 'errors',
+    });
     if (written.errors) throw new Error(`day rollup write for ${new Date(day).toISOString()} failed`);
   }
 
   async dropOtherBuilds(day: number, build: string): Promise<void> {
     const rollups = this.names.alias('rollups');
-    const stale = await this.client.search({ index: rollups, size: 10000, _source: false, query: { bool: { filter: [{ term: { day } }], must_not: [{ term: { build } }] } } });
+    const stale = await this.client.search({
+      index: rollups,
+      size: 10000,
+      _source: false,
+      query: { bool: { filter: [{ term: { day } }], must_not: [{ term: { build } }] } },
+    });
     const deletes = stale.hits.hits.flatMap((hit) => (hit._id ? [{ delete: { _index: rollups, _id: hit._id } }] : []));
     if (deletes.length > 0) await this.client.bulk({ operations: deletes, filter_path: 'errors' });
   }
 
   async setClean(id: string, status: HourStatus | DayStatus, version: Versioned<unknown>['version']): Promise<boolean> {
     try {
-      await this.client.index({ index: this.names.dirtyHours, id, document: status, if_seq_no: version.seqNo, if_primary_term: version.primaryTerm, refresh: true });
+      await this.client.index({
+        index: this.names.dirtyHours,
+        id,
+        document: status,
+        if_seq_no: version.seqNo,
+        if_primary_term: version.primaryTerm,
+        refresh: true,
+      });
       return true;
     } catch (error) {
       if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw error;

@@ -3,7 +3,6 @@ import type { ViewDoc } from './view-doc';
 import { DAY_MS, dayOf, dayRollupDocs, newDayBuild, rollupDocs } from './rollup-docs';
 import { dayStatusId, type RollupStorage } from './rollup-store';
 
-
 const HOUR_MS = 3_600_000;
 /** An hour is recomputed once it has been over for this long (late events just mark it dirty again). */
 const SETTLE_MS = 60_000;

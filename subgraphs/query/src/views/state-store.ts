@@ -3,7 +3,6 @@ import { createHash } from 'node:crypto';
 import type { ViewNames } from './names';
 import type { CheckpointStorage, SavedCheckpoint } from './ports';
 
-
 const isConflict = (error: unknown): boolean => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
 
 /**
@@ -70,9 +69,11 @@ export class StateStore implements CheckpointStorage {
     const current = await this.client.get<{ owner: string }>({ index: this.names.state, id }, { ignore: [404] });
     if (!current.found || current._source?.owner !== owner || current._seq_no === undefined || current._primary_term === undefined) return;
     const document = { kind: 'lease', owner, until: 0, at: new Date().toISOString() };
-    await this.client.index({ index: this.names.state, id, document, if_seq_no: current._seq_no, if_primary_term: current._primary_term }).catch((error: unknown) => {
-      if (!isConflict(error)) throw error;
-    });
+    await this.client
+      .index({ index: this.names.state, id, document, if_seq_no: current._seq_no, if_primary_term: current._primary_term })
+      .catch((error: unknown) => {
+        if (!isConflict(error)) throw error;
+      });
   }
 
   async recordDeadLetter(reason: string, position: number | undefined, body: Buffer): Promise<void> {

@@ -36,8 +36,7 @@ export interface ViewDoc {
   [field: string]: unknown;
 }
 
-export const isApplied = (doc: ViewDoc | undefined, streamVersion: number): boolean =>
-  doc !== undefined && doc.applied.includes(streamVersion);
+export const isApplied = (doc: ViewDoc | undefined, streamVersion: number): boolean => doc !== undefined && doc.applied.includes(streamVersion);
 
 /**
  * Applies changes to a document; undefined when nothing changes (all already applied), so the

@@ -83,7 +83,13 @@ export class ViewStore {
     return result;
   }
 
-  private async applyToTarget(view: Change['view'], markRollups: boolean, target: WriteTarget, docs: Map<string, Change[]>, result: ApplyResult): Promise<void> {
+  private async applyToTarget(
+    view: Change['view'],
+    markRollups: boolean,
+    target: WriteTarget,
+    docs: Map<string, Change[]>,
+    result: ApplyResult,
+  ): Promise<void> {
     let pending = [...docs.keys()];
     for (let round = 0; pending.length > 0; round += 1) {
       if (round >= MAX_CONFLICT_ROUNDS) throw new Error(`${target.alias}: still conflicting after ${round} rounds`);
@@ -155,7 +161,16 @@ export class ViewStore {
       if (statusOf(error) !== 413) throw unavailable('elasticsearch', error);
       // Two entries per document: the action and the source.
       const docs = operations.length / 2;
-      if (docs <= 1) return [{ index: { _index: '', status: 413, error: { type: 'request_entity_too_large', reason: 'the document alone is larger than http.max_content_length' } } }];
+      if (docs <= 1)
+        return [
+          {
+            index: {
+              _index: '',
+              status: 413,
+              error: { type: 'request_entity_too_large', reason: 'the document alone is larger than http.max_content_length' },
+            },
+          },
+        ];
       const half = Math.ceil(docs / 2) * 2;
       return [...(await this.bulk(operations.slice(0, half))), ...(await this.bulk(operations.slice(half)))];
     }

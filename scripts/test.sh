@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm test`: the whole suite on a fresh machine — install what is missing, start the engines,
-# build, lint, type-check, check the composed supergraph, then every jest test (unit, integration
+# build, lint, check the formatting, type-check, check the composed supergraph, then every jest test (unit, integration
 # against the real engines, end to end through the gateway, browser). Engines this run started
 # are stopped at the end; engines that were already running are left alone.
 set -euo pipefail
@@ -29,10 +29,11 @@ npm run -s build
 npm run -s build:web --if-present
 phase "build"
 npm run -s lint
+prettier --check --log-level warn .
 tsc -p tsconfig.json --noEmit
 node dist/schema/compose.js --check
 node dist/scripts/docs/api-reference.js --check
-phase "lint, types, supergraph"
+phase "lint, format, types, supergraph, docs"
 
 jest --ci "$@"
 phase "jest"

@@ -86,17 +86,13 @@ export class Rebuilder {
     const state: RebuildState = { view, index: '', progress: 0 };
     this.running.set(view, state);
     const lease = `rebuild-${view}`;
-    let held: boolean;
+    let held = false;
     try {
       held = await this.deps.leases.holdLease(lease, this.owner, LEASE_MS);
-    } catch (error) {
-      this.running.delete(view);
-      throw error;
+    } finally {
+      if (!held) this.running.delete(view);
     }
-    if (!held) {
-      this.running.delete(view);
-      throw new AppError('BAD_USER_INPUT', `a rebuild of ${view} is already running in another query process`);
-    }
+    if (!held) throw new AppError('BAD_USER_INPUT', `a rebuild of ${view} is already running in another query process`);
     const renewal = setInterval(() => void this.deps.leases.holdLease(lease, this.owner, LEASE_MS).catch(() => undefined), LEASE_MS / 3);
     this.failures.delete(view);
     const done = (view === 'rollups' ? this.rebuildRollups(state) : this.rebuildView(state, view))

@@ -2,10 +2,10 @@ import type { Client } from '@elastic/elasticsearch';
 import { unavailable } from '../../../../lib/errors/engine-errors';
 import { INDEX_SETTINGS, MAPPINGS } from './mappings';
 import { VIEW_NAMES, type ViewName, type ViewNames } from './names';
+import { errorTypeOf, statusOf } from './elastic-errors';
 
-const isNotFound = (error: unknown): boolean => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 404;
-const isAlreadyExists = (error: unknown): boolean =>
-  (error as { meta?: { body?: { error?: { type?: string } } } }).meta?.body?.error?.type === 'resource_already_exists_exception';
+const isNotFound = (error: unknown): boolean => statusOf(error) === 404;
+const isAlreadyExists = (error: unknown): boolean => errorTypeOf(error) === 'resource_already_exists_exception';
 
 /** Creates, finds, swaps and drops the versioned indices behind the view aliases. */
 export class IndexAdmin {

@@ -1,6 +1,7 @@
 import type { Client, estypes } from '@elastic/elasticsearch';
 import type { ViewNames } from './names';
 import { DAY_MS, DIMENSIONS, addToDimension, emptyDimensionSums, type Combination, type DimensionSums, type RollupDoc } from './rollup-docs';
+import { statusOf } from './elastic-errors';
 
 const HOUR_MS = 3_600_000;
 
@@ -295,7 +296,7 @@ export class ElasticRollupStore implements RollupStorage {
       });
       return true;
     } catch (error) {
-      if ((error as { meta?: { statusCode?: number } }).meta?.statusCode !== 409) throw error;
+      if (statusOf(error) !== 409) throw error;
       return false;
     }
   }

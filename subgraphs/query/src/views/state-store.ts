@@ -2,8 +2,9 @@ import type { Client } from '@elastic/elasticsearch';
 import { createHash } from 'node:crypto';
 import type { ViewNames } from './names';
 import type { CheckpointStorage, SavedCheckpoint } from './ports';
+import { statusOf } from './elastic-errors';
 
-const isConflict = (error: unknown): boolean => (error as { meta?: { statusCode?: number } }).meta?.statusCode === 409;
+const isConflict = (error: unknown): boolean => statusOf(error) === 409;
 
 /**
  * The projector's own state in Elasticsearch: the checkpoint (written with external versioning =

@@ -2,6 +2,7 @@ import type { Client, estypes } from '@elastic/elasticsearch';
 import { unavailable } from '../../../../lib/errors/engine-errors';
 import type { Change } from './view-doc';
 import { mergeChanges, type ViewDoc } from './view-doc';
+import { errorTypeOf, statusOf } from './elastic-errors';
 
 type Versioned = { doc: ViewDoc; seqNo: number; primaryTerm: number } | undefined;
 
@@ -29,8 +30,6 @@ export interface RefusedDocument {
 
 type BulkItem = estypes.BulkResponse['items'][number];
 
-const statusOf = (error: unknown): number | undefined => (error as { meta?: { statusCode?: number } }).meta?.statusCode;
-
 /** Elasticsearch's errors for a document that does not fit the mapping (an immense term among them). */
 const DOCUMENT_ERRORS = new Set(['document_parsing_exception', 'mapper_parsing_exception', 'strict_dynamic_mapping_exception']);
 
@@ -42,10 +41,7 @@ const DOCUMENT_ERRORS = new Set(['document_parsing_exception', 'mapper_parsing_e
  */
 const isRefusal = (item: estypes.BulkResponseItem): boolean => item.status === 413 || (item.status === 400 && DOCUMENT_ERRORS.has(item.error?.type ?? ''));
 
-const isIndexMissing = (error: unknown): boolean => {
-  const e = error as { meta?: { body?: { error?: { type?: string } } } };
-  return e.meta?.body?.error?.type === 'index_not_found_exception';
-};
+const isIndexMissing = (error: unknown): boolean => errorTypeOf(error) === 'index_not_found_exception';
 
 /**
  * The Elasticsearch side of applying changes: read the current documents (realtime mget), merge

@@ -138,7 +138,8 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
     // Every service's log also lands in test-artifacts/logs/, so a failure in CI can be read after.
     mkdirSync(LOG_DIR, { recursive: true });
     const file = createWriteStream(path.join(LOG_DIR, `${namespace}-${name}.log`), { flags: 'a' });
-    child.once('exit', () => file.end());
+    // 'close', not 'exit': a child's stdout and stderr may still deliver data after it exited.
+    child.once('close', () => file.end());
     child.stdout?.pipe(file, { end: false });
     child.stderr?.pipe(file, { end: false });
     const keep = (chunk: Buffer) => {

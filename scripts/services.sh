@@ -5,8 +5,8 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 DATA_DIR="${SIGHTLINE_DATA_DIR:-.data}"
-RUN_DIR="$DATA_DIR/run"
-LOG_DIR="$DATA_DIR/logs"
+RUN_DIR="${SIGHTLINE_RUN_DIR:-$DATA_DIR/run}"
+LOG_DIR="${SIGHTLINE_LOG_DIR:-$DATA_DIR/logs}"
 NODE="$PWD/node_modules/.bin/node"
 SERVICES=(command query media gateway)
 
@@ -17,9 +17,23 @@ entry() {
   esac
 }
 
+# The pid of whatever listens on a TCP port on this machine (empty when nothing does).
+pid_on_port() {
+  ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2
+}
+
+# A service runs when its recorded process lives, or when something already listens on its port
+# (a process started by hand, or whose pid file was lost): never started twice.
 alive() {
   local pid_file="$RUN_DIR/$1.pid"
-  [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null
+  if [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; then return 0; fi
+  local pid
+  pid="$(pid_on_port "$(port_of "$1")")"
+  if [ -n "$pid" ]; then
+    echo "$pid" >"$pid_file"
+    return 0
+  fi
+  return 1
 }
 
 wait_http() {
@@ -74,10 +88,9 @@ start() {
 }
 
 stop_one() {
-  local name="$1" pid_file="$RUN_DIR/$1.pid"
-  [ -f "$pid_file" ] || return 0
-  local pid
-  pid="$(cat "$pid_file")"
+  local name="$1" pid_file="$RUN_DIR/$1.pid" pid
+  if [ -f "$pid_file" ]; then pid="$(cat "$pid_file")"; else pid="$(pid_on_port "$(port_of "$name")")"; fi
+  [ -n "$pid" ] || return 0
   if kill -0 "$pid" 2>/dev/null; then
     kill -TERM "$pid" 2>/dev/null || true
     for _ in $(seq 1 50); do kill -0 "$pid" 2>/dev/null || break; sleep 0.2; done
@@ -98,8 +111,14 @@ status() {
 }
 
 case "${1:-}" in
-  start) start ;;
-  stop) stop ;;
+  start)
+    mkdir -p "$RUN_DIR" "$LOG_DIR"
+    start
+    ;;
+  stop)
+    mkdir -p "$RUN_DIR"
+    stop
+    ;;
   status) status ;;
   *) echo "usage: $0 start|stop|status" >&2; exit 2 ;;
 esac

@@ -20,8 +20,10 @@ import { connectMongo } from '../../lib/engines/mongo';
 import { repoRoot } from '../../lib/paths';
 import { AmqpStatusPublisher } from '../../subgraphs/media/src/adapters/amqp-status-publisher';
 import { MongoCameraRepository } from '../../subgraphs/media/src/adapters/mongo-camera-repository';
+import { MongoMemberRegistry } from '../../subgraphs/media/src/adapters/mongo-member-registry';
 import { MongoSessionRepository } from '../../subgraphs/media/src/adapters/mongo-session-repository';
 import { CameraStore } from '../../subgraphs/media/src/cameras/camera-store';
+import { Membership } from '../../subgraphs/media/src/cluster/membership';
 import { configureFfmpeg, spawnHlsFfmpeg } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
 import { findOrphanFfmpeg } from '../../subgraphs/media/src/ffmpeg/orphan-reaper';
 import { hlsRouter } from '../../subgraphs/media/src/hls/hls-routes';
@@ -104,11 +106,19 @@ async function main(): Promise<void> {
     repository: new MongoSessionRepository(mongo.db),
     publisher,
     spawn: spawnHlsFfmpeg,
+    membership: new Membership({
+      registry: new MongoMemberRegistry(mongo.db),
+      id: 'bench-media',
+      url: 'http://127.0.0.1:1',
+      capacity: 1000,
+      ttlMs: 8000,
+      logger,
+    }),
     logger,
   });
   const signer = new LinkSigner(config.media.linkSecret, 3600);
   const app = express();
-  app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => manager.touch(id), logger }));
+  app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => manager.touch(id), locate: (id) => manager.locate(id), logger }));
   const server = http.createServer(app).listen(0, '127.0.0.1');
   await new Promise((resolve) => server.once('listening', resolve));
   const address = server.address();

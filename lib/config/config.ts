@@ -1,6 +1,7 @@
+import os from 'node:os';
 import { CameraHostAllowList } from '../security/camera-hosts';
 import { EnvReader } from './env';
-import { DEVELOPMENT_SECRETS, secretProblems } from './secrets';
+import { DEVELOPMENT_SECRETS, isLoopbackHost, secretProblems } from './secrets';
 
 /**
  * The whole configuration of every Sightline process, read and validated once at start-up.
@@ -38,6 +39,11 @@ export interface Config {
     rtspTimeoutSeconds: number;
     /** Consecutive ffmpeg failures without reaching LIVE after which a session is FAILED. */
     maxReconnectAttempts: number;
+    /** This media service among the others on the same store (MEDIA_NODE_ID). */
+    nodeId: string;
+    /** Where the other media services reach this one (HLS relaying). */
+    advertisedUrl: string;
+    memberTtlSeconds: number;
   };
   /** Where camera URLs may point (registration on the command side, every ffmpeg spawn on the media side). */
   readonly cameraAllowedHosts: CameraHostAllowList;
@@ -139,6 +145,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       ffmpegPath: read.string('FFMPEG_PATH', 'ffmpeg'),
       rtspTimeoutSeconds: read.int('MEDIA_RTSP_TIMEOUT_SECONDS', 5, 1, 60),
       maxReconnectAttempts: read.int('MEDIA_MAX_RECONNECT_ATTEMPTS', 10, 1, 1000),
+      nodeId: read.string('MEDIA_NODE_ID', `${os.hostname()}:${ports.media}`),
+      advertisedUrl: read.url('MEDIA_ADVERTISED_URL', `http://${isLoopbackHost(host) ? '127.0.0.1' : os.hostname()}:${ports.media}`, ['http:', 'https:']),
+      memberTtlSeconds: read.int('MEDIA_MEMBER_TTL_SECONDS', 8, 2, 600),
     },
     cameraAllowedHosts: cameraHosts.allowList,
     readYourWritesTimeoutMs: read.int('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60000),

@@ -18,7 +18,7 @@ const PRODUCTION_SECRET_MIN_LENGTH = 32;
 const DEVELOPMENT_SECRET_MIN_LENGTH = 16;
 
 /** Whether a listen address only accepts connections from this machine. */
-function isLoopbackHost(host: string): boolean {
+export function isLoopbackHost(host: string): boolean {
   const name = host.trim().toLowerCase();
   if (name === 'localhost') return true;
   if (isIP(name) === 4) return name.startsWith('127.');

@@ -8,8 +8,10 @@ import { runService } from '../../../lib/service/lifecycle';
 import { consumeCameraEvents } from './adapters/amqp-camera-consumer';
 import { AmqpStatusPublisher } from './adapters/amqp-status-publisher';
 import { MongoCameraRepository } from './adapters/mongo-camera-repository';
+import { MongoMemberRegistry } from './adapters/mongo-member-registry';
 import { MongoSessionRepository } from './adapters/mongo-session-repository';
 import { CameraStore } from './cameras/camera-store';
+import { Membership } from './cluster/membership';
 import { configureFfmpeg, ffmpegReady, spawnHlsFfmpeg } from './ffmpeg/ffmpeg-process';
 import { killOrphanFfmpeg } from './ffmpeg/orphan-reaper';
 import { mediaResolvers } from './graphql/resolvers';
@@ -25,6 +27,7 @@ runService('media', logger, async (onClose) => {
   const hlsDir = path.resolve(config.media.hlsDir);
   configureFfmpeg(config.media.ffmpegPath);
 
+  logger.info({ nodeId: config.media.nodeId, advertisedUrl: config.media.advertisedUrl }, 'media service');
   const orphans = killOrphanFfmpeg(hlsDir);
   if (orphans.length > 0) logger.warn({ pids: orphans }, 'killed ffmpeg left over by a previous media process');
 
@@ -52,6 +55,14 @@ runService('media', logger, async (onClose) => {
     repository: new MongoSessionRepository(mongo.db),
     publisher,
     spawn: spawnHlsFfmpeg,
+    membership: new Membership({
+      registry: new MongoMemberRegistry(mongo.db),
+      id: config.media.nodeId,
+      url: config.media.advertisedUrl,
+      capacity: config.media.maxSessions,
+      ttlMs: config.media.memberTtlSeconds * 1000,
+      logger,
+    }),
     logger,
   });
   reactToCameraChanges(cameras, sessions);
@@ -68,7 +79,7 @@ runService('media', logger, async (onClose) => {
     resolvers: mediaResolvers({ sessions, signer, publicBaseUrl: config.media.publicBaseUrl }),
     readiness: async () => ({ mongodb: await mongo.ping(), rabbitmq: amqp.connected, ffmpeg: await ffmpegReady() }),
     routes: (app) => {
-      app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => sessions.touch(id), logger }));
+      app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => sessions.touch(id), locate: (id) => sessions.locate(id), logger }));
     },
   });
   onClose(() => server.stop());

@@ -14,8 +14,10 @@ import type { StreamStatusMessage } from '../../../lib/events/stream-status';
 import { amqpNames, assertSharedTopology, deleteTopology } from '../../../lib/events/topology';
 import { AmqpStatusPublisher } from '../../../subgraphs/media/src/adapters/amqp-status-publisher';
 import { MongoCameraRepository } from '../../../subgraphs/media/src/adapters/mongo-camera-repository';
+import { MongoMemberRegistry } from '../../../subgraphs/media/src/adapters/mongo-member-registry';
 import { MongoSessionRepository } from '../../../subgraphs/media/src/adapters/mongo-session-repository';
 import { CameraStore } from '../../../subgraphs/media/src/cameras/camera-store';
+import { Membership } from '../../../subgraphs/media/src/cluster/membership';
 import { configureFfmpeg, spawnHlsFfmpeg } from '../../../subgraphs/media/src/ffmpeg/ffmpeg-process';
 import { findOrphanFfmpeg } from '../../../subgraphs/media/src/ffmpeg/orphan-reaper';
 import { hlsRouter } from '../../../subgraphs/media/src/hls/hls-routes';
@@ -97,8 +99,9 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
   const cameras = new CameraStore(new MongoCameraRepository(mongo.db));
   const repository = new MongoSessionRepository(mongo.db);
   const managers: SessionManager[] = [];
+  const members = new MongoMemberRegistry(mongo.db);
   const newManager = (more: Partial<SessionManagerOptions> = {}) => {
-    const created = new SessionManager({
+    const options = {
       hlsDir,
       maxSessions: 8,
       idleTimeoutMs: 120000,
@@ -112,19 +115,23 @@ export async function startMediaHarness(overrides: Partial<SessionManagerOptions
       logger,
       ...overrides,
       ...more,
-    });
+    };
+    // Every manager made here is the same media service (a restart gets a new incarnation of it).
+    const membership = new Membership({ registry: members, id: 'media-int', url: 'http://127.0.0.1:1', capacity: options.maxSessions, ttlMs: 8000, logger });
+    const created = new SessionManager({ membership, ...options });
     managers.push(created);
     return created;
   };
   const manager = newManager();
   reactToCameraChanges(cameras, manager);
-  await manager.resume();
+  // Every manager here is the same media service ('media-int'): this one must not take the others' sessions as its own.
+  await manager.resume(3_600_000);
   manager.runIdleSweep(250);
 
   const signer = new LinkSigner(LINK_SECRET, 600);
   const holder: { current: SessionManager } = { current: manager };
   const app = express();
-  app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => holder.current.touch(id), logger }));
+  app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => holder.current.touch(id), locate: (id) => holder.current.locate(id), logger }));
   const server = http.createServer(app);
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const address = server.address();

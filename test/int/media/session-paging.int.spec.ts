@@ -93,10 +93,12 @@ describe('stream session pages', () => {
       updatedAt: startedAt,
     });
 
+    const OWNED = { owner: 'media-int', lease: 1, runBy: null };
+
     it('gives every new session its own place, also when two processes insert at once', async () => {
       const one = new MongoSessionRepository(mongo.db);
       const two = new MongoSessionRepository(mongo.db);
-      const inserted = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).insert(fresh(`s${i}`))));
+      const inserted = await Promise.all(Array.from({ length: 10 }, (_, i) => (i % 2 ? one : two).insert(fresh(`s${i}`), OWNED)));
       const places = inserted.map((s) => s.seq).sort((a, b) => a - b);
       expect(places).toEqual([1, 2, 3, 4, 5, 6, 7, 8, 9, 10]);
       const ids = await one.idsAt(places);
@@ -109,7 +111,7 @@ describe('stream session pages', () => {
       const writer = new MongoSessionRepository(mongo.db);
       const base = Date.now();
       const all: StreamSession[] = [];
-      for (let i = 0; i < 60; i += 1) all.push(await writer.insert(fresh(`h${i}`, new Date(base + i))));
+      for (let i = 0; i < 60; i += 1) all.push(await writer.insert(fresh(`h${i}`, new Date(base + i)), OWNED));
       const client = await MongoClient.connect(loadConfig({ ...process.env }).mongodb.url, { monitorCommands: true });
       try {
         const reader = new MongoSessionRepository(client.db(mongo.db.databaseName));
@@ -142,7 +144,7 @@ describe('stream session pages', () => {
       expect(await repository.newestPlace()).toBe(3);
       expect(await repository.idsAt([3, 2, 1])).toEqual(['late', 'middle', 'early']);
       expect((await repository.get('early'))?.seq).toBe(1);
-      expect((await repository.insert(fresh('next'))).seq).toBe(4);
+      expect((await repository.insert(fresh('next'), OWNED)).seq).toBe(4);
       expect(await new MongoSessionRepository(mongo.db).newestPlace()).toBe(4);
     });
   });

@@ -5,8 +5,9 @@ import pino from 'pino';
 import { AppError } from '../../../lib/errors/app-error';
 import { CameraHostAllowList } from '../../../lib/security/camera-hosts';
 import type { CameraHostPolicy, FfmpegExit, FfmpegHandle, HlsJob, SessionCamera, SessionRepository } from '../../../subgraphs/media/src/sessions/ports';
+import { Membership } from '../../../subgraphs/media/src/cluster/membership';
 import { SessionManager } from '../../../subgraphs/media/src/sessions/session-manager';
-import { MemorySessionRepository } from './memory-session-repository';
+import { MemoryMemberRegistry, MemorySessionRepository } from './memory-session-repository';
 
 /** The session manager's rules with fakes at its boundaries: ffmpeg, the store, the bus. */
 describe('SessionManager (fakes at the boundaries)', () => {
@@ -40,10 +41,13 @@ describe('SessionManager (fakes at the boundaries)', () => {
         },
       };
     };
-  const manager = (
+  const members = new MemoryMemberRegistry();
+  const created: SessionManager[] = [];
+  /** A media service that has joined (as main.ts starts it); reconciles only when a test asks. Same id: a restart of the same service. */
+  const manager = async (
     options: { mode?: 'live' | 'refused'; repository?: SessionRepository; maxSessions?: number; maxFailures?: number; cameraHosts?: CameraHostPolicy } = {},
-  ) =>
-    new SessionManager({
+  ) => {
+    const sessions = new SessionManager({
       hlsDir,
       maxSessions: options.maxSessions ?? 4,
       idleTimeoutMs: 60000,
@@ -54,8 +58,20 @@ describe('SessionManager (fakes at the boundaries)', () => {
       repository: options.repository ?? memoryRepository,
       publisher: { publish: () => undefined },
       spawn: fakeSpawn(options.mode ?? 'live'),
+      membership: new Membership({
+        registry: members,
+        id: 'media-unit',
+        url: 'http://127.0.0.1:1',
+        capacity: options.maxSessions ?? 4,
+        ttlMs: 60000,
+        logger: pino({ level: 'silent' }),
+      }),
       logger: pino({ level: 'silent' }),
     });
+    created.push(sessions);
+    await sessions.resume(3_600_000);
+    return sessions;
+  };
   const until = async (probe: () => Promise<boolean> | boolean) => {
     for (let i = 0; i < 200 && !(await probe()); i += 1) await new Promise((resolve) => setTimeout(resolve, 20));
   };
@@ -65,10 +81,14 @@ describe('SessionManager (fakes at the boundaries)', () => {
     jobs.length = 0;
     memoryRepository.clear();
   });
-  afterEach(() => rmSync(hlsDir, { recursive: true, force: true }));
+  afterEach(async () => {
+    await Promise.all(created.splice(0).map((sessions) => sessions.shutdown()));
+    members.members.clear();
+    rmSync(hlsDir, { recursive: true, force: true });
+  });
 
   it('gives concurrent starts for one camera one session and one ffmpeg, then LIVE', async () => {
-    const sessions = manager();
+    const sessions = await manager();
     const started = await Promise.all([1, 2, 3, 4, 5].map(() => sessions.start('ok')));
     expect(new Set(started.map((s) => s.id)).size).toBe(1);
     await until(() => sessions.current('ok')?.status === 'LIVE');
@@ -79,18 +99,18 @@ describe('SessionManager (fakes at the boundaries)', () => {
   });
 
   it('spawns nothing for a stored URL that is not RTSP, and nothing when the session store is down', async () => {
-    await expect(manager().start('file')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
+    await expect((await manager()).start('file')).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     const down: SessionRepository = Object.assign(new MemorySessionRepository(), {
       insert: async () => Promise.reject(new AppError('UNAVAILABLE', 'mongodb is unavailable')),
     });
-    const sessions = manager({ repository: down });
+    const sessions = await manager({ repository: down });
     await expect(sessions.start('ok')).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(sessions.current('ok')).toBeNull();
     expect(jobs).toHaveLength(0);
   });
 
   it('counts starting sessions against the cap', async () => {
-    const sessions = manager({ maxSessions: 1 });
+    const sessions = await manager({ maxSessions: 1 });
     const [first, second] = await Promise.allSettled([sessions.start('ok'), sessions.start('ok2')]);
     expect(first.status).toBe('fulfilled');
     expect(second).toMatchObject({ status: 'rejected', reason: { code: 'LIMIT_EXCEEDED' } });
@@ -98,7 +118,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
   });
 
   it("retries with backoff and is FAILED after the bound, keeping the camera's liveStream until stopped", async () => {
-    const sessions = manager({ mode: 'refused', maxFailures: 2 });
+    const sessions = await manager({ mode: 'refused', maxFailures: 2 });
     const session = await sessions.start('ok');
     await until(() => sessions.current('ok')?.status === 'FAILED');
     expect(sessions.current('ok')).toMatchObject({
@@ -117,7 +137,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
   });
 
   it('refuses a camera whose host CAMERA_ALLOWED_HOSTS does not allow, naming the host, and spawns nothing', async () => {
-    const sessions = manager({ cameraHosts: CameraHostAllowList.parse('127.0.0.2').allowList });
+    const sessions = await manager({ cameraHosts: CameraHostAllowList.parse('127.0.0.2').allowList });
     const error = await sessions.start('ok').catch((e: unknown) => e);
     expect(error).toMatchObject({
       code: 'BAD_USER_INPUT',
@@ -136,7 +156,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
         if (!allowed) throw new AppError('BAD_USER_INPUT', `camera host ${new URL(url).hostname} is not allowed by CAMERA_ALLOWED_HOSTS`);
       },
     };
-    const sessions = manager({ cameraHosts: policy });
+    const sessions = await manager({ cameraHosts: policy });
     const session = await sessions.start('ok');
     await until(() => sessions.current('ok')?.status === 'LIVE');
     allowed = false;
@@ -157,7 +177,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
         if (!dnsUp) throw new AppError('UNAVAILABLE', 'camera host cam.example.org could not be resolved now (EAI_AGAIN); try again');
       },
     };
-    const sessions = manager({ cameraHosts: policy, mode: 'refused', maxFailures: 5 });
+    const sessions = await manager({ cameraHosts: policy, mode: 'refused', maxFailures: 5 });
     await sessions.start('ok');
     await until(() => jobs.length === 1);
     dnsUp = false;
@@ -183,7 +203,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
     const idsOf = (list: Array<{ id: string }>) => list.map((s) => s.id);
 
     it('lists newest first, `first` at a time, continuing after the id of the last one received', async () => {
-      const sessions = manager({ maxSessions: 50 });
+      const sessions = await manager({ maxSessions: 50 });
       const newestFirst = await history(sessions, 12);
       const page1 = await sessions.list({ first: 5 });
       expect(idsOf(page1)).toEqual(newestFirst.slice(0, 5));
@@ -196,7 +216,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
     });
 
     it('reads only as many places as the page needs, not the whole history', async () => {
-      const sessions = manager({ maxSessions: 50 });
+      const sessions = await manager({ maxSessions: 50 });
       const newestFirst = await history(sessions, 40);
       memoryRepository.placesRead = 0;
       expect(idsOf(await sessions.list({ first: 3, after: newestFirst[10] }))).toEqual(newestFirst.slice(11, 14));
@@ -205,7 +225,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
     });
 
     it('filters by status: unfinished statuses come from memory without reading the history', async () => {
-      const sessions = manager({ maxSessions: 50 });
+      const sessions = await manager({ maxSessions: 50 });
       const newestFirst = await history(sessions, 10, [2, 5, 9]);
       memoryRepository.placesRead = 0;
       const running = await sessions.list({ statuses: ['STARTING', 'LIVE'] });
@@ -218,17 +238,17 @@ describe('SessionManager (fakes at the boundaries)', () => {
     });
 
     it('refuses a page size outside 1..500 and an unknown `after`', async () => {
-      const sessions = manager();
+      const sessions = await manager();
       await expect(sessions.list({ first: 0 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
       await expect(sessions.list({ first: 501 })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
       await expect(sessions.list({ after: '00000000-0000-4000-8000-000000000000' })).rejects.toMatchObject({ code: 'BAD_USER_INPUT' });
     });
 
     it("takes back FAILED sessions after a restart: still the camera's liveStream and listed as FAILED", async () => {
-      const before = manager({ mode: 'refused', maxFailures: 1 });
+      const before = await manager({ mode: 'refused', maxFailures: 1 });
       const session = await before.start('ok');
       await until(() => before.current('ok')?.status === 'FAILED');
-      const after = manager();
+      const after = await manager();
       await after.resume();
       expect(after.current('ok')).toMatchObject({ id: session.id, status: 'FAILED' });
       expect(idsOf(await after.list({ statuses: ['FAILED'] }))).toEqual([session.id]);

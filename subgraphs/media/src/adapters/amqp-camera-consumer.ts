@@ -11,7 +11,8 @@ import { CAMERA_EVENT_TYPES } from '../cameras/media-camera';
 const RETRY_DELAY_MS = 1000;
 
 /**
- * Feeds the camera store from `<ns>.media.cameras` (bound to `camera.*` on the events exchange).
+ * Feeds the camera store from `<ns>.media.cameras` (bound to `camera.*` on the events exchange), and
+ * from a queue of this process's own bound the same way (re-declared on every reconnection).
  * One message at a time, acked only once stored: a store outage leaves the message queued and
  * redelivered, and a repeat is harmless (the store applies a version once). A body that is not a
  * camera event can never succeed: it is logged (without its content, which may hold credentials) and dropped.
@@ -24,6 +25,13 @@ export async function consumeCameraEvents(amqp: AmqpConnection, namespace: strin
     await assertSharedTopology(channel, names);
     await channel.prefetch(1);
     await channel.consume(names.mediaCamerasQueue, (message) => {
+      if (message) void handle(channel, message);
+    });
+    // The durable queue is shared by every media service (one of them stores each event); this
+    // process's own queue tells it of every change, so whichever service runs a camera's session reacts.
+    const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    await channel.bindQueue(queue, names.eventsExchange, 'camera.*');
+    await channel.consume(queue, (message) => {
       if (message) void handle(channel, message);
     });
   });

@@ -2,22 +2,33 @@ import type { Db } from 'mongodb';
 import { isDuplicateKey } from '../../../../lib/engines/mongo';
 import { unavailable } from '../../../../lib/errors/engine-errors';
 import { engine, insertIfAbsent } from '../../../../lib/event-store/mongo-collections';
-import type { SessionRepository } from '../sessions/ports';
+import type { Slot } from '../cluster/placement';
+import type { Ownership, SessionRecord, SessionRepository } from '../sessions/ports';
 import { UNFINISHED_STATUSES, type StreamSession } from '../sessions/session';
 
-type SessionDoc = Omit<StreamSession, 'id' | 'seq'> & { _id: string; seq?: number };
+/** Ownership fields are absent on sessions stored before nodes: owner null, lease 0. */
+type SessionDoc = Omit<StreamSession, 'id' | 'seq'> & { _id: string; seq?: number; owner?: string | null; lease?: number | null; runBy?: string | null };
+/** `media_active`: `_id` = camera id. */
+type SlotDoc = Omit<Slot, 'cameraId'> & { _id: string };
 /** A place of the listing order (`_id` = the place as a string), or the `head` hint. */
 type OrderDoc = { _id: string; sessionId?: string; value?: number };
 
 const MEDIA_SESSIONS = 'media_sessions';
 const MEDIA_SESSION_ORDER = 'media_session_order';
+const MEDIA_ACTIVE = 'media_active';
 const HEAD = 'head';
 
-const toSession = ({ _id, seq, ...rest }: SessionDoc): StreamSession => ({ id: _id, seq: seq ?? 0, ...rest });
+const toSession = ({ _id, seq, owner: _owner, lease: _lease, runBy: _runBy, ...rest }: SessionDoc): StreamSession => ({ id: _id, seq: seq ?? 0, ...rest });
+const toRecord = (doc: SessionDoc): SessionRecord => ({ session: toSession(doc), owner: doc.owner ?? null, lease: doc.lease ?? 0, runBy: doc.runBy ?? null });
+const toSlot = ({ _id, ...rest }: SlotDoc): Slot => ({ cameraId: _id, ...rest });
+const fromSession = ({ id: _id, ...rest }: StreamSession) => rest;
 const placeKey = (place: number): string => String(place);
+/** Sessions from before nodes carry no lease: they match lease 0. */
+const leaseIs = (lease: number) => (lease === 0 ? { lease: { $in: [0, null] } } : { lease });
 
 /**
  * `media_sessions`: one document per session, replaced by `_id` on every status change.
+ * `media_active`: one slot per camera whose session is not STOPPED (`_id` = camera id): small, read whole.
  * `media_session_order`: insert-only, `_id` = place (1, 2, 3 ...) -> session id, plus a `head` hint
  * of the newest place. Every call here is an `_id` lookup, an insert or a replace by `_id`, the
  * operations that stay flat as the collections grow on FerretDB as on MongoDB; the scans left are
@@ -33,20 +44,26 @@ export class MongoSessionRepository implements SessionRepository {
     return this.db.collection<SessionDoc>(MEDIA_SESSIONS);
   }
 
+  private get active() {
+    return this.db.collection<SlotDoc>(MEDIA_ACTIVE);
+  }
+
   private get order() {
     return this.db.collection<OrderDoc>(MEDIA_SESSION_ORDER);
   }
 
-  async insert(fresh: Omit<StreamSession, 'seq'>): Promise<StreamSession> {
+  async insert(fresh: Omit<StreamSession, 'seq'>, ownership: Ownership): Promise<StreamSession> {
     const seq = await this.claimPlace(fresh.id);
     const session = { ...fresh, seq };
-    await this.save(session);
+    const { id, ...rest } = session;
+    await engine(() => this.sessions.replaceOne({ _id: id }, { ...rest, ...ownership }, { upsert: true }));
     return session;
   }
 
-  async save(session: StreamSession): Promise<void> {
-    const { id, ...rest } = session;
-    await engine(() => this.sessions.replaceOne({ _id: id }, rest, { upsert: true }));
+  async save(session: StreamSession, lease: number): Promise<boolean> {
+    // `_id` and the lease in one filter: the lookup stays an `_id` lookup, and the write is fenced.
+    const result = await engine(() => this.sessions.updateOne({ _id: session.id, ...leaseIs(lease) }, { $set: fromSession(session) }));
+    return result.matchedCount === 1;
   }
 
   async get(id: string): Promise<StreamSession | null> {
@@ -54,9 +71,45 @@ export class MongoSessionRepository implements SessionRepository {
     return doc ? toSession(doc) : null;
   }
 
+  async record(id: string): Promise<SessionRecord | null> {
+    const doc = await engine(() => this.sessions.findOne({ _id: id }));
+    return doc ? toRecord(doc) : null;
+  }
+
+  async claim(id: string, lease: number, next: { session: StreamSession; owner: string | null; runBy: string | null }): Promise<boolean> {
+    const result = await engine(() =>
+      this.sessions.updateOne(
+        { _id: id, ...leaseIs(lease) },
+        { $set: { ...fromSession(next.session), owner: next.owner, runBy: next.runBy, lease: lease + 1 } },
+      ),
+    );
+    return result.matchedCount === 1;
+  }
+
+  async slots(): Promise<Slot[]> {
+    return (await engine(() => this.active.find({}).toArray())).map(toSlot);
+  }
+
+  async slot(cameraId: string): Promise<Slot | null> {
+    const doc = await engine(() => this.active.findOne({ _id: cameraId }));
+    return doc ? toSlot(doc) : null;
+  }
+
+  claimSlot({ cameraId, ...rest }: Slot): Promise<boolean> {
+    return insertIfAbsent(this.active, { _id: cameraId, ...rest });
+  }
+
+  async updateSlot({ cameraId, ...rest }: Slot): Promise<void> {
+    await engine(() => this.active.updateOne({ _id: cameraId, sessionId: rest.sessionId }, { $set: rest }));
+  }
+
+  async releaseSlot(cameraId: string, sessionId: string): Promise<void> {
+    await engine(() => this.active.deleteOne({ _id: cameraId, sessionId }));
+  }
+
   async newestPlace(): Promise<number> {
     const known = await this.knownNewest();
-    // Another process may have claimed places since (one media process per namespace is the rule).
+    // Other media services claim places too.
     let newest = known;
     while (await this.placeExists(newest + 1)) newest += 1;
     if (newest !== known) this.newest = Promise.resolve(newest);

@@ -37,7 +37,7 @@ export function mediaResolvers({ sessions, signer, publicBaseUrl }: MediaResolve
     },
     Camera: {
       __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
-      liveStream: (camera: { id: string }) => sessions.current(camera.id),
+      liveStream: (camera: { id: string }) => sessions.liveStreamOf(camera.id),
     },
     StreamSession: {
       __resolveReference: (reference: { id: string }) => sessions.get(reference.id),

@@ -2,6 +2,7 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import express from 'express';
+import { relayGet } from '../../../../lib/http/relay-get';
 import type { Logger } from '../../../../lib/logging/logger';
 import { PLAYLIST_NAME, SEGMENT_PATTERN } from '../sessions/ports';
 import { SESSION_ID_PATTERN } from '../sessions/session';
@@ -13,13 +14,19 @@ export interface HlsRoutesOptions {
   signer: LinkSigner;
   /** A playlist request means somebody watches: it keeps the session from idling out. */
   onPlaylistRequest(sessionId: string): void;
+  /** Where the session's files are: here, at another media service, or nowhere. */
+  locate(sessionId: string): Promise<'here' | { url: string } | null>;
   logger: Logger;
 }
+
+/** Marks a request one media service relays to another: it is answered there or not at all (no loops). */
+export const RELAYED_HEADER = 'x-sightline-relayed';
 
 /**
  * GET /hls/<sessionId>/<file>?exp=..&sig=..  Only a session id and one of the two file shapes are
  * ever joined to the folder, so no request can name a path outside its session's folder; unknown
- * shapes are 404 before the signature is even looked at, bad or expired signatures are 403.
+ * shapes are 404 before the signature is even looked at, bad or expired signatures are 403. A
+ * session another media service runs is relayed to it, once (a relayed request is never relayed again).
  */
 export function hlsRouter(options: HlsRoutesOptions): express.Router {
   const router = express.Router();
@@ -36,6 +43,20 @@ export function hlsRouter(options: HlsRoutesOptions): express.Router {
         .status(403)
         .type('text/plain')
         .send(verdict === 'expired' ? 'link expired' : 'invalid link');
+      return;
+    }
+    let where: Awaited<ReturnType<HlsRoutesOptions['locate']>>;
+    try {
+      where = await options.locate(sessionId);
+    } catch (error) {
+      options.logger.warn({ sessionId, err: (error as Error).message }, 'hls owner lookup failed');
+      res.status(503).type('text/plain').send('media store unavailable');
+      return;
+    }
+    if (where !== 'here' && where !== null && req.headers[RELAYED_HEADER] === undefined) {
+      // Another media service runs this session (a link handed out before a takeover, or through another node).
+      const query = new URLSearchParams({ exp: String(req.query.exp), sig: String(req.query.sig) });
+      relayGet(req, res, new URL(`/hls/${sessionId}/${file}?${query.toString()}`, where.url), { [RELAYED_HEADER]: '1' });
       return;
     }
     const filePath = path.join(options.hlsDir, sessionId, file);

@@ -1,4 +1,5 @@
 import type { CameraStatus } from '../../../../lib/events/domain-events';
+import type { Member, Slot } from '../cluster/placement';
 import type { StreamSession } from './session';
 
 /**
@@ -7,21 +8,58 @@ import type { StreamSession } from './session';
  */
 
 /**
+ * Who runs a session: the member (media service) that owns it, the fencing `lease` (raised by every
+ * change of hands, so a write from a former owner can be refused), and the process (incarnation)
+ * that last ran its ffmpeg (null: assigned by another service, never ran).
+ */
+export interface Ownership {
+  owner: string | null;
+  lease: number;
+  runBy: string | null;
+}
+
+export interface SessionRecord extends Ownership {
+  session: StreamSession;
+}
+
+/**
  * Where sessions survive a restart of the media process (MongoDB in production). Besides the
  * sessions it keeps the listing order: place `seq` -> session id, places handed out 1, 2, 3 ... as
  * sessions are created, so a page of the newest sessions is found by looking places up one by one.
+ * It also keeps one slot per camera that has a session which is not STOPPED: the camera's current
+ * session and its owner, what every media service reads to place, find and take over sessions.
  */
 export interface SessionRepository {
   /** Stores a new session at the next place of the listing order and returns it with that `seq`. */
-  insert(session: Omit<StreamSession, 'seq'>): Promise<StreamSession>;
-  save(session: StreamSession): Promise<void>;
+  insert(session: Omit<StreamSession, 'seq'>, ownership: Ownership): Promise<StreamSession>;
+  /** Saves the session unless its lease moved on (another service took it): false then, nothing written. */
+  save(session: StreamSession, lease: number): Promise<boolean>;
   get(id: string): Promise<StreamSession | null>;
+  record(id: string): Promise<SessionRecord | null>;
+  /** Compare-and-set: writes `next` with the lease raised by one, if the lease is still `lease`. */
+  claim(id: string, lease: number, next: { session: StreamSession; owner: string | null; runBy: string | null }): Promise<boolean>;
   /** The newest place of the listing order (0 before the first session). */
   newestPlace(): Promise<number>;
   /** The session ids at these places, in the same order (null where nothing is stored). */
   idsAt(places: readonly number[]): Promise<Array<string | null>>;
-  /** Sessions a previous process left not STOPPED: STARTING, LIVE, RECONNECTING or FAILED. */
+  /** Sessions left not STOPPED: STARTING, LIVE, RECONNECTING or FAILED (a scan: start-up only). */
   unfinished(): Promise<StreamSession[]>;
+  /** Every camera's slot (one per camera with a session that is not STOPPED: a small collection). */
+  slots(): Promise<Slot[]>;
+  slot(cameraId: string): Promise<Slot | null>;
+  /** Takes the camera's slot; false if the camera has one already. */
+  claimSlot(slot: Slot): Promise<boolean>;
+  /** Rewrites the camera's slot if it still holds that session. */
+  updateSlot(slot: Slot): Promise<void>;
+  /** Frees the camera's slot if it still holds that session. */
+  releaseSlot(cameraId: string, sessionId: string): Promise<void>;
+}
+
+/** The media services that are up: each renews its entry while it runs (`media_members` in production). */
+export interface MemberRegistry {
+  beat(member: Member): Promise<void>;
+  leave(memberId: string): Promise<void>;
+  all(): Promise<Member[]>;
 }
 
 /** CAMERA_ALLOWED_HOSTS as the sessions see it: throws an AppError when a URL's host is not allowed. */

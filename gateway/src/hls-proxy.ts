@@ -6,13 +6,50 @@ const HLS_PATH = /^\/[0-9a-f-]{36}\/(index\.m3u8|seg_\d{1,12}\.ts)(\?[A-Za-z0-9=
 /** The media service's base URL (scheme, host, port) from its subgraph URL (…/graphql). */
 export const mediaBaseUrlOf = (mediaGraphqlUrl: string): string => new URL(mediaGraphqlUrl).origin;
 
+const PEERS_REFRESH_MS = 5000;
+
 /**
- * `/hls/*` through the gateway: streams the media service's answer as is (status, body, the few
+ * The media services the gateway can relay to: its own, then the others it last heard of from its
+ * own (`/hls-peers`, every few seconds). Any media service serves any session (it relays to the
+ * owner), so when the gateway's own is down, links still play through another one.
+ */
+class MediaUpstreams {
+  private peers: URL[] = [];
+  private readonly timer: NodeJS.Timeout;
+
+  constructor(private readonly own: URL) {
+    this.timer = setInterval(() => void this.refresh(), PEERS_REFRESH_MS);
+    this.timer.unref();
+    void this.refresh();
+  }
+
+  targets(path: string): URL[] {
+    return [this.own, ...this.peers].map((base) => new URL(path, base));
+  }
+
+  private async refresh(): Promise<void> {
+    try {
+      const response = await fetch(new URL('/hls-peers', this.own), { signal: AbortSignal.timeout(2000) });
+      if (!response.ok) return;
+      const { urls } = (await response.json()) as { urls?: unknown };
+      if (!Array.isArray(urls)) return;
+      this.peers = urls
+        .filter((url): url is string => typeof url === 'string' && /^https?:\/\//.test(url))
+        .map((url) => new URL(url))
+        .filter((url) => url.origin !== this.own.origin);
+    } catch {
+      // its own media service is down: the peers last heard of stay
+    }
+  }
+}
+
+/**
+ * `/hls/*` through the gateway: streams a media service's answer as is (status, body, the few
  * headers a player needs). The media service checks the signed link; the gateway only relays, so a
  * player needs nothing but the link. Mount with `app.use('/hls', hlsProxy(mediaBaseUrlOf(...)))`.
  */
 export function hlsProxy(mediaBaseUrl: string): express.Router {
-  const base = new URL(mediaBaseUrl);
+  const upstreams = new MediaUpstreams(new URL(mediaBaseUrl));
   const router = express.Router();
   router.use((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
@@ -25,7 +62,7 @@ export function hlsProxy(mediaBaseUrl: string): express.Router {
       res.status(404).type('text/plain').send('not found');
       return;
     }
-    relayGet(req, res, new URL(`/hls${req.url}`, base));
+    relayGet(req, res, upstreams.targets(`/hls${req.url}`));
   });
   return router;
 }

@@ -98,12 +98,20 @@ async function waitFor(url: string, timeoutMs: number, isDead: () => string | un
  * own and on free ports, and waits until they are ready. Requires `npm run build` and running engines
  * (`npm test` does both).
  */
-export async function startStack(options: { services?: ServiceName[]; env?: Record<string, string>; label?: string } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    services?: ServiceName[];
+    env?: Record<string, string>;
+    label?: string;
+    /** Another node of this stack: same namespace (engines' data), its own ports and HLS folder; its stop leaves the data to the first. */
+    nodeOf?: Stack;
+  } = {},
+): Promise<Stack> {
   const services = options.services ?? ['command', 'query', 'media', 'gateway'];
   for (const service of services) {
     if (!existsSync(path.join(repoRoot, ENTRY[service]))) throw new Error(`${ENTRY[service]} missing: run npm run build`);
   }
-  const namespace = testNamespace(options.label ?? 'stack');
+  const namespace = options.nodeOf?.namespace ?? testNamespace(options.label ?? 'stack');
   const ports = {
     command: await freePort(),
     query: await freePort(),
@@ -137,7 +145,7 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
     logs.set(name, lines);
     // Every service's log also lands in test-artifacts/logs/, so a failure in CI can be read after.
     mkdirSync(LOG_DIR, { recursive: true });
-    const file = createWriteStream(path.join(LOG_DIR, `${namespace}-${name}.log`), { flags: 'a' });
+    const file = createWriteStream(path.join(LOG_DIR, `${namespace}${options.nodeOf ? `-node${ports.gateway}` : ''}-${name}.log`), { flags: 'a' });
     // 'close', not 'exit': a child's stdout and stderr may still deliver data after it exited.
     child.once('close', () => file.end());
     child.stdout?.pipe(file, { end: false });
@@ -171,7 +179,7 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
           }),
       ),
     );
-    await removeNamespaceData(env.SIGHTLINE_NAMESPACE ?? namespace);
+    if (!options.nodeOf) await removeNamespaceData(env.SIGHTLINE_NAMESPACE ?? namespace);
   };
 
   try {

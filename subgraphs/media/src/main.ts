@@ -44,6 +44,14 @@ runService('media', logger, async (onClose) => {
   await consumeCameraEvents(amqp, config.namespace, cameras, logger);
   amqp.start();
 
+  const membership = new Membership({
+    registry: new MongoMemberRegistry(mongo.db),
+    id: config.media.nodeId,
+    url: config.media.advertisedUrl,
+    capacity: config.media.maxSessions,
+    ttlMs: config.media.memberTtlSeconds * 1000,
+    logger,
+  });
   const sessions = new SessionManager({
     hlsDir,
     maxSessions: config.media.maxSessions,
@@ -55,14 +63,7 @@ runService('media', logger, async (onClose) => {
     repository: new MongoSessionRepository(mongo.db),
     publisher,
     spawn: spawnHlsFfmpeg,
-    membership: new Membership({
-      registry: new MongoMemberRegistry(mongo.db),
-      id: config.media.nodeId,
-      url: config.media.advertisedUrl,
-      capacity: config.media.maxSessions,
-      ttlMs: config.media.memberTtlSeconds * 1000,
-      logger,
-    }),
+    membership,
     logger,
   });
   reactToCameraChanges(cameras, sessions);
@@ -79,6 +80,13 @@ runService('media', logger, async (onClose) => {
     resolvers: mediaResolvers({ sessions, signer, publicBaseUrl: config.media.publicBaseUrl }),
     readiness: async () => ({ mongodb: await mongo.ping(), rabbitmq: amqp.connected, ffmpeg: await ffmpegReady() }),
     routes: (app) => {
+      // The live media services' URLs: where a gateway relays links when this service is down.
+      app.get('/hls-peers', (_req, res) => {
+        void membership.live().then(
+          (members) => res.json({ urls: members.map((member) => member.url) }),
+          () => res.status(503).json({ urls: [] }),
+        );
+      });
       app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => sessions.touch(id), locate: (id) => sessions.locate(id), logger }));
     },
   });

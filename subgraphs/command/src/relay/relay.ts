@@ -1,3 +1,4 @@
+import os from 'node:os';
 import { randomUUID } from 'node:crypto';
 import { sleep } from '../../../../lib/async/sleep';
 import type { EventStore } from '../../../../lib/event-store/event-store';
@@ -24,7 +25,8 @@ export interface RelayOptions {
  * `checkpointEveryMs` worth) and never out of order. One lease holder publishes at a time; the others wait to take over when its lease expires.
  */
 export class Relay {
-  readonly owner = randomUUID();
+  /** Host and pid first: an operator (or a test) can tell which process holds the lease. */
+  readonly owner = `${os.hostname()}/${process.pid}/${randomUUID().slice(0, 8)}`;
   private stopped = false;
   private wake: (() => void) | undefined;
   private nudged = false;

@@ -56,7 +56,7 @@ export function hlsRouter(options: HlsRoutesOptions): express.Router {
     if (where !== 'here' && where !== null && req.headers[RELAYED_HEADER] === undefined) {
       // Another media service runs this session (a link handed out before a takeover, or through another node).
       const query = new URLSearchParams({ exp: String(req.query.exp), sig: String(req.query.sig) });
-      relayGet(req, res, new URL(`/hls/${sessionId}/${file}?${query.toString()}`, where.url), { [RELAYED_HEADER]: '1' });
+      relayGet(req, res, [new URL(`/hls/${sessionId}/${file}?${query.toString()}`, where.url)], { [RELAYED_HEADER]: '1' });
       return;
     }
     const filePath = path.join(options.hlsDir, sessionId, file);

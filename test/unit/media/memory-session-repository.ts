@@ -89,8 +89,11 @@ export class MemorySessionRepository implements SessionRepository {
 /** The members' registry in memory. */
 export class MemoryMemberRegistry implements MemberRegistry {
   readonly members = new Map<string, Member>();
+  /** The store is unreachable: renewals fail. */
+  down = false;
 
   async beat(member: Member): Promise<void> {
+    if (this.down) throw new Error('store unreachable');
     this.members.set(member.id, member);
   }
 

@@ -21,6 +21,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
   const saved = memoryRepository.saved;
   const anyHost = CameraHostAllowList.parse('').allowList;
   const jobs: HlsJob[] = [];
+  const stoppedJobs: HlsJob[] = [];
   /** A fake ffmpeg: 'live' writes a playlist and runs until stopped; 'refused' exits at once like a refused connect. */
   const fakeSpawn =
     (mode: 'live' | 'refused') =>
@@ -29,13 +30,17 @@ describe('SessionManager (fakes at the boundaries)', () => {
       let finish: (exit: FfmpegExit) => void = () => undefined;
       const exited = new Promise<FfmpegExit>((resolve) => (finish = resolve));
       let stopped = false;
+      const stop = () => {
+        if (!stopped) stoppedJobs.push(job);
+        stopped = true;
+      };
       if (mode === 'live') setTimeout(() => stopped || writeFileSync(path.join(job.outputDir, 'index.m3u8'), '#EXTM3U\n'), 20);
       else setTimeout(() => finish({ code: 1, signal: null, message: 'ffmpeg exited with code 1: Connection refused' }), 5);
       return {
         pid: () => 4242,
         exited,
         stop: async () => {
-          stopped = true;
+          stop();
           finish({ code: 255, signal: null, message: 'ffmpeg exited with code 255' });
           return exited;
         },
@@ -45,7 +50,16 @@ describe('SessionManager (fakes at the boundaries)', () => {
   const created: SessionManager[] = [];
   /** A media service that has joined (as main.ts starts it); reconciles only when a test asks. Same id: a restart of the same service. */
   const manager = async (
-    options: { mode?: 'live' | 'refused'; repository?: SessionRepository; maxSessions?: number; maxFailures?: number; cameraHosts?: CameraHostPolicy } = {},
+    options: {
+      mode?: 'live' | 'refused';
+      repository?: SessionRepository;
+      maxSessions?: number;
+      maxFailures?: number;
+      cameraHosts?: CameraHostPolicy;
+      /** Another media service beside the first ('media-unit'). */
+      id?: string;
+      ttlMs?: number;
+    } = {},
   ) => {
     const sessions = new SessionManager({
       hlsDir,
@@ -60,10 +74,10 @@ describe('SessionManager (fakes at the boundaries)', () => {
       spawn: fakeSpawn(options.mode ?? 'live'),
       membership: new Membership({
         registry: members,
-        id: 'media-unit',
+        id: options.id ?? 'media-unit',
         url: 'http://127.0.0.1:1',
         capacity: options.maxSessions ?? 4,
-        ttlMs: 60000,
+        ttlMs: options.ttlMs ?? 60000,
         logger: pino({ level: 'silent' }),
       }),
       logger: pino({ level: 'silent' }),
@@ -79,6 +93,8 @@ describe('SessionManager (fakes at the boundaries)', () => {
   beforeEach(() => {
     hlsDir = mkdtempSync(path.join(os.tmpdir(), 'media-unit-'));
     jobs.length = 0;
+    stoppedJobs.length = 0;
+    members.down = false;
     memoryRepository.clear();
   });
   afterEach(async () => {
@@ -252,6 +268,67 @@ describe('SessionManager (fakes at the boundaries)', () => {
       await after.resume();
       expect(after.current('ok')).toMatchObject({ id: session.id, status: 'FAILED' });
       expect(idsOf(await after.list({ statuses: ['FAILED'] }))).toEqual([session.id]);
+    });
+  });
+
+  describe('several media services on one store', () => {
+    it('places a new session on the less loaded service, which runs it from its next reconcile', async () => {
+      const a = await manager({ id: 'a' });
+      const b = await manager({ id: 'b' });
+      const first = await a.start('ok');
+      const second = await a.start('ok2');
+      expect(memoryRepository.active.get('ok')?.owner).toBe('a');
+      expect(memoryRepository.active.get('ok2')?.owner).toBe('b');
+      expect(a.current('ok2')).toBeNull();
+      await b.reconcile();
+      await until(() => b.current('ok2')?.status === 'LIVE');
+      expect(b.current('ok2')).toMatchObject({ id: second.id, status: 'LIVE', restarts: 0 });
+      expect(jobs.map((job) => path.basename(job.outputDir)).sort()).toEqual([first.id, second.id].sort());
+    });
+
+    it("takes over a dead service's session (same id, RECONNECTING then LIVE, restarts + 1), and the former owner halts its ffmpeg and writes nothing more", async () => {
+      const a = await manager({ id: 'a' });
+      const b = await manager({ id: 'b' });
+      const session = await a.start('ok');
+      await until(() => a.current('ok')?.status === 'LIVE');
+      // a stops renewing (a stall, a partition): the others see its entry expire.
+      members.members.set('a', { ...members.members.get('a')!, expiresAt: new Date(Date.now() - 1) });
+      await b.reconcile();
+      expect(memoryRepository.active.get('ok')?.owner).toBe('b');
+      expect(b.current('ok')).toMatchObject({ id: session.id, status: 'RECONNECTING', restarts: 1 });
+      await until(() => b.current('ok')?.status === 'LIVE');
+      expect(memoryRepository.ownership.get(session.id)).toMatchObject({ owner: 'b', lease: 2 });
+
+      // a wakes up: its lease is gone, so its ffmpeg ends and its record stays b's.
+      await a.reconcile();
+      expect(a.current('ok')).toBeNull();
+      expect(stoppedJobs.map((job) => job.outputDir)).toEqual([path.join(hlsDir, session.id)]);
+      expect(await memoryRepository.save({ ...session, status: 'STOPPED' }, 1)).toBe(false);
+      expect(memoryRepository.saved.get(session.id)?.status).toBe('LIVE');
+    });
+
+    it('stops a session running on another service: its owner is fenced off and halts its ffmpeg', async () => {
+      const a = await manager({ id: 'a' });
+      const b = await manager({ id: 'b' });
+      const session = await a.start('ok');
+      await until(() => a.current('ok')?.status === 'LIVE');
+      expect(await b.stop('ok')).toMatchObject({ id: session.id, status: 'STOPPED' });
+      expect(memoryRepository.active.has('ok')).toBe(false);
+      await a.reconcile();
+      expect(a.current('ok')).toBeNull();
+      expect(stoppedJobs).toHaveLength(1);
+      expect(memoryRepository.saved.get(session.id)?.status).toBe('STOPPED');
+    });
+
+    it('halts its sessions once it could not renew its membership for most of the TTL', async () => {
+      const a = await manager({ id: 'a', ttlMs: 400 });
+      await a.start('ok');
+      await until(() => a.current('ok')?.status === 'LIVE');
+      members.down = true;
+      await new Promise((resolve) => setTimeout(resolve, 450));
+      await a.reconcile();
+      expect(a.current('ok')).toBeNull();
+      expect(stoppedJobs).toHaveLength(1);
     });
   });
 });

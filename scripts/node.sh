@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # `npm run node -- start|stop|status <k>`: node k (0..9) is one set of the four services on the same
-# engines and namespace as the others, on ports 4000+100k .. 4003+100k, with its own HLS folder, logs
+# engines and namespace as the others, on ports 4000+100k .. 4003+100k, with its own HLS, recordings and clips folders, logs
 # and pid files under .data/nodes/<k>/. Node 0 is what `npm start` runs (its files stay in .data/).
 # `start` starts whichever of the node's services is not running, so it also brings back a killed one.
 set -euo pipefail
@@ -17,7 +17,7 @@ if [ "$k" != 0 ]; then
   NODE_DIR="$DATA_DIR/nodes/$k"
   base=$((4000 + 100 * k))
   export GATEWAY_PORT=$base COMMAND_PORT=$((base + 1)) QUERY_PORT=$((base + 2)) MEDIA_PORT=$((base + 3))
-  export HLS_DIR="$NODE_DIR/hls" SIGHTLINE_RUN_DIR="$NODE_DIR/run" SIGHTLINE_LOG_DIR="$NODE_DIR/logs"
+  export HLS_DIR="$NODE_DIR/hls" RECORDINGS_DIR="$NODE_DIR/recordings" CLIPS_DIR="$NODE_DIR/clips" SIGHTLINE_RUN_DIR="$NODE_DIR/run" SIGHTLINE_LOG_DIR="$NODE_DIR/logs"
   export PUBLIC_BASE_URL="${PUBLIC_BASE_URL:-http://127.0.0.1:$base}"
 fi
 

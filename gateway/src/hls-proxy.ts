@@ -43,26 +43,34 @@ class MediaUpstreams {
   }
 }
 
+const CLIP_PATH = /^\/[0-9a-f-]{36}\/(index\.m3u8|clip\.mp4|seg_\d{1,12}\.ts)(\?[A-Za-z0-9=&_.%-]*)?$/;
+
 /**
- * `/hls/*` through the gateway: streams a media service's answer as is (status, body, the few
- * headers a player needs). The media service checks the signed link; the gateway only relays, so a
- * player needs nothing but the link. Mount with `app.use('/hls', hlsProxy(mediaBaseUrlOf(...)))`.
+ * `/hls/*` and `/clips/*` through the gateway: streams a media service's answer as is (status, body,
+ * the few headers a player needs). The media service checks the signed link; the gateway only
+ * relays, so a player needs nothing but the link. Mount with
+ * `const relay = mediaRelay(mediaBaseUrlOf(...)); app.use('/hls', relay.hls); app.use('/clips', relay.clips)`.
  */
-export function hlsProxy(mediaBaseUrl: string): express.Router {
+export function mediaRelay(mediaBaseUrl: string): { hls: express.Router; clips: express.Router } {
   const upstreams = new MediaUpstreams(new URL(mediaBaseUrl));
+  return { hls: relayRouter(upstreams, '/hls', HLS_PATH), clips: relayRouter(upstreams, '/clips', CLIP_PATH) };
+}
+
+function relayRouter(upstreams: MediaUpstreams, prefix: string, shape: RegExp): express.Router {
   const router = express.Router();
   router.use((req, res) => {
     if (req.method !== 'GET' && req.method !== 'HEAD') {
       res.status(405).setHeader('allow', 'GET, HEAD').end();
       return;
     }
-    // req.url is what follows the mount point: /<sessionId>/<file>?exp=..&sig=.. Only that shape is
+    // req.url is what follows the mount point: /<id>/<file>?exp=..&sig=.. Only that shape is
     // relayed, so no `..` or encoded path can reach anything else on the media service.
-    if (!HLS_PATH.test(req.url)) {
+    if (!shape.test(req.url)) {
       res.status(404).type('text/plain').send('not found');
       return;
     }
-    relayGet(req, res, upstreams.targets(`/hls${req.url}`));
+    // A Range header (seeking in an MP4) is passed on.
+    relayGet(req, res, upstreams.targets(`${prefix}${req.url}`), req.headers.range ? { range: req.headers.range } : {});
   });
   return router;
 }

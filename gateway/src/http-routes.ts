@@ -4,7 +4,7 @@ import express from 'express';
 import type { Config } from '../../lib/config/config';
 import type { GatewayContext } from './context/gateway-context';
 import { dashboard } from './dashboard';
-import { hlsProxy, mediaBaseUrlOf } from './hls-proxy';
+import { mediaBaseUrlOf, mediaRelay } from './hls-proxy';
 import { graphqlHandler } from './http/graphql-handler';
 import type { GatewayMetrics } from './observability/metrics';
 import { bodyErrorHandler } from './protection/http-errors';
@@ -32,7 +32,9 @@ export function mountRoutes(app: express.Express, { config, server, context, met
   app.get('/metrics', async (_req, res) => {
     res.type(metrics.registry.contentType).send(await metrics.registry.metrics());
   });
-  app.use('/hls', hlsProxy(mediaBaseUrlOf(config.subgraphUrls.media)));
+  const relay = mediaRelay(mediaBaseUrlOf(config.subgraphUrls.media));
+  app.use('/hls', relay.hls);
+  app.use('/clips', relay.clips);
   app.use('/graphql', express.json({ limit: config.gateway.maxBodyBytes }), bodyErrorHandler, graphqlHandler(server, context));
   app.use(dashboard());
 }

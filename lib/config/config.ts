@@ -44,6 +44,14 @@ export interface Config {
     /** Where the other media services reach this one (HLS relaying). */
     advertisedUrl: string;
     memberTtlSeconds: number;
+    recordingsDir: string;
+    clipsDir: string;
+    /** RECORDING_MAX_BYTES: every recording of this media service together. */
+    recordingMaxBytes: number;
+    clipPreSeconds: number;
+    clipPostSeconds: number;
+    clipRetentionDays: number;
+    cameraOfflineSeconds: number;
   };
   /** Where camera URLs may point (registration on the command side, every ffmpeg spawn on the media side). */
   readonly cameraAllowedHosts: CameraHostAllowList;
@@ -148,6 +156,13 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       nodeId: read.string('MEDIA_NODE_ID', `${os.hostname()}:${ports.media}`),
       advertisedUrl: read.url('MEDIA_ADVERTISED_URL', `http://${isLoopbackHost(host) ? '127.0.0.1' : os.hostname()}:${ports.media}`, ['http:', 'https:']),
       memberTtlSeconds: read.int('MEDIA_MEMBER_TTL_SECONDS', 8, 2, 600),
+      recordingsDir: read.string('RECORDINGS_DIR', '.data/recordings'),
+      clipsDir: read.string('CLIPS_DIR', '.data/clips'),
+      recordingMaxBytes: read.int('RECORDING_MAX_BYTES', 20 * 2 ** 30, 1, 2 ** 50),
+      clipPreSeconds: read.int('CLIP_PRE_SECONDS', 10, 0, 600),
+      clipPostSeconds: read.int('CLIP_POST_SECONDS', 10, 0, 600),
+      clipRetentionDays: read.int('CLIP_RETENTION_DAYS', 30, 1, 3650),
+      cameraOfflineSeconds: read.int('CAMERA_OFFLINE_SECONDS', 30, 5, 86400),
     },
     cameraAllowedHosts: cameraHosts.allowList,
     readYourWritesTimeoutMs: read.int('READ_YOUR_WRITES_TIMEOUT_MS', 5000, 0, 60000),

@@ -9,14 +9,21 @@ export type EventStatus = (typeof EVENT_STATUSES)[number];
 export const CAMERA_STATUSES = ['ACTIVE', 'DECOMMISSIONED'] as const;
 export type CameraStatus = (typeof CAMERA_STATUSES)[number];
 
+/** Whether a camera is recorded continuously, and how long its recording is kept. */
+export interface RecordingSettings {
+  enabled: boolean;
+  retentionHours: number;
+}
+export const RECORDING_OFF: RecordingSettings = { enabled: false, retentionHours: 24 };
+
 export interface CameraRegistered {
   type: 'CameraRegistered';
-  data: { cameraId: string; name: string; site: string | null; rtspUrl: string; tags: string[] };
+  data: { cameraId: string; name: string; site: string | null; rtspUrl: string; tags: string[]; recording?: RecordingSettings };
 }
 export interface CameraUpdated {
   type: 'CameraUpdated';
   /** Only the fields that changed are present. */
-  data: { cameraId: string; name?: string; site?: string | null; rtspUrl?: string; tags?: string[] };
+  data: { cameraId: string; name?: string; site?: string | null; rtspUrl?: string; tags?: string[]; recording?: RecordingSettings };
 }
 export interface CameraDecommissioned {
   type: 'CameraDecommissioned';

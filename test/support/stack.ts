@@ -126,6 +126,8 @@ export async function startStack(
     MEDIA_PORT: String(ports.media),
     JWT_SECRET: TEST_JWT_SECRET,
     HLS_DIR: mkdtempSync(path.join(os.tmpdir(), `${namespace}-hls-`)),
+    RECORDINGS_DIR: mkdtempSync(path.join(os.tmpdir(), `${namespace}-recordings-`)),
+    CLIPS_DIR: mkdtempSync(path.join(os.tmpdir(), `${namespace}-clips-`)),
     PUBLIC_BASE_URL: `http://127.0.0.1:${ports.gateway}`,
     LOG_LEVEL: process.env.STACK_LOG_LEVEL ?? 'info',
     ...options.env,

@@ -8,15 +8,21 @@ import { runService } from '../../../lib/service/lifecycle';
 import { consumeCameraEvents } from './adapters/amqp-camera-consumer';
 import { AmqpStatusPublisher } from './adapters/amqp-status-publisher';
 import { MongoCameraRepository } from './adapters/mongo-camera-repository';
+import { AmqpHealthPublisher } from './adapters/amqp-health-publisher';
 import { MongoMemberRegistry } from './adapters/mongo-member-registry';
+import { MongoRecordingStore } from './adapters/mongo-recording-store';
 import { MongoSessionRepository } from './adapters/mongo-session-repository';
 import { CameraStore } from './cameras/camera-store';
 import { Membership } from './cluster/membership';
-import { configureFfmpeg, ffmpegReady, spawnHlsFfmpeg } from './ffmpeg/ffmpeg-process';
+import { configureFfmpeg, ffmpegReady, remuxToMp4, spawnHlsFfmpeg } from './ffmpeg/ffmpeg-process';
 import { killOrphanFfmpeg } from './ffmpeg/orphan-reaper';
 import { mediaResolvers } from './graphql/resolvers';
+import { clipRouter } from './hls/clip-routes';
 import { hlsRouter } from './hls/hls-routes';
 import { LinkSigner } from './hls/link-signer';
+import { ClipMaker } from './recording/clip-maker';
+import { RecorderManager } from './recording/recorder-manager';
+import { recordingReads } from './recording/recording-reads';
 import { reactToCameraChanges } from './sessions/camera-reactions';
 import { SessionManager } from './sessions/session-manager';
 
@@ -41,7 +47,32 @@ runService('media', logger, async (onClose) => {
   await cameras.load();
   const publisher = new AmqpStatusPublisher(amqp, config.namespace, logger);
   await publisher.init();
-  await consumeCameraEvents(amqp, config.namespace, cameras, logger);
+  const recordingStore = new MongoRecordingStore(mongo.db);
+  const recorders = new RecorderManager({
+    dir: path.resolve(config.media.recordingsDir),
+    me: config.media.nodeId,
+    maxBytes: config.media.recordingMaxBytes,
+    offlineMs: config.media.cameraOfflineSeconds * 1000,
+    rtspTimeoutSeconds: config.media.rtspTimeoutSeconds,
+    cameras,
+    cameraHosts: config.cameraAllowedHosts,
+    store: recordingStore,
+    health: new AmqpHealthPublisher(amqp, config.namespace),
+    spawn: spawnHlsFfmpeg,
+    logger,
+  });
+  const clips = new ClipMaker({
+    dir: path.resolve(config.media.clipsDir),
+    me: config.media.nodeId,
+    preMs: config.media.clipPreSeconds * 1000,
+    postMs: config.media.clipPostSeconds * 1000,
+    retentionMs: config.media.clipRetentionDays * 86_400_000,
+    recorders,
+    store: recordingStore,
+    remux: remuxToMp4,
+    logger,
+  });
+  await consumeCameraEvents(amqp, config.namespace, cameras, logger, (eventId, cameraId, occurredAt) => clips.onEventRecorded(eventId, cameraId, occurredAt));
   amqp.start();
 
   const membership = new Membership({
@@ -70,6 +101,17 @@ runService('media', logger, async (onClose) => {
   await sessions.resume();
   sessions.runIdleSweep();
   onClose(() => sessions.shutdown());
+  await recorders.reconcile(await membership.live());
+  recorders.run(membership);
+  clips.start();
+  const clipRetention = setInterval(() => void clips.sweepRetention().catch(() => undefined), 3_600_000);
+  clipRetention.unref();
+  onClose(async () => {
+    clearInterval(clipRetention);
+    clips.stop();
+    await recorders.shutdown();
+  });
+  const recordings = recordingReads({ cameras, recorders, clips, store: recordingStore, membership });
 
   const signer = new LinkSigner(config.media.linkSecret, config.media.linkTtlSeconds);
   const server = await startSubgraphServer({
@@ -77,7 +119,7 @@ runService('media', logger, async (onClose) => {
     port: config.ports.media,
     config,
     logger,
-    resolvers: mediaResolvers({ sessions, signer, publicBaseUrl: config.media.publicBaseUrl }),
+    resolvers: mediaResolvers({ sessions, signer, publicBaseUrl: config.media.publicBaseUrl, recordings }),
     readiness: async () => ({ mongodb: await mongo.ping(), rabbitmq: amqp.connected, ffmpeg: await ffmpegReady() }),
     routes: (app) => {
       // The live media services' URLs: where a gateway relays links when this service is down.
@@ -87,6 +129,7 @@ runService('media', logger, async (onClose) => {
           () => res.status(503).json({ urls: [] }),
         );
       });
+      app.use('/clips', clipRouter({ clipsDir: path.resolve(config.media.clipsDir), signer, locate: (id) => recordings.locateClip(id), logger }));
       app.use('/hls', hlsRouter({ hlsDir, signer, onPlaylistRequest: (id) => sessions.touch(id), locate: (id) => sessions.locate(id), logger }));
     },
   });

@@ -8,7 +8,7 @@ const registered = (version = 1, rtspUrl = 'rtsp://u:p@127.0.0.1:1/a') =>
 describe('evolveCamera', () => {
   it('registers, updates the URL, and decommissions in version order', () => {
     let camera = evolveCamera(undefined, registered());
-    expect(camera).toEqual({ id: 'c1', rtspUrl: 'rtsp://u:p@127.0.0.1:1/a', status: 'ACTIVE', version: 1 });
+    expect(camera).toEqual({ id: 'c1', rtspUrl: 'rtsp://u:p@127.0.0.1:1/a', status: 'ACTIVE', recording: { enabled: false, retentionHours: 24 }, version: 1 });
     camera = evolveCamera(camera, cameraEnvelope('CameraUpdated', 2, { cameraId: 'c1', name: 'renamed' }));
     expect(camera?.rtspUrl).toBe('rtsp://u:p@127.0.0.1:1/a');
     camera = evolveCamera(camera, cameraEnvelope('CameraUpdated', 3, { cameraId: 'c1', rtspUrl: 'rtsp://127.0.0.1:2/b' }));
@@ -46,5 +46,26 @@ describe('CameraStore', () => {
     const store = new CameraStore({ all: async () => [], save: async () => Promise.reject(new Error('down')) });
     await expect(store.apply(registered(1))).rejects.toThrow('down');
     expect(store.get('c1')).toBeUndefined();
+  });
+
+  it('knows whether a camera records: off unless its events say so, changed by an update, off once decommissioned', () => {
+    let camera = evolveCamera(
+      undefined,
+      cameraEnvelope('CameraRegistered', 1, {
+        cameraId: 'c1',
+        name: 'n',
+        site: null,
+        rtspUrl: 'rtsp://127.0.0.1:1/a',
+        tags: [],
+        recording: { enabled: true, retentionHours: 48 },
+      }),
+    );
+    expect(camera?.recording).toEqual({ enabled: true, retentionHours: 48 });
+    camera = evolveCamera(camera, cameraEnvelope('CameraUpdated', 2, { cameraId: 'c1', name: 'renamed' }));
+    expect(camera?.recording).toEqual({ enabled: true, retentionHours: 48 });
+    camera = evolveCamera(camera, cameraEnvelope('CameraUpdated', 3, { cameraId: 'c1', recording: { enabled: false, retentionHours: 24 } }));
+    expect(camera?.recording.enabled).toBe(false);
+    camera = evolveCamera(camera, cameraEnvelope('CameraUpdated', 4, { cameraId: 'c1', recording: { enabled: true, retentionHours: 1 } }));
+    expect(evolveCamera(camera, cameraEnvelope('CameraDecommissioned', 5, { cameraId: 'c1' }))?.recording.enabled).toBe(false);
   });
 });

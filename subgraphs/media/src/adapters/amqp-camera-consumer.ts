@@ -17,7 +17,14 @@ const RETRY_DELAY_MS = 1000;
  * redelivered, and a repeat is harmless (the store applies a version once). A body that is not a
  * camera event can never succeed: it is logged (without its content, which may hold credentials) and dropped.
  */
-export async function consumeCameraEvents(amqp: AmqpConnection, namespace: string, store: CameraStore, logger: Logger): Promise<void> {
+export async function consumeCameraEvents(
+  amqp: AmqpConnection,
+  namespace: string,
+  store: CameraStore,
+  logger: Logger,
+  /** Every recorded event, from this process's own queue (clips are cut as events arrive). */
+  onEventRecorded?: (eventId: string, cameraId: string, occurredAt: Date) => Promise<void>,
+): Promise<void> {
   const names = amqpNames(namespace);
   await amqp.use(async (connection) => {
     const channel: Channel = await connection.createChannel();
@@ -31,10 +38,27 @@ export async function consumeCameraEvents(amqp: AmqpConnection, namespace: strin
     // process's own queue tells it of every change, so whichever service runs a camera's session reacts.
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
     await channel.bindQueue(queue, names.eventsExchange, 'camera.*');
+    if (onEventRecorded) await channel.bindQueue(queue, names.eventsExchange, 'event.EventRecorded');
     await channel.consume(queue, (message) => {
-      if (message) void handle(channel, message);
+      if (!message) return;
+      if (message.fields.routingKey === 'event.EventRecorded') void recorded(channel, message);
+      else void handle(channel, message);
     });
   });
+
+  /** A clip is best effort: a message it cannot use is acked (the event itself is safe in the store). */
+  async function recorded(channel: Channel, message: ConsumeMessage): Promise<void> {
+    try {
+      const wire = JSON.parse(message.content.toString('utf8')) as WireEnvelope;
+      const data = wire.data as { eventId?: unknown; cameraId?: unknown; occurredAt?: unknown };
+      if (typeof data.eventId === 'string' && typeof data.cameraId === 'string' && typeof data.occurredAt === 'string') {
+        await onEventRecorded?.(data.eventId, data.cameraId, new Date(data.occurredAt));
+      }
+    } catch (error) {
+      logger.warn({ err: (error as Error).message }, 'recorded event not used for a clip');
+    }
+    safely(() => channel.ack(message));
+  }
 
   async function handle(channel: Channel, message: ConsumeMessage): Promise<void> {
     let envelope: EventEnvelope<CameraEvent>;

@@ -1,6 +1,6 @@
 import type { Db } from 'mongodb';
 import { unavailable } from '../../../../lib/errors/engine-errors';
-import type { CameraStatus } from '../../../../lib/events/domain-events';
+import { RECORDING_OFF, type CameraStatus, type RecordingSettings } from '../../../../lib/events/domain-events';
 import type { CameraRepository } from '../cameras/camera-store';
 import type { MediaCamera } from '../cameras/media-camera';
 
@@ -8,6 +8,8 @@ interface CameraDoc {
   _id: string;
   rtspUrl: string;
   status: CameraStatus;
+  /** Absent in documents stored before recordings. */
+  recording?: RecordingSettings;
   version: number;
 }
 
@@ -20,7 +22,7 @@ export class MongoCameraRepository implements CameraRepository {
   async all(): Promise<MediaCamera[]> {
     try {
       const docs = await this.db.collection<CameraDoc>(MEDIA_CAMERAS).find({}).toArray();
-      return docs.map((doc) => ({ id: doc._id, rtspUrl: doc.rtspUrl, status: doc.status, version: doc.version }));
+      return docs.map((doc) => ({ id: doc._id, rtspUrl: doc.rtspUrl, status: doc.status, recording: doc.recording ?? RECORDING_OFF, version: doc.version }));
     } catch (error) {
       throw unavailable('mongodb', error);
     }
@@ -31,7 +33,11 @@ export class MongoCameraRepository implements CameraRepository {
       const collection = this.db.collection<CameraDoc>(MEDIA_CAMERAS);
       const stored = await collection.findOne({ _id: camera.id }, { projection: { version: 1 } });
       if (stored && stored.version >= camera.version) return;
-      await collection.replaceOne({ _id: camera.id }, { rtspUrl: camera.rtspUrl, status: camera.status, version: camera.version }, { upsert: true });
+      await collection.replaceOne(
+        { _id: camera.id },
+        { rtspUrl: camera.rtspUrl, status: camera.status, recording: camera.recording, version: camera.version },
+        { upsert: true },
+      );
     } catch (error) {
       throw unavailable('mongodb', error);
     }

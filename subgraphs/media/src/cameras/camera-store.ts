@@ -27,6 +27,10 @@ export class CameraStore {
     return this.cameras.get(cameraId);
   }
 
+  all(): Iterable<MediaCamera> {
+    return this.cameras.values();
+  }
+
   onChange(listener: (camera: MediaCamera, previous: MediaCamera | undefined) => void): void {
     this.listeners.push(listener);
   }

@@ -1,6 +1,6 @@
 import type { EventEnvelope } from '../../../../lib/events/envelope';
 import type { CameraEvent } from '../../../../lib/events/domain-events';
-import type { CameraStatus } from '../../../../lib/events/domain-events';
+import { RECORDING_OFF, type CameraStatus, type RecordingSettings } from '../../../../lib/events/domain-events';
 
 /** What the media service needs to know of a camera: where to pull video from, and whether it may. */
 export interface MediaCamera {
@@ -8,6 +8,8 @@ export interface MediaCamera {
   /** As registered, credentials included: never logged, never answered. */
   rtspUrl: string;
   status: CameraStatus;
+  /** Recorded continuously or not (absent in cameras stored before recordings: off). */
+  recording: RecordingSettings;
   /** Version of the camera's event stream last applied: events at or below it are repeats. */
   version: number;
 }
@@ -23,13 +25,20 @@ export function evolveCamera(current: MediaCamera | undefined, envelope: EventEn
   if (current && envelope.version <= current.version) return current;
   switch (envelope.type) {
     case 'CameraRegistered':
-      return { id: envelope.data.cameraId, rtspUrl: envelope.data.rtspUrl, status: 'ACTIVE', version: envelope.version };
+      return {
+        id: envelope.data.cameraId,
+        rtspUrl: envelope.data.rtspUrl,
+        status: 'ACTIVE',
+        recording: envelope.data.recording ?? RECORDING_OFF,
+        version: envelope.version,
+      };
     case 'CameraUpdated': {
       const rtspUrl = envelope.data.rtspUrl ?? current?.rtspUrl;
       if (rtspUrl === undefined) return current;
-      return { id: envelope.data.cameraId, rtspUrl, status: current?.status ?? 'ACTIVE', version: envelope.version };
+      const recording = envelope.data.recording ?? current?.recording ?? RECORDING_OFF;
+      return { id: envelope.data.cameraId, rtspUrl, status: current?.status ?? 'ACTIVE', recording, version: envelope.version };
     }
     case 'CameraDecommissioned':
-      return { id: envelope.data.cameraId, rtspUrl: current?.rtspUrl ?? '', status: 'DECOMMISSIONED', version: envelope.version };
+      return { id: envelope.data.cameraId, rtspUrl: current?.rtspUrl ?? '', status: 'DECOMMISSIONED', recording: RECORDING_OFF, version: envelope.version };
   }
 }

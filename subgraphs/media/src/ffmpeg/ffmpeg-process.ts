@@ -96,3 +96,17 @@ function lastMeaningfulLine(lines: readonly string[]): string | undefined {
   }
   return undefined;
 }
+
+/** One MP4 from MPEG-TS segments by stream copy (no re-encoding), `faststart` so players begin at once. */
+export function remuxToMp4(inputs: readonly string[], output: string): Promise<void> {
+  return new Promise((resolve, reject) => {
+    ffmpeg()
+      // Our own segment files only: the concat protocol over local files, nothing else.
+      .input(`concat:${inputs.join('|')}`)
+      .inputOptions(['-protocol_whitelist', 'file,concat'])
+      .outputOptions(['-map', '0:v:0', '-c', 'copy', '-movflags', '+faststart', '-f', 'mp4'])
+      .on('error', (error: Error) => reject(new Error(redactCredentials(error.message))))
+      .on('end', () => resolve())
+      .save(output);
+  });
+}

@@ -44,10 +44,9 @@ export function outputOptions(job: HlsJob): string[] {
     String(SEGMENT_SECONDS),
     '-hls_list_size',
     String(PLAYLIST_SEGMENTS),
-    '-hls_delete_threshold',
-    String(DELETE_THRESHOLD),
-    '-hls_flags',
-    'delete_segments+independent_segments+program_date_time+omit_endlist+temp_file',
+    ...(job.keepSegments
+      ? ['-hls_flags', 'independent_segments+program_date_time+omit_endlist+temp_file']
+      : ['-hls_delete_threshold', String(DELETE_THRESHOLD), '-hls_flags', 'delete_segments+independent_segments+program_date_time+omit_endlist+temp_file']),
     '-start_number',
     String(job.startNumber),
     // Names SEGMENT_PATTERN matches.

@@ -2,7 +2,9 @@ import type { GraphQLResolverMap } from '@apollo/subgraph';
 import type { RequestContext } from '../../../../lib/auth/identity';
 import { AppError } from '../../../../lib/errors/app-error';
 import type { StreamStatus } from '../../../../lib/events/stream-status';
+import { clipLinkId } from '../hls/clip-routes';
 import type { LinkSigner } from '../hls/link-signer';
+import type { ClipRecord, RecorderStatus } from '../recording/ports';
 import type { SessionManager } from '../sessions/session-manager';
 import type { StreamSession } from '../sessions/session';
 
@@ -11,6 +13,11 @@ export interface MediaResolverDeps {
   signer: LinkSigner;
   /** e.g. http://gateway:4000 — links go through the gateway's /hls proxy. */
   publicBaseUrl: string;
+  recordings: {
+    /** The camera's recorder status; null when recording is off for it. */
+    recorderOf(cameraId: string): Promise<RecorderStatus | null>;
+    clipOf(eventId: string): Promise<ClipRecord | null>;
+  };
 }
 
 const requireId = (value: unknown, name: string): string => {
@@ -19,8 +26,10 @@ const requireId = (value: unknown, name: string): string => {
 };
 
 /** Query, Mutation and the federated Camera / StreamSession entities of the media subgraph. */
-export function mediaResolvers({ sessions, signer, publicBaseUrl }: MediaResolverDeps): GraphQLResolverMap<RequestContext> {
+export function mediaResolvers({ sessions, signer, publicBaseUrl, recordings }: MediaResolverDeps): GraphQLResolverMap<RequestContext> {
   const base = publicBaseUrl.replace(/\/+$/, '');
+  const clipLink = (clip: ClipRecord, file: string) =>
+    clip.status === 'READY' ? `${base}/clips/${clip.eventId}/${file}?${signer.query(clipLinkId(clip.eventId))}` : null;
   return {
     Query: {
       streamSessions: (_: unknown, args: { statuses?: StreamStatus[] | null; first?: number | null; after?: string | null }) =>
@@ -38,6 +47,15 @@ export function mediaResolvers({ sessions, signer, publicBaseUrl }: MediaResolve
     Camera: {
       __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
       liveStream: (camera: { id: string }) => sessions.liveStreamOf(camera.id),
+      recorder: (camera: { id: string }) => recordings.recorderOf(camera.id),
+    },
+    Event: {
+      __resolveReference: (reference: { id: string }) => ({ id: reference.id }),
+      clip: (event: { id: string }) => recordings.clipOf(event.id),
+    },
+    EventClip: {
+      hlsUrl: (clip: ClipRecord) => clipLink(clip, 'index.m3u8'),
+      mp4Url: (clip: ClipRecord) => clipLink(clip, 'clip.mp4'),
     },
     StreamSession: {
       __resolveReference: (reference: { id: string }) => sessions.get(reference.id),

@@ -2,12 +2,12 @@ import { createReadStream } from 'node:fs';
 import { readFile, stat } from 'node:fs/promises';
 import path from 'node:path';
 import express from 'express';
-import { relayGet } from '../../../../lib/http/relay-get';
 import type { Logger } from '../../../../lib/logging/logger';
 import { PLAYLIST_NAME, SEGMENT_PATTERN } from '../sessions/ports';
 import { SESSION_ID_PATTERN } from '../sessions/session';
 import type { LinkSigner } from './link-signer';
 import { signPlaylist } from './playlist-signing';
+import { answeredBeforeServing, type Locate } from './signed-files';
 
 export interface HlsRoutesOptions {
   hlsDir: string;
@@ -15,12 +15,9 @@ export interface HlsRoutesOptions {
   /** A playlist request means somebody watches: it keeps the session from idling out. */
   onPlaylistRequest(sessionId: string): void;
   /** Where the session's files are: here, at another media service, or nowhere. */
-  locate(sessionId: string): Promise<'here' | { url: string } | null>;
+  locate: Locate;
   logger: Logger;
 }
-
-/** Marks a request one media service relays to another: it is answered there or not at all (no loops). */
-export const RELAYED_HEADER = 'x-sightline-relayed';
 
 /**
  * GET /hls/<sessionId>/<file>?exp=..&sig=..  Only a session id and one of the two file shapes are
@@ -37,28 +34,19 @@ export function hlsRouter(options: HlsRoutesOptions): express.Router {
       res.status(404).type('text/plain').send('not found');
       return;
     }
-    const verdict = options.signer.verify(sessionId, req.query.exp, req.query.sig);
-    if (verdict !== 'ok') {
-      res
-        .status(403)
-        .type('text/plain')
-        .send(verdict === 'expired' ? 'link expired' : 'invalid link');
+    // Another media service may run this session (a link handed out before a takeover, or through another node).
+    const relayPath = `/hls/${sessionId}/${file}`;
+    if (
+      await answeredBeforeServing(req, res, {
+        signer: options.signer,
+        signedId: sessionId,
+        id: sessionId,
+        locate: options.locate,
+        relayPath,
+        logger: options.logger,
+      })
+    )
       return;
-    }
-    let where: Awaited<ReturnType<HlsRoutesOptions['locate']>>;
-    try {
-      where = await options.locate(sessionId);
-    } catch (error) {
-      options.logger.warn({ sessionId, err: (error as Error).message }, 'hls owner lookup failed');
-      res.status(503).type('text/plain').send('media store unavailable');
-      return;
-    }
-    if (where !== 'here' && where !== null && req.headers[RELAYED_HEADER] === undefined) {
-      // Another media service runs this session (a link handed out before a takeover, or through another node).
-      const query = new URLSearchParams({ exp: String(req.query.exp), sig: String(req.query.sig) });
-      relayGet(req, res, [new URL(`/hls/${sessionId}/${file}?${query.toString()}`, where.url)], { [RELAYED_HEADER]: '1' });
-      return;
-    }
     const filePath = path.join(options.hlsDir, sessionId, file);
     res.setHeader('access-control-allow-origin', '*');
     try {

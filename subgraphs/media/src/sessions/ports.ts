@@ -100,6 +100,8 @@ export interface HlsJob {
   /** First segment number: continues after the previous attempt's so no name is reused. */
   startNumber: number;
   rtspTimeoutSeconds: number;
+  /** A recording: segments stay on disk when they leave the playlist (their owner deletes them by retention). */
+  keepSegments?: boolean;
 }
 
 /** The files a job writes in its `outputDir`: the playlist, and segments numbered from `startNumber`. */

@@ -22,6 +22,8 @@ export interface RunnerOptions {
   /** A LIVE session whose playlist has not changed for this long gets its ffmpeg restarted. */
   stallMs: number;
   onChange(session: StreamSession): void;
+  /** A recording: earlier attempts' segments are kept, and every job keeps its segments (see HlsJob). */
+  recording?: boolean;
   logger: Logger;
 }
 
@@ -69,7 +71,7 @@ export class SessionRunner {
     this.stopping ??= (async () => {
       this.clearTimers();
       await this.handle?.stop();
-      await rm(this.options.dir, { recursive: true, force: true });
+      if (!this.options.recording) await rm(this.options.dir, { recursive: true, force: true });
       if (this.state.status !== 'FAILED') {
         this.update({ status: 'STOPPED', stoppedAt: new Date(), ...(reason ? { lastError: reason } : {}) });
       }
@@ -111,7 +113,14 @@ export class SessionRunner {
     this.lastPlaylistMtime = 0;
     const transcode = this.transcode;
     const handle: FfmpegHandle = this.options.spawn(
-      { url, outputDir: this.options.dir, transcode, startNumber: this.startNumber, rtspTimeoutSeconds: this.options.rtspTimeoutSeconds },
+      {
+        url,
+        outputDir: this.options.dir,
+        transcode,
+        startNumber: this.startNumber,
+        rtspTimeoutSeconds: this.options.rtspTimeoutSeconds,
+        ...(this.options.recording ? { keepSegments: true } : {}),
+      },
       {
         onInputVideoCodec: (codec) => {
           if (transcode || /^h264\b/.test(codec)) return;
@@ -142,7 +151,7 @@ export class SessionRunner {
       if (this.state.status !== 'LIVE') {
         this.failures = 0;
         this.update({ status: 'LIVE' });
-        void this.removeSegmentsBefore(this.startNumber);
+        if (!this.options.recording) void this.removeSegmentsBefore(this.startNumber);
       }
     } else if (this.state.status === 'LIVE' && now - this.lastProgressAt > this.options.stallMs) {
       // ffmpeg's own -timeout should have ended it; this catches a process stuck anywhere else.
@@ -182,7 +191,7 @@ export class SessionRunner {
     this.stopping ??= Promise.resolve(this.state);
     this.clearTimers();
     await this.handle?.stop();
-    await rm(this.options.dir, { recursive: true, force: true });
+    if (!this.options.recording) await rm(this.options.dir, { recursive: true, force: true });
     this.update({ status: 'FAILED', stoppedAt: new Date(), lastError: message });
   }
 

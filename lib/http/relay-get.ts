@@ -3,7 +3,16 @@ import https from 'node:https';
 import type express from 'express';
 
 /** The headers a player needs from an HLS answer; nothing else is passed on. */
-const FORWARDED_HEADERS = ['content-type', 'content-length', 'content-range', 'accept-ranges', 'cache-control', 'access-control-allow-origin', 'last-modified', 'etag'];
+const FORWARDED_HEADERS = [
+  'content-type',
+  'content-length',
+  'content-range',
+  'accept-ranges',
+  'cache-control',
+  'access-control-allow-origin',
+  'last-modified',
+  'etag',
+];
 const UPSTREAM_TIMEOUT_MS = 10000;
 
 /**

@@ -72,7 +72,13 @@ describe('media camera store fed by camera events', () => {
     consumer.start();
 
     await waitFor('c3 known', () => store.get('c3'));
-    expect(store.get('c1')).toEqual({ id: 'c1', rtspUrl: 'rtsp://127.0.0.1:8554/gate2', status: 'ACTIVE', recording: { enabled: false, retentionHours: 24 }, version: 2 });
+    expect(store.get('c1')).toEqual({
+      id: 'c1',
+      rtspUrl: 'rtsp://127.0.0.1:8554/gate2',
+      status: 'ACTIVE',
+      recording: { enabled: false, retentionHours: 24 },
+      version: 2,
+    });
     expect(store.get('c2')).toMatchObject({ status: 'DECOMMISSIONED', version: 2 });
 
     const reloaded = new CameraStore(new MongoCameraRepository(mongo.db));

@@ -136,7 +136,7 @@ async function main(): Promise<void> {
       schemaVersion: 1,
       occurredAt: new Date().toISOString(),
       recordedAt: new Date().toISOString(),
-      data: { cameraId, name: cameraId, site: null, rtspUrl: url, tags: [] },
+      data: { cameraId, name: cameraId, site: null, rtspUrl: url, tags: [], recording: { enabled: false, retentionHours: 24 } },
       metadata: { correlationId: 'bench', causationId: null, actor: 'bench' },
     });
   };

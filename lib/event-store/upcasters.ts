@@ -1,4 +1,4 @@
-import { CURRENT_SCHEMA_VERSION, type DomainEventType } from '../events/domain-events';
+import { CURRENT_SCHEMA_VERSION, RECORDING_OFF, type DomainEventType } from '../events/domain-events';
 import type { EventEnvelope } from '../events/envelope';
 
 /** Turns an event stored with schema version `from` into version `from + 1`. Pure; never touches the store. */
@@ -9,6 +9,10 @@ export type Upcaster = (data: Record<string, unknown>, envelope: EventEnvelope) 
  * old versions stay as they were written and are lifted on every read.
  */
 export const UPCASTERS: Partial<Record<DomainEventType, Record<number, Upcaster>>> = {
+  CameraRegistered: {
+    // v1 predates recording: no camera was recorded then.
+    1: (data) => ({ ...data, recording: { ...RECORDING_OFF } }),
+  },
   EventRecorded: {
     // v1 predates AMQP ingestion: every event came through GraphQL, so `source` was not stored.
     1: (data) => ({ ...data, source: 'graphql' }),

@@ -12,13 +12,16 @@ export type CameraStatus = (typeof CAMERA_STATUSES)[number];
 /** Whether a camera is recorded continuously, and how long its recording is kept. */
 export interface RecordingSettings {
   enabled: boolean;
+  /** Whole hours, RECORDING_RETENTION_HOURS.min to .max. */
   retentionHours: number;
 }
-export const RECORDING_OFF: RecordingSettings = { enabled: false, retentionHours: 24 };
+export const RECORDING_RETENTION_HOURS = { min: 1, max: 8760, default: 24 } as const;
+/** A camera registered without recording settings, and every camera registered before they existed. */
+export const RECORDING_OFF: RecordingSettings = Object.freeze({ enabled: false, retentionHours: RECORDING_RETENTION_HOURS.default });
 
 export interface CameraRegistered {
   type: 'CameraRegistered';
-  data: { cameraId: string; name: string; site: string | null; rtspUrl: string; tags: string[]; recording?: RecordingSettings };
+  data: { cameraId: string; name: string; site: string | null; rtspUrl: string; tags: string[]; recording: RecordingSettings };
 }
 export interface CameraUpdated {
   type: 'CameraUpdated';
@@ -58,7 +61,7 @@ export type DomainEventType = DomainEvent['type'];
 
 /** The schema version each event type is written with today; older ones are upcast on read. */
 export const CURRENT_SCHEMA_VERSION: Record<DomainEventType, number> = {
-  CameraRegistered: 1,
+  CameraRegistered: 2,
   CameraUpdated: 1,
   CameraDecommissioned: 1,
   EventRecorded: 2,

@@ -88,7 +88,10 @@ describe('loading a long stream', () => {
         id: 'a1',
         occurredAt: new Date().toISOString(),
         metadata: meta,
-        event: { type: 'CameraRegistered', data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [] } },
+        event: {
+          type: 'CameraRegistered',
+          data: { cameraId: 'short', name: 'a', site: null, rtspUrl: 'rtsp://127.0.0.1/s', tags: [], recording: { enabled: false, retentionHours: 24 } },
+        },
       },
     ]);
     counts.readEvent = 0;

@@ -17,7 +17,10 @@ export const cameraCandidate = (cameraId: string, version: number, name = `cam $
   metadata,
   event:
     version === 1
-      ? { type: 'CameraRegistered', data: { cameraId, name, site: null, rtspUrl: 'rtsp://127.0.0.1/x', tags: [] } }
+      ? {
+          type: 'CameraRegistered',
+          data: { cameraId, name, site: null, rtspUrl: 'rtsp://127.0.0.1/x', tags: [], recording: { enabled: false, retentionHours: 24 } },
+        }
       : { type: 'CameraUpdated', data: { cameraId, name } },
 });
 

@@ -104,6 +104,27 @@ describe('MongoDB event store: late commits and dead writers', () => {
     expect(read).toMatchObject({ schemaVersion: 2, data: { source: 'graphql', eventId: 'legacy-1' } });
   });
 
+  it('upcasts a stored v1 CameraRegistered (no recording) on read: not recorded, 24 hours', async () => {
+    const position = (await store.headPosition()) + 1000;
+    const streamId = `camera-legacy-${randomUUID()}`;
+    const v1 = {
+      eventId: randomUUID(),
+      streamId,
+      version: 1,
+      position,
+      type: 'CameraRegistered',
+      schemaVersion: 1,
+      occurredAt: '2025-01-01T00:00:00.000Z',
+      recordedAt: '2025-01-01T00:00:01.000Z',
+      data: { cameraId: 'legacy', name: 'Old', site: null, rtspUrl: 'rtsp://127.0.0.1/old', tags: [] },
+      metadata: { correlationId: 'x', causationId: null, actor: 'old' },
+    };
+    // Camera streams have a collection of their own (see lib/event-store/README.md).
+    await mongo.db.collection('streams_camera').insertOne({ _id: `${streamId}:1` as never, position, e: JSON.stringify(v1) });
+    const [read] = await store.readStream(streamId);
+    expect(read).toMatchObject({ schemaVersion: 2, data: { name: 'Old', recording: { enabled: false, retentionHours: 24 } } });
+  });
+
   it('finds the head of a long stream by probing ids', async () => {
     const streamId = `camera-${randomUUID()}`;
     const docs = Array.from({ length: 3000 }, (_, i) => ({ _id: `${streamId}:${i + 1}` as never, position: i + 1, e: '{}' }));

@@ -154,6 +154,7 @@ export const camera = (
             site: data.site ?? 'north',
             rtspUrl: data.rtspUrl ?? 'rtsp://user:secret@127.0.0.1:8554/cam',
             tags: data.tags ?? [],
+            recording: { enabled: false, retentionHours: 24 },
           },
         }
       : { type: 'CameraUpdated', data: { cameraId, ...data } };

@@ -1,6 +1,14 @@
 import { decideCamera, evolveCamera, type CameraState } from '../../../subgraphs/command/src/domain/camera';
 
-const registered: CameraState = { id: 'c1', name: 'Gate', site: null, rtspUrl: 'rtsp://127.0.0.1/g', tags: ['a'], status: 'ACTIVE' };
+const registered: CameraState = {
+  id: 'c1',
+  name: 'Gate',
+  site: null,
+  rtspUrl: 'rtsp://127.0.0.1/g',
+  tags: ['a'],
+  status: 'ACTIVE',
+  recording: { enabled: false, retentionHours: 24 },
+};
 
 describe('camera aggregate', () => {
   it('registers a new camera as ACTIVE', () => {

@@ -15,7 +15,7 @@ const camera: EventEnvelope = {
   schemaVersion: 1,
   occurredAt: '2026-01-01T00:00:00.000Z',
   recordedAt: '2026-01-01T00:00:00.000Z',
-  data: { cameraId: 'cam-1', name: 'c', site: null, rtspUrl: 'rtsp://127.0.0.1/c', tags: [] },
+  data: { cameraId: 'cam-1', name: 'c', site: null, rtspUrl: 'rtsp://127.0.0.1/c', tags: [], recording: { enabled: false, retentionHours: 24 } },
   metadata: { correlationId: 'c', causationId: null, actor: 'a' },
 };
 

@@ -1,5 +1,5 @@
 import { AppError } from '../../../../lib/errors/app-error';
-import type { CameraEvent, CameraStatus } from '../../../../lib/events/domain-events';
+import { RECORDING_OFF, type CameraEvent, type CameraStatus, type RecordingSettings } from '../../../../lib/events/domain-events';
 import type { Decider } from './decider';
 
 /** The camera aggregate: the state its commands are decided on. */
@@ -10,6 +10,8 @@ export interface CameraState {
   rtspUrl: string;
   tags: string[];
   status: CameraStatus;
+  /** Absent only in snapshots saved before recording existed: read it with recordingOf. */
+  recording?: RecordingSettings;
 }
 
 export interface RegisterCamera {
@@ -19,6 +21,8 @@ export interface RegisterCamera {
   site: string | null;
   rtspUrl: string;
   tags: string[];
+  /** Validated (validRecording); absent means not recorded (RECORDING_OFF). */
+  recording?: RecordingSettings;
 }
 export interface UpdateCamera {
   kind: 'UpdateCamera';
@@ -27,6 +31,8 @@ export interface UpdateCamera {
   site?: string | null;
   rtspUrl?: string;
   tags?: string[];
+  /** Validated (validRecording); absent leaves the settings as they are. */
+  recording?: RecordingSettings;
 }
 export interface DecommissionCamera {
   kind: 'DecommissionCamera';
@@ -40,7 +46,8 @@ export function decideCamera(command: CameraCommand, state: CameraState | null):
     case 'RegisterCamera': {
       if (state) throw new AppError('DUPLICATE_ID', `camera ${command.cameraId} already exists`, { id: command.cameraId });
       const { cameraId, name, site, rtspUrl, tags } = command;
-      return { type: 'CameraRegistered', data: { cameraId, name, site, rtspUrl, tags } };
+      const recording = { ...(command.recording ?? RECORDING_OFF) };
+      return { type: 'CameraRegistered', data: { cameraId, name, site, rtspUrl, tags, recording } };
     }
     case 'UpdateCamera': {
       const current = requireActive(state, command.cameraId);
@@ -49,6 +56,7 @@ export function decideCamera(command: CameraCommand, state: CameraState | null):
       if (command.site !== undefined && command.site !== current.site) changes.site = command.site;
       if (command.rtspUrl !== undefined && command.rtspUrl !== current.rtspUrl) changes.rtspUrl = command.rtspUrl;
       if (command.tags !== undefined && !sameList(command.tags, current.tags)) changes.tags = command.tags;
+      if (command.recording !== undefined && !sameRecording(command.recording, recordingOf(current))) changes.recording = { ...command.recording };
       if (Object.keys(changes).length === 0) return null;
       return { type: 'CameraUpdated', data: { cameraId: command.cameraId, ...changes } };
     }
@@ -63,8 +71,8 @@ export function decideCamera(command: CameraCommand, state: CameraState | null):
 export function evolveCamera(state: CameraState | null, event: CameraEvent): CameraState | null {
   switch (event.type) {
     case 'CameraRegistered': {
-      const { cameraId, name, site, rtspUrl, tags } = event.data;
-      return { id: cameraId, name, site, rtspUrl, tags, status: 'ACTIVE' };
+      const { cameraId, name, site, rtspUrl, tags, recording } = event.data;
+      return { id: cameraId, name, site, rtspUrl, tags, status: 'ACTIVE', recording };
     }
     case 'CameraUpdated': {
       if (!state) return state;
@@ -89,4 +97,8 @@ export function requireActive(state: CameraState | null, cameraId: string): Came
   return state;
 }
 
+/** A camera's recording settings; a state from a snapshot older than recording has none, and was not recorded. */
+export const recordingOf = (state: CameraState): RecordingSettings => state.recording ?? RECORDING_OFF;
+
+const sameRecording = (a: RecordingSettings, b: RecordingSettings) => a.enabled === b.enabled && a.retentionHours === b.retentionHours;
 const sameList = (a: readonly string[], b: readonly string[]) => a.length === b.length && a.every((item, i) => item === b[i]);

@@ -1,5 +1,5 @@
 import { AppError } from '../../../../lib/errors/app-error';
-import { SEVERITIES, type Severity } from '../../../../lib/events/domain-events';
+import { RECORDING_RETENTION_HOURS, SEVERITIES, type RecordingSettings, type Severity } from '../../../../lib/events/domain-events';
 import { parseRtspUrl } from '../../../../lib/security/rtsp-url';
 
 /** Input limits: generous for real use, small enough that one request cannot bloat the store. */
@@ -46,6 +46,23 @@ export function validTags(value: unknown): string[] {
   if (!Array.isArray(value) || value.length > LIMITS.tags) throw bad('tags', `must be a list of at most ${LIMITS.tags} tags`);
   const tags = value.map((tag) => boundedText(tag, 'tags', LIMITS.tag));
   return [...new Set(tags)];
+}
+
+/**
+ * A RecordingInput: `enabled` a boolean, `retentionHours` a whole number of hours within
+ * RECORDING_RETENTION_HOURS, its default when absent or null. Undefined when no input was given.
+ */
+export function validRecording(value: unknown): RecordingSettings | undefined {
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== 'object' || Array.isArray(value)) throw bad('recording', 'must be an object');
+  const raw = value as Record<string, unknown>;
+  if (typeof raw.enabled !== 'boolean') throw bad('recording.enabled', 'must be true or false');
+  const { min, max } = RECORDING_RETENTION_HOURS;
+  const hours = raw.retentionHours ?? RECORDING_RETENTION_HOURS.default;
+  if (typeof hours !== 'number' || !Number.isInteger(hours) || hours < min || hours > max) {
+    throw bad('recording.retentionHours', `must be a whole number of hours from ${min} to ${max} (got ${String(hours)})`);
+  }
+  return { enabled: raw.enabled, retentionHours: hours };
 }
 
 export function validSeverity(value: unknown): Severity {

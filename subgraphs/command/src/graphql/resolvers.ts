@@ -5,7 +5,7 @@ import type { CommandContext, CommandResult } from '../application/command-conte
 import type { CommandService } from '../application/command-service';
 import { recordEvents, type ItemResult } from '../application/event-recorder';
 import { uuidv7 } from '../application/ids';
-import { LIMITS, boundedText, optionalText, validExpectedVersion, validId, validRtspUrl, validTags } from '../domain/validation';
+import { LIMITS, boundedText, optionalText, validExpectedVersion, validId, validRecording, validRtspUrl, validTags } from '../domain/validation';
 
 type Args = Record<string, unknown>;
 type Input = Record<string, unknown>;
@@ -52,6 +52,8 @@ export function commandResolvers(service: CommandService, cameraHosts: CameraHos
           site: optionalText(input.site, 'site', LIMITS.site),
           rtspUrl: validRtspUrl(input.rtspUrl),
           tags: input.tags === undefined || input.tags === null ? [] : validTags(input.tags),
+          // Left out when not given, so that a retry of a registration stored before recording existed hashes the same.
+          ...optionalRecording(input.recording),
         };
         await cameraHosts.check(command.rtspUrl);
         return wire(await tellingTheId(id, () => service.registerCamera(command, contextOf(request))));
@@ -67,6 +69,7 @@ export function commandResolvers(service: CommandService, cameraHosts: CameraHos
           ...(input.site === undefined ? {} : { site: optionalText(input.site, 'site', LIMITS.site) }),
           ...(rtspUrl === undefined ? {} : { rtspUrl }),
           ...(input.tags === undefined || input.tags === null ? {} : { tags: validTags(input.tags) }),
+          ...optionalRecording(input.recording),
         };
         return wire(await service.changeCamera(command, validExpectedVersion(input.expectedVersion), contextOf(request)));
       },
@@ -105,6 +108,11 @@ export function commandResolvers(service: CommandService, cameraHosts: CameraHos
       },
     },
   };
+}
+
+function optionalRecording(value: unknown) {
+  const recording = validRecording(value);
+  return recording === undefined ? {} : { recording };
 }
 
 function lifecycle<K extends 'AcknowledgeEvent' | 'ResolveEvent'>(kind: K, args: Args, request: RequestContext) {

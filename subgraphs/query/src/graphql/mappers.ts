@@ -1,3 +1,4 @@
+import { RECORDING_OFF } from '../../../../lib/events/domain-events';
 import { maskRtspUrl } from '../../../../lib/security/rtsp-url';
 import type { ViewDoc } from '../views/view-doc';
 
@@ -13,6 +14,8 @@ export const toCamera = (doc: ViewDoc) => ({
   status: doc.status,
   version: doc.version,
   registeredAt: doc.registeredAt,
+  // A document projected before recording existed has none: such a camera was not recorded.
+  recording: doc.recording ?? RECORDING_OFF,
 });
 
 export const toEvent = (doc: ViewDoc) => ({

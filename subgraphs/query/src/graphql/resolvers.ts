@@ -14,6 +14,7 @@ import type { Page, ViewReader } from '../read/view-reader';
 import { isViewName } from '../views/names';
 import { BatchLoader } from './batch-loader';
 import { toCamera, toEvent, type EventObject } from './mappers';
+import { RECORDING_OFF } from '../../../../lib/events/domain-events';
 
 export interface QueryDeps {
   reader: ViewReader;
@@ -134,6 +135,7 @@ export function queryResolvers(deps: QueryDeps) {
               status: 'ACTIVE',
               version: 0,
               registeredAt: parent.recordedAt,
+              recording: RECORDING_OFF,
             };
       },
     },

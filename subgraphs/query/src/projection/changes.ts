@@ -20,6 +20,7 @@ export function changeOf(envelope: EventEnvelope): Change {
           tags: { tags: d.tags },
           status: { status: 'ACTIVE' },
           registeredAt: { registeredAt: envelope.recordedAt },
+          recording: { recording: d.recording },
         },
       };
     }
@@ -30,6 +31,7 @@ export function changeOf(envelope: EventEnvelope): Change {
       if (d.site !== undefined) groups.site = { site: d.site };
       if (d.rtspUrl !== undefined) groups.rtspUrl = { rtspUrl: maskRtspUrl(d.rtspUrl) };
       if (d.tags !== undefined) groups.tags = { tags: d.tags };
+      if (d.recording !== undefined) groups.recording = { recording: d.recording };
       return { ...base, view: 'cameras', creates: false, groups };
     }
     case 'CameraDecommissioned':

@@ -30,6 +30,7 @@ export const MAPPINGS: Record<ViewName, Record<string, unknown>> = {
       tags: keyword,
       status: keyword,
       registeredAt: date,
+      recording: { type: 'object', properties: { enabled: { type: 'boolean' }, retentionHours: { type: 'integer' } } },
     },
   },
   events: {

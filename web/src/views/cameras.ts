@@ -33,7 +33,7 @@ interface Tile {
   lastAutoRetry: number;
   /** On screen (IntersectionObserver): only tiles on screen play video. */
   visible: boolean;
-  /** A wall started this camera's stream once already: a failed one is not restarted unasked. */
+  /** A wall started this camera's stream while on screen: not again until it has left the screen. */
   wallStarted: boolean;
 }
 
@@ -131,6 +131,8 @@ export class CamerasView {
         const tile = this.tiles.get((entry.target as HTMLElement).dataset.cameraId ?? '');
         if (tile) {
           tile.visible = entry.isIntersecting;
+          // Back on screen later, a wall starts its stream again if it has stopped meanwhile.
+          if (!tile.visible) tile.wallStarted = false;
           this.refreshPlayer(tile);
         }
       }

@@ -51,6 +51,10 @@ describe('camera wall (browser)', () => {
     // Short enough that the wall's second row starts below the fold.
     await page.setViewportSize({ width: 1280, height: 560 });
     await h.openAs('operator', 'olga');
+    // As cards (three a row), the first three are on screen and nothing starts by itself.
+    for (const id of ['wall-a', 'wall-b', 'wall-c']) await page.locator(`article[data-camera-id="${id}"][data-on-screen="true"]`).waitFor();
+    expect(await liveStatus('wall-c')).toBe('NONE');
+    // As a 2×2 wall, wall-c moves to the second row, below the fold: it must not start.
     await page.getByRole('region', { name: 'Cameras' }).getByLabel('Layout', { exact: true }).selectOption('2x2');
     expect(page.url()).toContain('layout=2x2');
     const tile = (id: string) => page.locator(`article[data-camera-id="${id}"]`);

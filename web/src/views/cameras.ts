@@ -61,6 +61,7 @@ export class CamerasView {
   private cameras: Camera[] = [];
   private mediaDown = false;
   private loaded = false;
+  private renderedLayout: Layout | undefined;
   private stopLive: (() => void) | undefined;
   private stopStore: (() => void) | undefined;
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
@@ -243,6 +244,16 @@ export class CamerasView {
           : `No camera matches these filters (${this.cameras.length} cameras in all).`
         : `Showing ${first}–${first + page.items.length - 1} of ${selected.length} matching cameras (${this.cameras.length} in all).`;
 
+    // A new layout moves every tile: what was on screen may not be any more. Until the observer has
+    // seen the new layout, no tile counts as on screen (else a wall would start streams below the fold).
+    const layoutChanged = this.renderedLayout !== undefined && this.renderedLayout !== criteria.layout;
+    this.renderedLayout = criteria.layout;
+    if (layoutChanged) {
+      for (const tile of this.tiles.values()) {
+        this.observer.unobserve(tile.root);
+        tile.visible = false;
+      }
+    }
     const shown = new Set(page.items.map((c) => c.id));
     for (const [id, tile] of this.tiles) {
       if (!shown.has(id)) {
@@ -279,6 +290,7 @@ export class CamerasView {
         ),
       ),
     );
+    if (layoutChanged) for (const tile of this.tiles.values()) this.observer.observe(tile.root);
     this.renderPager(page.page, page.pages);
     if (criteria.page !== page.page && selected.length > 0) store.update((s) => ({ ...s, cameras: { ...s.cameras, page: page.page } }));
   }
@@ -373,6 +385,7 @@ export class CamerasView {
     const watchable = tile.visible && document.visibilityState === 'visible' && !this.mediaDown;
     const playable = stream && (status === 'LIVE' || status === 'RECONNECTING');
     tile.root.dataset.playing = String(tile.playingUrl !== undefined);
+    tile.root.dataset.onScreen = String(tile.visible);
     if (watchable && playable && tile.playingUrl === undefined) this.play(tile, stream.hlsUrl);
     if ((!watchable || !running(stream)) && tile.playingUrl !== undefined) {
       tile.detach?.();

@@ -1,9 +1,12 @@
 import './styles.css';
 import { disconnect, onLinkState } from './api/subscriptions';
+import { installKeys } from './keyboard';
+import { store } from './state/store';
 import { session } from './session/session';
 import { can, expiryText, type TokenInfo } from './session/token';
 import { fill, h } from './ui/dom';
 import { CamerasView } from './views/cameras';
+import { EventDetailView } from './views/event-detail';
 import { EventFeedView } from './views/event-feed';
 import { ProjectionsView } from './views/projections';
 import { signInView } from './views/sign-in';
@@ -20,7 +23,34 @@ function dashboardView(info: TokenInfo): HTMLElement {
   const feed = new EventFeedView(canOperate);
   const stats = new StatisticsView();
   const projections = new ProjectionsView(can(info.role, 'admin'));
-  cameras.onCameras = (list) => stats.setCameras(list);
+  const detail = new EventDetailView(canOperate);
+  cameras.onCameras = (list) => {
+    stats.setCameras(list);
+    feed.filters.setCameras(list);
+  };
+  stats.onTypes = (types) => feed.filters.addTypes(types);
+  const openEvent = (id: string) => store.update((s) => ({ ...s, event: id }));
+  feed.onOpen = openEvent;
+  feed.onChanged = (event) => detail.changed(event);
+  detail.onAct = (event, action, note) => feed.act(event, action, note);
+  detail.onClose = () => {
+    openEvent('');
+    feed.focusCursor();
+  };
+  detail.show(store.state.event);
+  const stopDetail = store.listen((state) => detail.show(state.event));
+  const stopKeys = installKeys({
+    move: (step) => feed.moveCursor(step),
+    act: (action) => feed.actFromKeyboard(action),
+    toggleSelection: () => feed.toggleSelection(),
+    open: () => feed.openCursor(),
+    search: () => feed.filters.focusSearch(),
+    close: () => {
+      if (!detail.openId) return false;
+      detail.onClose();
+      return true;
+    },
+  });
 
   const link = h('span', { class: 'link-state', id: 'link-state', role: 'status', 'data-state': 'connecting' }, 'Connecting…');
   const stopLinkState = onLinkState((state) => {
@@ -33,6 +63,9 @@ function dashboardView(info: TokenInfo): HTMLElement {
   for (const view of views) view.start();
   stopDashboard = () => {
     for (const view of views) view.stop();
+    detail.stop();
+    stopDetail();
+    stopKeys();
     stopLinkState();
     disconnect();
   };
@@ -49,6 +82,7 @@ function dashboardView(info: TokenInfo): HTMLElement {
       h('button', { type: 'button', id: 'sign-out', class: 'quiet', onclick: () => session.end() }, 'Sign out'),
     ),
     h('main', { id: 'main', class: 'grid', 'data-role': info.role }, cameras.root, feed.root, stats.root, projections.root),
+    detail.root,
   );
 }
 

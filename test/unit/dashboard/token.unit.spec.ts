@@ -26,10 +26,10 @@ describe('dashboard token reading (UI only: the gateway verifies)', () => {
     expect(readToken(`e30.${payload}.sig`)).toMatchObject({ subject: 'zoë', role: 'admin', expiresAt: undefined });
   });
 
-  it('shows an expiry with its date, not only a time', () => {
+  it('shows an expiry with its date and time zone, not only a time', () => {
     const at = Date.parse('2026-07-12T14:30:00Z');
-    expect(expiryText(at, 'en-GB', 'UTC')).toBe('until 12 Jul 2026, 14:30');
+    expect(expiryText(at, 'en-GB', 'UTC')).toBe('until 12 Jul 2026, 14:30 UTC');
     // Some ICU versions put a narrow no-break space before AM.
-    expect(expiryText(at, 'en-US', 'America/New_York')).toMatch(/^until Jul 12, 2026, 10:30\sAM$/);
+    expect(expiryText(at, 'en-US', 'America/New_York')).toMatch(/^until Jul 12, 2026, 10:30\sAM EDT$/);
   });
 });

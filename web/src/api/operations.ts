@@ -34,7 +34,31 @@ export interface FeedEvent {
   version: number;
   acknowledgedBy?: string | null;
   resolvedBy?: string | null;
-  camera: { id: string; name: string } | null;
+  camera: { id: string; name: string; site?: string | null } | null;
+}
+
+/** An event with everything the detail panel shows. */
+export interface EventDetail extends FeedEvent {
+  source: string;
+  attributes: Record<string, unknown> | null;
+  acknowledgedAt: string | null;
+  acknowledgedBy: string | null;
+  acknowledgeNote: string | null;
+  resolvedAt: string | null;
+  resolvedBy: string | null;
+  resolveNote: string | null;
+  camera: { id: string; name: string; site: string | null; liveStream: StreamSession | null } | null;
+}
+
+export interface PageInfo {
+  hasNextPage: boolean;
+  endCursor: string | null;
+}
+
+export interface Connection<T> {
+  totalCount: number;
+  pageInfo: PageInfo;
+  edges: Array<{ node: T }>;
 }
 
 export interface Bucket {
@@ -46,6 +70,7 @@ export interface EventStats {
   total: number;
   byType: Bucket[];
   bySeverity: Bucket[];
+  byStatus: Bucket[];
   topCameras: Bucket[];
   histogram: Array<{ start: string; count: number }>;
   meanTimeToAcknowledgeSeconds: number | null;
@@ -66,38 +91,57 @@ export interface ProjectionStatus {
 
 export interface EventFilter {
   cameraIds?: string[];
+  sites?: string[];
   types?: string[];
   severities?: Severity[];
+  statuses?: EventStatus[];
   from?: string;
+  text?: string;
 }
 
 const STREAM_FIELDS = 'id status hlsUrl restarts lastError';
 
-export const CAMERAS = `query DashboardCameras {
-  cameras(first: 100, filter: { statuses: [ACTIVE] }) {
+/** Every camera, a page of CAMERA_PAGE at a time: the page filters, groups and pages them itself. */
+// 100 a page keeps the cost (a camera with its stream costs about 115) well under GRAPHQL_MAX_COST.
+export const CAMERA_PAGE = 100;
+export const CAMERAS = `query DashboardCameras($after: String) {
+  cameras(first: ${CAMERA_PAGE}, after: $after) {
+    pageInfo { hasNextPage endCursor }
     edges { node { id name site status liveStream { ${STREAM_FIELDS} } } }
   }
 }`;
+export const CAMERA_LIVE = `query DashboardCamera($id: ID!) { camera(id: $id) { id liveStream { ${STREAM_FIELDS} } } }`;
 
 export const START_STREAM = `mutation StartStream($cameraId: ID!) { startStream(cameraId: $cameraId) { ${STREAM_FIELDS} } }`;
 export const STOP_STREAM = `mutation StopStream($cameraId: ID!) { stopStream(cameraId: $cameraId) { ${STREAM_FIELDS} } }`;
 export const STREAM_STATUS_CHANGED = `subscription DashboardStreams { streamStatusChanged { ${STREAM_FIELDS} camera { id } } }`;
+export const CAMERA_STREAM_CHANGED = `subscription DashboardCameraStream($cameraId: ID) {
+  streamStatusChanged(cameraId: $cameraId) { ${STREAM_FIELDS} camera { id } }
+}`;
 
-const EVENT_FIELDS = 'id type severity occurredAt recordedAt status version camera { id name }';
+const EVENT_FIELDS = 'id type severity occurredAt recordedAt status version camera { id name site }';
 
-export const EVENTS = `query DashboardEvents($first: Int!) {
-  events(first: $first) { edges { node { ${EVENT_FIELDS} } } }
+export const EVENTS = `query DashboardEvents($filter: EventFilter, $first: Int!, $after: String) {
+  events(filter: $filter, first: $first, after: $after) {
+    totalCount pageInfo { hasNextPage endCursor } edges { node { ${EVENT_FIELDS} } }
+  }
 }`;
 export const EVENT = `query DashboardEvent($id: ID!) { event(id: $id) { ${EVENT_FIELDS} acknowledgedBy resolvedBy } }`;
-export const EVENT_RECORDED = `subscription DashboardFeed { eventRecorded { ${EVENT_FIELDS} } }`;
-export const ACKNOWLEDGE = `mutation Acknowledge($id: ID!, $expectedVersion: Int) {
-  acknowledgeEvent(id: $id, expectedVersion: $expectedVersion) { id version position }
+export const EVENT_DETAIL = `query DashboardEventDetail($id: ID!, $minPosition: String) {
+  event(id: $id, minPosition: $minPosition) {
+    ${EVENT_FIELDS} source attributes acknowledgedAt acknowledgedBy acknowledgeNote resolvedAt resolvedBy resolveNote
+    camera { id name site liveStream { ${STREAM_FIELDS} } }
+  }
 }`;
-export const RESOLVE = `mutation Resolve($id: ID!, $expectedVersion: Int) {
-  resolveEvent(id: $id, expectedVersion: $expectedVersion) { id version position }
+export const EVENT_RECORDED = `subscription DashboardFeed($filter: EventFilter) { eventRecorded(filter: $filter) { ${EVENT_FIELDS} } }`;
+export const ACKNOWLEDGE = `mutation Acknowledge($id: ID!, $expectedVersion: Int, $note: String) {
+  acknowledgeEvent(id: $id, expectedVersion: $expectedVersion, note: $note) { id version position }
+}`;
+export const RESOLVE = `mutation Resolve($id: ID!, $expectedVersion: Int, $note: String) {
+  resolveEvent(id: $id, expectedVersion: $expectedVersion, note: $note) { id version position }
 }`;
 
-const STATS_FIELDS = `total byType { key count } bySeverity { key count } topCameras(limit: 5) { key count }
+const STATS_FIELDS = `total byType { key count } bySeverity { key count } byStatus { key count } topCameras(limit: 5) { key count }
   histogram { start count } meanTimeToAcknowledgeSeconds meanTimeToResolveSeconds position`;
 
 export const EVENT_STATS = `query DashboardStats($filter: EventFilter, $interval: Interval!) {

@@ -47,10 +47,19 @@ export const can = (role: Role, needed: Role): boolean => RANK[role] >= RANK[nee
 
 /**
  * The expiry as the page shows it. With the date: a token is often valid for a day or more (the
- * development default is one), so a time alone reads as today. Locale and time zone are the
+ * development default is one), so a time alone reads as today; with the zone, as the page shows
+ * every time that is not today. Locale and time zone are the
  * browser's unless given.
  */
 export function expiryText(expiresAt: number, locale?: string, timeZone?: string): string {
-  const when = new Date(expiresAt).toLocaleString(locale, { year: 'numeric', month: 'short', day: 'numeric', hour: '2-digit', minute: '2-digit', timeZone });
+  const when = new Date(expiresAt).toLocaleString(locale, {
+    year: 'numeric',
+    month: 'short',
+    day: 'numeric',
+    hour: '2-digit',
+    minute: '2-digit',
+    timeZoneName: 'short',
+    timeZone,
+  });
   return `until ${when}`;
 }

@@ -21,8 +21,19 @@ export function describeError(error: unknown, what: string): string {
       return `A storage engine behind Sightline is down, so ${what} cannot be shown right now. Retrying; nothing was lost.`;
     case 'STALE_READ':
       return `The read model is behind; ${what} may be out of date for a moment.`;
-    case 'FORBIDDEN':
-      return `Your role does not allow this (${what}).`;
+    case 'FORBIDDEN': {
+      // The gateway names the role the operation needs ("… needs role operator").
+      const needed = /needs role (\w+)/.exec(error.message)?.[1];
+      return needed
+        ? `Your role does not allow ${what}: it needs the ${needed} role. Ask an administrator for a token with that role.`
+        : `Your role does not allow ${what}. Ask an administrator for a token with a higher role.`;
+    }
+    case 'RATE_LIMITED': {
+      const after = typeof error.extensions.retryAfter === 'number' ? ` about ${error.extensions.retryAfter} s` : ' a few seconds';
+      return `Too many requests from you in a short time, so ${what} was not done. Wait${after} and try again; nothing was changed.`;
+    }
+    case 'LIMIT_EXCEEDED':
+      return `Sightline is at a limit and refused ${what}: ${error.message}. Stop a stream you no longer watch, or narrow the request, and try again.`;
     case 'UNAUTHENTICATED':
       return 'Your session has ended. Sign in again.';
     case 'NOT_FOUND':

@@ -1,5 +1,7 @@
 import { ApiError, codeOf, request } from '../api/graphql';
-import { EVENT_STATS, EVENT_STATS_UPDATED, type EventFilter, type EventStats, type Interval, SEVERITIES, type Severity } from '../api/operations';
+import { EVENT_STATS, EVENT_STATS_UPDATED, type EventFilter, type EventStats, type Interval, SEVERITIES } from '../api/operations';
+import { store } from '../state/store';
+import { describeCriteria, eventFilterOf } from './event-criteria';
 import { subscribe } from '../api/subscriptions';
 import { fill, formatDuration, h, panel } from '../ui/dom';
 import { describeError, setStatus, statusLine } from '../ui/messages';
@@ -32,9 +34,10 @@ export class StatisticsView {
   private readonly status: HTMLElement;
   private readonly figures: HTMLElement;
   private readonly range: HTMLSelectElement;
-  private readonly severity: HTMLSelectElement;
-  private readonly type: HTMLInputElement;
-  private readonly camera: HTMLSelectElement;
+  private readonly scope: HTMLElement;
+  private stopStore: (() => void) | undefined;
+  /** The event types counted, offered to the type filter. */
+  onTypes: (types: string[]) => void = () => undefined;
   private readonly charts = {
     histogram: new StatChart('histogram', 'Events over time', 'bar'),
     byType: new StatChart('by-type', 'Events by type', 'bar', { horizontal: true }),
@@ -57,27 +60,14 @@ export class StatisticsView {
       ...Object.entries(RANGES).map(([value, r]) => h('option', { value }, r.label)),
     );
     this.range.value = '24h';
-    this.severity = h(
-      'select',
-      { id: 'stats-severity', onchange: () => this.restart() },
-      h('option', { value: '' }, 'All severities'),
-      ...SEVERITIES.map((s) => h('option', { value: s }, s)),
-    );
-    this.type = h('input', { id: 'stats-type', type: 'text', placeholder: 'any type', autocomplete: 'off', onchange: () => this.restart() });
-    this.camera = h('select', { id: 'stats-camera', onchange: () => this.restart() }, h('option', { value: '' }, 'All cameras'));
+    this.scope = h('p', { class: 'help', id: 'stats-scope' });
     const field = (id: string, text: string, control: HTMLElement) => h('div', { class: 'field' }, h('label', { for: id }, text), control);
     this.root = panel(
       'statistics',
       'Statistics',
       undefined,
-      h(
-        'form',
-        { class: 'filters', 'aria-label': 'Statistics filters', onsubmit: (e: Event) => (e.preventDefault(), this.restart()) },
-        field('stats-range', 'Range', this.range),
-        field('stats-severity', 'Severity', this.severity),
-        field('stats-type', 'Type', this.type),
-        field('stats-camera', 'Camera', this.camera),
-      ),
+      h('div', { class: 'filters', role: 'group', 'aria-label': 'Statistics range' }, field('stats-range', 'Range', this.range)),
+      this.scope,
       this.status,
       this.figures,
       h('div', { class: 'charts' }, ...Object.values(this.charts).map((c) => c.root)),
@@ -86,9 +76,14 @@ export class StatisticsView {
 
   start(): void {
     this.restart();
+    // The event filters drive the statistics too.
+    this.stopStore = store.listen((state, previous) => {
+      if (state.events !== previous.events) this.restart();
+    });
   }
 
   stop(): void {
+    this.stopStore?.();
     this.stopLive?.();
     clearTimeout(this.retryTimer);
     clearTimeout(this.slideTimer);
@@ -97,20 +92,14 @@ export class StatisticsView {
 
   setCameras(cameras: Array<{ id: string; name: string }>): void {
     this.cameraNames = new Map(cameras.map((c) => [c.id, c.name]));
-    const selected = this.camera.value;
-    fill(this.camera, h('option', { value: '' }, 'All cameras'), ...cameras.map((c) => h('option', { value: c.id }, c.name)));
-    this.camera.value = this.cameraNames.has(selected) ? selected : '';
+    this.showScope();
     if (this.last) this.show(this.last);
   }
 
   private filter(): { filter: EventFilter; interval: Interval } {
     const range = RANGES[this.range.value] ?? RANGES['24h']!;
     // An open end ("to" unset) so live updates keep counting new events.
-    const filter: EventFilter = { from: new Date(Date.now() - range.ms).toISOString() };
-    if (this.severity.value) filter.severities = [this.severity.value as Severity];
-    const type = this.type.value.trim();
-    if (type) filter.types = [type];
-    if (this.camera.value) filter.cameraIds = [this.camera.value];
+    const filter: EventFilter = { ...eventFilterOf(store.state.events), from: new Date(Date.now() - range.ms).toISOString() };
     return { filter, interval: range.interval };
   }
 
@@ -120,6 +109,7 @@ export class StatisticsView {
     clearTimeout(this.slideTimer);
     const generation = ++this.generation;
     const variables = this.filter();
+    this.showScope();
     // The range's start is fixed per subscription: move the window on by one bucket now and then.
     this.slideTimer = setTimeout(() => this.restart(), SLIDE_MS[variables.interval]);
     void this.load(generation, variables);
@@ -156,6 +146,10 @@ export class StatisticsView {
     }
   }
 
+  private showScope(): void {
+    this.scope.textContent = `Counting what the event filters select: ${describeCriteria(store.state.events, (id) => this.cameraNames.get(id) ?? id)}`;
+  }
+
   private show(stats: EventStats): void {
     this.last = stats;
     const interval = this.filter().interval;
@@ -165,7 +159,16 @@ export class StatisticsView {
       h('div', {}, h('dt', {}, 'Events'), h('dd', { id: 'stat-total' }, String(stats.total))),
       h('div', {}, h('dt', {}, 'Mean time to acknowledge'), h('dd', { id: 'stat-mtta' }, formatDuration(stats.meanTimeToAcknowledgeSeconds))),
       h('div', {}, h('dt', {}, 'Mean time to resolve'), h('dd', { id: 'stat-mttr' }, formatDuration(stats.meanTimeToResolveSeconds))),
+      ...(['OPEN', 'ACKNOWLEDGED', 'RESOLVED'] as const).map((status) =>
+        h(
+          'div',
+          {},
+          h('dt', {}, status === 'OPEN' ? 'Open' : status === 'ACKNOWLEDGED' ? 'Acknowledged' : 'Resolved'),
+          h('dd', { id: `stat-${status.toLowerCase()}` }, String((stats.byStatus ?? []).find((b) => b.key === status)?.count ?? 0)),
+        ),
+      ),
     );
+    this.onTypes(stats.byType.map((b) => b.key));
     if (stats.total > 0 && this.status.dataset.kind === 'empty') setStatus(this.status, '');
     this.charts.histogram.update({ labels: stats.histogram.map((b) => bucketLabel(b.start, interval)), values: stats.histogram.map((b) => b.count) });
     this.charts.byType.update({ labels: stats.byType.map((b) => b.key), values: stats.byType.map((b) => b.count) });

@@ -1,5 +1,9 @@
-// The light build: no subtitles, alternate audio or DRM, which camera streams never use.
-import Hls from 'hls.js/light';
+// hls.js is loaded on first use, not with the page: most of the page's script by size, and a page
+// opened on the event feed may never play a video. The light build: no subtitles, alternate audio
+// or DRM, which camera streams never use.
+type HlsModule = typeof import('hls.js/light');
+let hlsModule: Promise<HlsModule> | undefined;
+const loadHls = (): Promise<HlsModule> => (hlsModule ??= import('hls.js/light'));
 
 export interface PlayerCallbacks {
   onPlaying(): void;
@@ -11,9 +15,27 @@ const MAX_NETWORK_RETRIES = 6;
 
 /**
  * Plays one signed HLS link in a muted <video> with hls.js (native HLS where hls.js is not
- * supported, e.g. Safari on iOS). Returns the function that tears the player down.
+ * supported, e.g. Safari on iOS). Returns the function that tears the player down, at once usable
+ * even while hls.js is still loading.
  */
 export function attachHls(video: HTMLVideoElement, url: string, callbacks: PlayerCallbacks): () => void {
+  let detach: (() => void) | undefined;
+  let detached = false;
+  loadHls().then(
+    ({ default: Hls }) => {
+      if (!detached) detach = play(Hls, video, url, callbacks);
+    },
+    () => {
+      if (!detached) callbacks.onFailed('The video player could not be loaded. Reload the page to try again.', false);
+    },
+  );
+  return () => {
+    detached = true;
+    detach?.();
+  };
+}
+
+function play(Hls: HlsModule['default'], video: HTMLVideoElement, url: string, callbacks: PlayerCallbacks): () => void {
   video.muted = true;
   video.autoplay = true;
   video.playsInline = true;

@@ -195,7 +195,7 @@ describe('dashboard at site scale (browser)', () => {
     await h.shot('laptop-bulk');
   });
 
-  it('opens an event in a detail panel with its attributes, history, live view and clip slot, and acknowledges it with a note', async () => {
+  it('opens an event in a detail panel with its attributes, history, live view and clip (none: its camera is not recorded), and acknowledges it with a note', async () => {
     const { page } = h;
     const id = (await feedIds())[6]!;
     const seeded = seed.events.find((e) => e.id === id)!;
@@ -209,7 +209,7 @@ describe('dashboard at site scale (browser)', () => {
     expect(await panel.locator('#event-attributes').textContent()).toContain(seeded.attributes.zone);
     expect(await panel.locator('#event-history li').first().textContent()).toMatch(/^Recorded .*source graphql/);
     await panel.getByRole('button', { name: /^Start stream of / }).waitFor();
-    expect(await panel.locator('[data-clip="unavailable"]').textContent()).toContain('does not record clips yet');
+    expect(await panel.locator('[data-clip="none"]').textContent()).toContain('camera is not recorded');
     await panel.getByLabel(/^Note/).fill('checked on site');
     await panel.getByRole('button', { name: 'Acknowledge this event' }).click();
     await panel.locator('#event-history [data-step="acknowledged"]').filter({ hasText: 'by alice: “checked on site”' }).waitFor();

@@ -78,13 +78,17 @@ describe('recordings and event clips through the gateway', () => {
     const recorder = await waitFor(
       'recorder RECORDING',
       async () => {
-        const result = await stack.graphql<{ camera: { recording: { enabled: boolean }; recorder: { state: string; bytes: number } | null } | null }>(
-          'query($id: ID!, $min: String) { camera(id: $id, minPosition: $min) { recording { enabled } recorder { state bytes } } }',
+        const result = await stack.graphql<{
+          camera: { recording: { enabled: boolean }; recorder: { state: string; bytes: number; oldest: string | null } | null } | null;
+        }>(
+          'query($id: ID!, $min: String) { camera(id: $id, minPosition: $min) { recording { enabled } recorder { state bytes oldest } } }',
           { id: cameraId, min: position },
           'viewer',
         );
         const found = result.data?.camera;
-        return found?.recorder?.state === 'RECORDING' && found.recorder.bytes > 0 ? found : undefined;
+        // The clip's window (3 s before the event) must be recorded already.
+        const recorded = found?.recorder?.state === 'RECORDING' && found.recorder.bytes > 0 && found.recorder.oldest !== null;
+        return recorded && Date.parse(found.recorder!.oldest!) < Date.now() - 5000 ? found : undefined;
       },
       60000,
     );

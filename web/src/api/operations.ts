@@ -22,6 +22,17 @@ export interface Camera {
   site: string | null;
   status: 'ACTIVE' | 'DECOMMISSIONED';
   liveStream: StreamSession | null;
+  /** Null when the camera is not recorded. */
+  recorder?: { state: 'RECORDING' | 'RECONNECTING' | 'OFF'; since: string } | null;
+}
+
+export interface EventClip {
+  status: 'PENDING' | 'READY' | 'UNAVAILABLE';
+  from: string;
+  to: string;
+  hlsUrl: string | null;
+  mp4Url: string | null;
+  reason: string | null;
 }
 
 export interface FeedEvent {
@@ -48,6 +59,8 @@ export interface EventDetail extends FeedEvent {
   resolvedBy: string | null;
   resolveNote: string | null;
   camera: { id: string; name: string; site: string | null; liveStream: StreamSession | null } | null;
+  /** Null when the event's camera is not recorded. */
+  clip: EventClip | null;
 }
 
 export interface PageInfo {
@@ -107,7 +120,7 @@ export const CAMERA_PAGE = 100;
 export const CAMERAS = `query DashboardCameras($after: String) {
   cameras(first: ${CAMERA_PAGE}, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { node { id name site status liveStream { ${STREAM_FIELDS} } } }
+    edges { node { id name site status liveStream { ${STREAM_FIELDS} } recorder { state since } } }
   }
 }`;
 export const CAMERA_LIVE = `query DashboardCamera($id: ID!) { camera(id: $id) { id liveStream { ${STREAM_FIELDS} } } }`;
@@ -131,6 +144,7 @@ export const EVENT_DETAIL = `query DashboardEventDetail($id: ID!, $minPosition: 
   event(id: $id, minPosition: $minPosition) {
     ${EVENT_FIELDS} source attributes acknowledgedAt acknowledgedBy acknowledgeNote resolvedAt resolvedBy resolveNote
     camera { id name site liveStream { ${STREAM_FIELDS} } }
+    clip { status from to hlsUrl mp4Url reason }
   }
 }`;
 export const EVENT_RECORDED = `subscription DashboardFeed($filter: EventFilter) { eventRecorded(filter: $filter) { ${EVENT_FIELDS} } }`;

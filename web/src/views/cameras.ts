@@ -331,6 +331,7 @@ export class CamerasView {
       h('div', { class: 'tile-video' }, video),
       h('div', { class: 'tile-head' }, h('h4', { id: titleId }, camera.name), badge),
       h('p', { class: 'tile-site' }, camera.status === 'DECOMMISSIONED' ? 'Decommissioned' : ''),
+      recorderBadge(camera),
       note,
     );
     if (tile.button) tile.root.append(tile.button);
@@ -450,4 +451,12 @@ export class CamerasView {
     if (camera) camera.liveStream = stream && stream.status !== 'STOPPED' ? stream : null;
     this.applyStream(tile, stream);
   }
+}
+
+/** Whether the camera is recorded and reachable: an offline recorded camera stands out at a glance. */
+function recorderBadge(camera: Camera): HTMLElement | string {
+  const recorder = camera.recorder;
+  if (!recorder) return '';
+  const text = recorder.state === 'RECORDING' ? 'Recording' : recorder.state === 'RECONNECTING' ? 'Recording: camera unreachable' : 'Not recording';
+  return h('p', { class: 'recorder', 'data-recorder': recorder.state }, text);
 }

@@ -155,7 +155,7 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       maxReconnectAttempts: read.int('MEDIA_MAX_RECONNECT_ATTEMPTS', 10, 1, 1000),
       nodeId: read.string('MEDIA_NODE_ID', `${os.hostname()}:${ports.media}`),
       advertisedUrl: read.url('MEDIA_ADVERTISED_URL', `http://${isLoopbackHost(host) ? '127.0.0.1' : os.hostname()}:${ports.media}`, ['http:', 'https:']),
-      memberTtlSeconds: read.int('MEDIA_MEMBER_TTL_SECONDS', 8, 2, 600),
+      memberTtlSeconds: read.int('MEDIA_MEMBER_TTL_SECONDS', 6, 2, 600),
       recordingsDir: read.string('RECORDINGS_DIR', '.data/recordings'),
       clipsDir: read.string('CLIPS_DIR', '.data/clips'),
       recordingMaxBytes: read.int('RECORDING_MAX_BYTES', 20 * 2 ** 30, 1, 2 ** 50),

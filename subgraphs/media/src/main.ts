@@ -34,7 +34,8 @@ runService('media', logger, async (onClose) => {
   configureFfmpeg(config.media.ffmpegPath);
 
   logger.info({ nodeId: config.media.nodeId, advertisedUrl: config.media.advertisedUrl }, 'media service');
-  const orphans = killOrphanFfmpeg(hlsDir);
+  // Live sessions' and recorders' ffmpeg left by a previous process of this service (each writes under one of these).
+  const orphans = [...killOrphanFfmpeg(hlsDir), ...killOrphanFfmpeg(path.resolve(config.media.recordingsDir))];
   if (orphans.length > 0) logger.warn({ pids: orphans }, 'killed ffmpeg left over by a previous media process');
 
   const mongo = await connectMongo(config.mongodb);

@@ -13,6 +13,6 @@ RUN apt-get update && apt-get install -y --no-install-recommends ffmpeg util-lin
 WORKDIR /app
 ENV NODE_ENV=production SIGHTLINE_HOST=0.0.0.0
 COPY --from=build /app /app
-RUN mkdir -p /var/lib/sightline/hls && chown node:node /var/lib/sightline/hls
+RUN mkdir -p /var/lib/sightline/hls /var/lib/sightline/recordings /var/lib/sightline/clips && chown -R node:node /var/lib/sightline
 USER node
 CMD ["node", "dist/gateway/src/main.js"]

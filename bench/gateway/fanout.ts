@@ -6,6 +6,8 @@ import { sleep } from '../../lib/async/sleep';
 import { amqpNames } from '../../lib/events/topology';
 import type { Stack } from '../../test/support/stack';
 import { percentile } from '../hardware';
+import { cpuSeconds, pidListening } from '../process-cpu';
+import { formatHistogram, histogramDelta, readHistogram, readValue } from './prometheus';
 import type { FromClient, ToClient } from './fanout-client';
 
 export interface FanoutOptions {
@@ -41,11 +43,6 @@ function histogramSummary(parts: number[][]): string {
     return NaN;
   };
   return `p50 ${at(50)} ms, p99 ${at(99)} ms, max ${sorted[sorted.length - 1]?.[0] ?? NaN} ms (${total} samples)`;
-}
-
-async function gatewayCpuSeconds(stack: Stack): Promise<number> {
-  const match = /^sightline_gateway_process_cpu_seconds_total (\S+)$/m.exec(await (await fetch(`${stack.baseUrl}/metrics`)).text());
-  return Number(match?.[1] ?? NaN);
 }
 
 const summary = (list: number[]) => {
@@ -192,7 +189,16 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   progress.fill(0);
   relay.length = 0;
   refused = 0;
-  const gatewayCpuBefore = await gatewayCpuSeconds(stack);
+  const loadAtStart = os.loadavg()[0] ?? Number.NaN;
+  const queryMetrics = async () => (await fetch(`http://127.0.0.1:${stack.ports.query}/metrics`)).text();
+  const gatewayMetrics = async () => (await fetch(`${stack.baseUrl}/metrics`)).text();
+  // Scraped now: prom-client restarts its event-loop figures at every scrape.
+  const [gatewayBefore, queryBefore] = await Promise.all([gatewayMetrics(), queryMetrics()]);
+  const queryPid = stack.processes.get('query')?.pid;
+  const elasticPid = pidListening(Number(new URL(stack.env.ELASTICSEARCH_URL ?? process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200').port || 9200));
+  const queryCpuBefore = cpuSeconds(queryPid);
+  const elasticCpuBefore = cpuSeconds(elasticPid);
+  const gatewayCpuBefore = readValue(gatewayBefore, 'sightline_gateway_process_cpu_seconds_total');
   const benchCpuBefore = process.cpuUsage();
   const started = Date.now();
   const sent = await produce(options.seconds);
@@ -207,7 +213,10 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     await sleep(1000);
   }
   const wall = (Date.now() - started) / 1000;
-  const gatewayCpu = (await gatewayCpuSeconds(stack)) - gatewayCpuBefore;
+  const [gatewayAfter, queryAfter] = await Promise.all([gatewayMetrics(), queryMetrics()]);
+  const gatewayCpu = readValue(gatewayAfter, 'sightline_gateway_process_cpu_seconds_total') - gatewayCpuBefore;
+  const queryCpu = cpuSeconds(queryPid) - queryCpuBefore;
+  const elasticCpu = cpuSeconds(elasticPid) - elasticCpuBefore;
   const benchCpu = process.cpuUsage(benchCpuBefore);
   tell({ kind: 'finish' });
   for (let i = 0; i < 100 && reports.length < children.length; i++) await sleep(100);
@@ -250,4 +259,24 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     console.log(`  recordEvents call -> events exchange (write + relay): ${summary(relay)}`);
   }
   console.log(`  events exchange -> subscriber (read-model wait + payload query + fan-out): ${histogramSummary(reports.map((r) => r.fromExchange))}`);
+  const stage = (name: string) =>
+    formatHistogram(
+      histogramDelta(
+        readHistogram(gatewayBefore, 'sightline_gateway_subscription_stage_seconds', { field: 'eventRecorded', stage: name }),
+        readHistogram(gatewayAfter, 'sightline_gateway_subscription_stage_seconds', { field: 'eventRecorded', stage: name }),
+      ),
+    );
+  console.log(`  per payload, in the gateway: batching ${stage('batching')}; query ${stage('query')}; delivery ${stage('delivery')}`);
+  const inQuery = (name: string, labels: Record<string, string> = {}) =>
+    formatHistogram(histogramDelta(readHistogram(queryBefore, name, labels), readHistogram(queryAfter, name, labels)));
+  const lag = (name: string) => (1000 * readValue(queryAfter, `sightline_query_nodejs_eventloop_lag_${name}_seconds`)).toFixed(0);
+  const gatewayLag = (name: string) => (1000 * readValue(gatewayAfter, `sightline_gateway_nodejs_eventloop_lag_${name}_seconds`)).toFixed(0);
+  console.log(
+    `  query subgraph: requests ${inQuery('sightline_query_request_duration_seconds')}; read-model wait of event() ${inQuery('sightline_query_read_model_wait_seconds', { field: 'event' })}; ` +
+      `Elasticsearch mget events ${inQuery('sightline_query_view_read_seconds', { view: 'events' })}, cameras ${inQuery('sightline_query_view_read_seconds', { view: 'cameras' })}`,
+  );
+  console.log(
+    `  event loop delay p50/p99/max: query subgraph ${lag('p50')}/${lag('p99')}/${lag('max')} ms, gateway ${gatewayLag('p50')}/${gatewayLag('p99')}/${gatewayLag('max')} ms; ` +
+      `CPU: query subgraph ${queryCpu.toFixed(1)} s (${((100 * queryCpu) / wall).toFixed(0)}% of a core), Elasticsearch ${elasticCpu.toFixed(1)} s (${((100 * elasticCpu) / wall).toFixed(0)}%, pid ${elasticPid ?? '?'}: all its users, not only this bench); load at the start ${loadAtStart.toFixed(2)}`,
+  );
 }

@@ -98,12 +98,20 @@ async function waitFor(url: string, timeoutMs: number, isDead: () => string | un
  * own and on free ports, and waits until they are ready. Requires `npm run build` and running engines
  * (`npm test` does both).
  */
-export async function startStack(options: { services?: ServiceName[]; env?: Record<string, string>; label?: string } = {}): Promise<Stack> {
+export async function startStack(
+  options: {
+    services?: ServiceName[];
+    env?: Record<string, string>;
+    label?: string;
+    /** A namespace to reuse instead of a fresh one (benches: data seeded once); its data is kept at stop. */
+    namespace?: string;
+  } = {},
+): Promise<Stack> {
   const services = options.services ?? ['command', 'query', 'media', 'gateway'];
   for (const service of services) {
     if (!existsSync(path.join(repoRoot, ENTRY[service]))) throw new Error(`${ENTRY[service]} missing: run npm run build`);
   }
-  const namespace = testNamespace(options.label ?? 'stack');
+  const namespace = options.namespace ?? testNamespace(options.label ?? 'stack');
   const ports = {
     command: await freePort(),
     query: await freePort(),
@@ -171,7 +179,7 @@ export async function startStack(options: { services?: ServiceName[]; env?: Reco
           }),
       ),
     );
-    await removeNamespaceData(env.SIGHTLINE_NAMESPACE ?? namespace);
+    if (!options.namespace) await removeNamespaceData(env.SIGHTLINE_NAMESPACE ?? namespace);
   };
 
   try {

@@ -25,6 +25,32 @@ export interface FanoutOptions {
   clientProcesses: number;
 }
 
+/** What every subscriber selects: `camera` is not in the envelope, so each payload needs the read model. */
+const SELECTION = '{ id type attributes camera { name site } }';
+
+/**
+ * Mean latency of a plain `event(id)` read of the same selection through the gateway, one at a time
+ * for `seconds`: the yardstick a payload query's cost per event is held to.
+ */
+async function plainEventRead(stack: Stack, ids: readonly string[], seconds: number): Promise<number> {
+  const token = `Bearer ${stack.token('viewer', 'fanout-plain')}`;
+  const deadline = performance.now() + seconds * 1000;
+  let total = 0;
+  let reads = 0;
+  for (let i = 0; performance.now() < deadline && ids.length > 0; i++) {
+    const started = performance.now();
+    const response = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: token },
+      body: JSON.stringify({ query: `query($id: ID!) { event(id: $id) ${SELECTION} }`, variables: { id: ids[i % ids.length] } }),
+    });
+    await response.json();
+    total += performance.now() - started;
+    reads += 1;
+  }
+  return total / reads;
+}
+
 /** p50/p99/max of merged sparse 1 ms histograms ([ms, count, ...]). */
 function histogramSummary(parts: number[][]): string {
   const counts = new Map<number, number>();
@@ -138,7 +164,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
         token,
         connections,
         subscriptionsPerConnection: perSocket,
-        query: 'subscription { eventRecorded { id type attributes camera { name site } } }',
+        query: `subscription { eventRecorded ${SELECTION} }`,
         endToEnd: options.mode === 'live',
       },
     };
@@ -221,10 +247,13 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   tell({ kind: 'finish' });
   for (let i = 0; i < 100 && reports.length < children.length; i++) await sleep(100);
   const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-  const batchSum = Number(/sightline_gateway_request_duration_seconds_sum\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN);
-  const batchCount = Number(
-    /sightline_gateway_request_duration_seconds_count\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN,
+  // Over the measured run only (the warm-up's queries are before the first scrape).
+  const batches = histogramDelta(
+    readHistogram(gatewayBefore, 'sightline_gateway_request_duration_seconds', { operation: 'Sightline_eventRecorded_batch' }),
+    readHistogram(gatewayAfter, 'sightline_gateway_request_duration_seconds', { operation: 'Sightline_eventRecorded_batch' }),
   );
+  const batchSum = batches.sum;
+  const batchCount = batches.count;
   const dropped = /sightline_gateway_subscription_dropped_total\{field="eventRecorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
   const rss = Number(/sightline_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
   // They exit by themselves after reporting; the kill is for one that hangs.
@@ -251,8 +280,14 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
         .map((l) => l.toFixed(2))
         .join(' ')}`,
   );
+  const plain = await plainEventRead(
+    stack,
+    envelopes.slice(0, 500).map((content) => (JSON.parse(content.toString()) as { data: { eventId: string } }).data.eventId),
+    2,
+  );
   console.log(
-    `  payload queries: ${batchCount} batched queries (${(sent / batchCount).toFixed(1)} events each on average), mean ${((1000 * batchSum) / batchCount).toFixed(1)} ms each`,
+    `  payload queries: ${batchCount} batched queries (${(sent / batchCount).toFixed(1)} events each on average), mean ${((1000 * batchSum) / batchCount).toFixed(1)} ms each, ` +
+      `${((1000 * batchSum) / sent).toFixed(2)} ms per event; a plain event(id) read of the same selection, one at a time after the run: ${plain.toFixed(1)} ms`,
   );
   if (options.mode === 'live') {
     console.log(`  recordEvents call -> subscriber (end to end): ${histogramSummary(reports.map((r) => r.endToEnd))}`);

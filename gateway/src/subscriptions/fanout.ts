@@ -49,11 +49,11 @@ export interface PublishedBatch {
 
 const STALE_READ_ATTEMPTS = 3;
 /**
- * Frames written in one turn of the event loop at most (a few milliseconds of work): a batch of 60
+ * Frames written in one turn of the event loop at most (about 10 ms of work): a batch of 60
  * events to 1,000 subscribers written in one go held the loop for 60 ms and more, and the answer of
  * the next payload query waited behind it (bench/gateway/README.md, "Where a payload's time goes").
  */
-const FRAMES_PER_TURN = 5000;
+const FRAMES_PER_TURN = 10_000;
 const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const isStale = (result: ExecutionResult): boolean => (result.errors ?? []).some((e) => e.extensions?.code === 'STALE_READ');
 

@@ -305,7 +305,7 @@ describe('eventRecorded frames written by the gateway', () => {
     const request = readSubscriptionRequest(schema, parse('subscription { eventRecorded { id camera { name } } }'), undefined, {});
     for (const [c, conn] of conns.entries())
       for (let i = 0; i < 20; i++) await hub.subscribe(request, { identity, correlationId: 'c', channel: { socket: conn.socket, id: `${c}-${i}` } });
-    // 12 events to 1,000 subscribers: 12,000 frames, more than one turn of the event loop may write.
+    // 12 events to 1,000 subscribers: 12,000 frames, more than one turn of the event loop may write (10,000).
     const ids = Array.from({ length: 12 }, (_, i) => `e${i + 1}`);
     let writesWhenOtherWorkRan = -1;
     const handled = Promise.all(ids.map((id, i) => hub.handle(envelope(id, i + 1))));

@@ -7,7 +7,7 @@
  * (replay: the fan-out alone, from envelopes republished on the exchange; fanout: end to end).
  * With data already stored: `seed --events 1000000 --namespace NAME` records that many events into
  * NAME once; `replay --namespace NAME` then runs in it (the namespace is kept: remove it with
- * `seed --events 0 --namespace NAME --remove`). `--elasticsearch-url` points the stack at another
+ * `--namespace NAME --remove`). `--elasticsearch-url` points the stack at another
  * Elasticsearch node (e.g. one of your own that you restart between runs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
@@ -223,6 +223,8 @@ async function main(): Promise<void> {
   console.log(hardwareLine());
   if (values.remove && values.namespace) {
     await removeNamespaceData(values.namespace);
+    // removeNamespaceData knows the engines of ELASTICSEARCH_URL only.
+    if (values['elasticsearch-url']) await fetch(`${values['elasticsearch-url']}/${encodeURIComponent(values.namespace)}-*`, { method: 'DELETE' });
     console.log(`removed ${values.namespace}`);
     return;
   }

@@ -6,6 +6,8 @@ import { sleep } from '../../lib/async/sleep';
 import { amqpNames } from '../../lib/events/topology';
 import type { Stack } from '../../test/support/stack';
 import { percentile } from '../hardware';
+import { cpuSeconds, pidListening } from '../process-cpu';
+import { formatHistogram, histogramDelta, readHistogram, readValue } from './prometheus';
 import type { FromClient, ToClient } from './fanout-client';
 
 export interface FanoutOptions {
@@ -21,6 +23,32 @@ export interface FanoutOptions {
   mode: 'live' | 'replay';
   /** Processes the receiving clients are spread over. */
   clientProcesses: number;
+}
+
+/** What every subscriber selects: `camera` is not in the envelope, so each payload needs the read model. */
+const SELECTION = '{ id type attributes camera { name site } }';
+
+/**
+ * Mean latency of a plain `event(id)` read of the same selection through the gateway, one at a time
+ * for `seconds`: the yardstick a payload query's cost per event is held to.
+ */
+async function plainEventRead(stack: Stack, ids: readonly string[], seconds: number): Promise<number> {
+  const token = `Bearer ${stack.token('viewer', 'fanout-plain')}`;
+  const deadline = performance.now() + seconds * 1000;
+  let total = 0;
+  let reads = 0;
+  for (let i = 0; performance.now() < deadline && ids.length > 0; i++) {
+    const started = performance.now();
+    const response = await fetch(stack.gatewayUrl, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: token },
+      body: JSON.stringify({ query: `query($id: ID!) { event(id: $id) ${SELECTION} }`, variables: { id: ids[i % ids.length] } }),
+    });
+    await response.json();
+    total += performance.now() - started;
+    reads += 1;
+  }
+  return total / reads;
 }
 
 /** p50/p99/max of merged sparse 1 ms histograms ([ms, count, ...]). */
@@ -41,11 +69,6 @@ function histogramSummary(parts: number[][]): string {
     return NaN;
   };
   return `p50 ${at(50)} ms, p99 ${at(99)} ms, max ${sorted[sorted.length - 1]?.[0] ?? NaN} ms (${total} samples)`;
-}
-
-async function gatewayCpuSeconds(stack: Stack): Promise<number> {
-  const match = /^sightline_gateway_process_cpu_seconds_total (\S+)$/m.exec(await (await fetch(`${stack.baseUrl}/metrics`)).text());
-  return Number(match?.[1] ?? NaN);
 }
 
 const summary = (list: number[]) => {
@@ -141,7 +164,7 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
         token,
         connections,
         subscriptionsPerConnection: perSocket,
-        query: 'subscription { eventRecorded { id type attributes camera { name site } } }',
+        query: `subscription { eventRecorded ${SELECTION} }`,
         endToEnd: options.mode === 'live',
       },
     };
@@ -192,7 +215,16 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
   progress.fill(0);
   relay.length = 0;
   refused = 0;
-  const gatewayCpuBefore = await gatewayCpuSeconds(stack);
+  const loadAtStart = os.loadavg()[0] ?? Number.NaN;
+  const queryMetrics = async () => (await fetch(`http://127.0.0.1:${stack.ports.query}/metrics`)).text();
+  const gatewayMetrics = async () => (await fetch(`${stack.baseUrl}/metrics`)).text();
+  // Scraped now: prom-client restarts its event-loop figures at every scrape.
+  const [gatewayBefore, queryBefore] = await Promise.all([gatewayMetrics(), queryMetrics()]);
+  const queryPid = stack.processes.get('query')?.pid;
+  const elasticPid = pidListening(Number(new URL(stack.env.ELASTICSEARCH_URL ?? process.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200').port || 9200));
+  const queryCpuBefore = cpuSeconds(queryPid);
+  const elasticCpuBefore = cpuSeconds(elasticPid);
+  const gatewayCpuBefore = readValue(gatewayBefore, 'sightline_gateway_process_cpu_seconds_total');
   const benchCpuBefore = process.cpuUsage();
   const started = Date.now();
   const sent = await produce(options.seconds);
@@ -207,15 +239,21 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     await sleep(1000);
   }
   const wall = (Date.now() - started) / 1000;
-  const gatewayCpu = (await gatewayCpuSeconds(stack)) - gatewayCpuBefore;
+  const [gatewayAfter, queryAfter] = await Promise.all([gatewayMetrics(), queryMetrics()]);
+  const gatewayCpu = readValue(gatewayAfter, 'sightline_gateway_process_cpu_seconds_total') - gatewayCpuBefore;
+  const queryCpu = cpuSeconds(queryPid) - queryCpuBefore;
+  const elasticCpu = cpuSeconds(elasticPid) - elasticCpuBefore;
   const benchCpu = process.cpuUsage(benchCpuBefore);
   tell({ kind: 'finish' });
   for (let i = 0; i < 100 && reports.length < children.length; i++) await sleep(100);
   const metrics = await (await fetch(`${stack.baseUrl}/metrics`)).text();
-  const batchSum = Number(/sightline_gateway_request_duration_seconds_sum\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN);
-  const batchCount = Number(
-    /sightline_gateway_request_duration_seconds_count\{operation="Sightline_eventRecorded_batch"[^}]*\} (\S+)/.exec(metrics)?.[1] ?? NaN,
+  // Over the measured run only (the warm-up's queries are before the first scrape).
+  const batches = histogramDelta(
+    readHistogram(gatewayBefore, 'sightline_gateway_request_duration_seconds', { operation: 'Sightline_eventRecorded_batch' }),
+    readHistogram(gatewayAfter, 'sightline_gateway_request_duration_seconds', { operation: 'Sightline_eventRecorded_batch' }),
   );
+  const batchSum = batches.sum;
+  const batchCount = batches.count;
   const dropped = /sightline_gateway_subscription_dropped_total\{field="eventRecorded"\} (\d+)/.exec(metrics)?.[1] ?? '0';
   const rss = Number(/sightline_gateway_process_resident_memory_bytes (\d+)/.exec(metrics)?.[1] ?? 0);
   // They exit by themselves after reporting; the kill is for one that hangs.
@@ -242,12 +280,38 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
         .map((l) => l.toFixed(2))
         .join(' ')}`,
   );
+  const plain = await plainEventRead(
+    stack,
+    envelopes.slice(0, 500).map((content) => (JSON.parse(content.toString()) as { data: { eventId: string } }).data.eventId),
+    2,
+  );
   console.log(
-    `  payload queries: ${batchCount} batched queries (${(sent / batchCount).toFixed(1)} events each on average), mean ${((1000 * batchSum) / batchCount).toFixed(1)} ms each`,
+    `  payload queries: ${batchCount} batched queries (${(sent / batchCount).toFixed(1)} events each on average), mean ${((1000 * batchSum) / batchCount).toFixed(1)} ms each, ` +
+      `${((1000 * batchSum) / sent).toFixed(2)} ms per event; a plain event(id) read of the same selection, one at a time after the run: ${plain.toFixed(1)} ms`,
   );
   if (options.mode === 'live') {
     console.log(`  recordEvents call -> subscriber (end to end): ${histogramSummary(reports.map((r) => r.endToEnd))}`);
     console.log(`  recordEvents call -> events exchange (write + relay): ${summary(relay)}`);
   }
   console.log(`  events exchange -> subscriber (read-model wait + payload query + fan-out): ${histogramSummary(reports.map((r) => r.fromExchange))}`);
+  const stage = (name: string) =>
+    formatHistogram(
+      histogramDelta(
+        readHistogram(gatewayBefore, 'sightline_gateway_subscription_stage_seconds', { field: 'eventRecorded', stage: name }),
+        readHistogram(gatewayAfter, 'sightline_gateway_subscription_stage_seconds', { field: 'eventRecorded', stage: name }),
+      ),
+    );
+  console.log(`  per payload, in the gateway: batching ${stage('batching')}; query ${stage('query')}; delivery ${stage('delivery')}`);
+  const inQuery = (name: string, labels: Record<string, string> = {}) =>
+    formatHistogram(histogramDelta(readHistogram(queryBefore, name, labels), readHistogram(queryAfter, name, labels)));
+  const lag = (name: string) => (1000 * readValue(queryAfter, `sightline_query_nodejs_eventloop_lag_${name}_seconds`)).toFixed(0);
+  const gatewayLag = (name: string) => (1000 * readValue(gatewayAfter, `sightline_gateway_nodejs_eventloop_lag_${name}_seconds`)).toFixed(0);
+  console.log(
+    `  query subgraph: requests ${inQuery('sightline_query_request_duration_seconds')}; read-model wait of event() ${inQuery('sightline_query_read_model_wait_seconds', { field: 'event' })}; ` +
+      `Elasticsearch mget events ${inQuery('sightline_query_view_read_seconds', { view: 'events' })}, cameras ${inQuery('sightline_query_view_read_seconds', { view: 'cameras' })}`,
+  );
+  console.log(
+    `  event loop delay p50/p99/max: query subgraph ${lag('p50')}/${lag('p99')}/${lag('max')} ms, gateway ${gatewayLag('p50')}/${gatewayLag('p99')}/${gatewayLag('max')} ms; ` +
+      `CPU: query subgraph ${queryCpu.toFixed(1)} s (${((100 * queryCpu) / wall).toFixed(0)}% of a core), Elasticsearch ${elasticCpu.toFixed(1)} s (${((100 * elasticCpu) / wall).toFixed(0)}%, pid ${elasticPid ?? '?'}: all its users, not only this bench); load at the start ${loadAtStart.toFixed(2)}`,
+  );
 }

@@ -5,6 +5,10 @@
  * delivery latency from the recordEvents call to each subscriber. Usage:
  *   node dist/bench/gateway/gateway-bench.js [query] [replay] [fanout] [--seconds 10] [--subscribers 1000] [--rate 500]
  * (replay: the fan-out alone, from envelopes republished on the exchange; fanout: end to end).
+ * With data already stored: `seed --events 1000000 --namespace NAME` records that many events into
+ * NAME once; `replay --namespace NAME` then runs in it (the namespace is kept: remove it with
+ * `--namespace NAME --remove`). `--elasticsearch-url` points the stack at another
+ * Elasticsearch node (e.g. one of your own that you restart between runs).
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { mkdtempSync, writeFileSync } from 'node:fs';
@@ -15,11 +19,12 @@ import { sleep } from '../../lib/async/sleep';
 import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-token';
 import { repoRoot } from '../../lib/paths';
 import { composeSupergraph, SUBGRAPHS } from '../../schema/compose';
-import { startStack, type Stack } from '../../test/support/stack';
+import { removeNamespaceData, startStack, type Stack } from '../../test/support/stack';
 import { freePort } from '../../test/support/ports';
 import { hardwareLine } from '../hardware';
 import { cpuSeconds } from '../process-cpu';
 import { fanoutBench } from './fanout';
+import { seedEvents } from './seed';
 import { closedLoop, formatLoad, mergeLoads, type LoadResult } from './load';
 
 const DEV_INTERNAL_SECRET = 'sightline-development-internal-secret';
@@ -33,6 +38,10 @@ const { values, positionals } = parseArgs({
     rate: { type: 'string', default: '500' },
     rounds: { type: 'string', default: '3' },
     'client-processes': { type: 'string', default: '2' },
+    namespace: { type: 'string' },
+    events: { type: 'string', default: '1000000' },
+    remove: { type: 'boolean', default: false },
+    'elasticsearch-url': { type: 'string' },
   },
 });
 const parts = positionals.length > 0 ? positionals : ['query', 'replay', 'fanout'];
@@ -212,11 +221,29 @@ async function compareGateways(stack: Stack, hiveUrl: string, hivePid: number | 
 
 async function main(): Promise<void> {
   console.log(hardwareLine());
+  if (values.remove && values.namespace) {
+    await removeNamespaceData(values.namespace);
+    // removeNamespaceData knows the engines of ELASTICSEARCH_URL only.
+    if (values['elasticsearch-url']) await fetch(`${values['elasticsearch-url']}/${encodeURIComponent(values.namespace)}-*`, { method: 'DELETE' });
+    console.log(`removed ${values.namespace}`);
+    return;
+  }
   const stack = await startStack({
     label: 'benchgw',
-    env: { LOG_LEVEL: 'warn', RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', SUBSCRIBER_QUEUE_MAX: '1000' },
+    ...(values.namespace ? { namespace: values.namespace } : {}),
+    env: {
+      LOG_LEVEL: 'warn',
+      RATE_LIMIT_PER_SECOND: '1000000',
+      RATE_LIMIT_BURST: '1000000',
+      SUBSCRIBER_QUEUE_MAX: '1000',
+      // 1,000 subscribers of one identity (the default cap is 500).
+      SUBSCRIPTIONS_PER_IDENTITY_MAX: '100000',
+      ...(values['elasticsearch-url'] ? { ELASTICSEARCH_URL: values['elasticsearch-url'] } : {}),
+    },
   });
+  console.log(`namespace ${stack.namespace}${values.namespace ? ' (kept)' : ''}, Elasticsearch ${stack.env.ELASTICSEARCH_URL ?? 'http://127.0.0.1:9200'}`);
   try {
+    if (parts.includes('seed')) await seedEvents(stack, Number(values.events));
     if (parts.includes('query')) await queryBench(stack);
     for (const mode of ['replay', 'live'] as const) {
       if (!parts.includes(mode === 'live' ? 'fanout' : 'replay')) continue;

@@ -29,6 +29,10 @@ export async function startSubscriptionFeeds(config: Config, executor: GatewayEx
       metrics.subscriptionPushes.inc({ field }, pushed);
       if (dropped > 0) metrics.subscriptionDrops.inc({ field }, dropped);
     },
+    onStage: (field, stage, seconds, events) => {
+      const histogram = metrics.subscriptionStages.labels({ field, stage });
+      for (let i = 0; i < events; i++) histogram.observe(seconds);
+    },
   };
   const queueMax = config.gateway.subscriberQueueMax;
   const eventRecorded = new EventRecordedSubscriptions(executor, feed, hooks, queueMax);

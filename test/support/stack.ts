@@ -105,13 +105,15 @@ export async function startStack(
     label?: string;
     /** Another node of this stack: same namespace (engines' data), its own ports and HLS folder; its stop leaves the data to the first. */
     nodeOf?: Stack;
+    /** A namespace to reuse instead of a fresh one (benches: data seeded once); its data is kept at stop. */
+    namespace?: string;
   } = {},
 ): Promise<Stack> {
   const services = options.services ?? ['command', 'query', 'media', 'gateway'];
   for (const service of services) {
     if (!existsSync(path.join(repoRoot, ENTRY[service]))) throw new Error(`${ENTRY[service]} missing: run npm run build`);
   }
-  const namespace = options.nodeOf?.namespace ?? testNamespace(options.label ?? 'stack');
+  const namespace = options.nodeOf?.namespace ?? options.namespace ?? testNamespace(options.label ?? 'stack');
   const ports = {
     command: await freePort(),
     query: await freePort(),
@@ -181,7 +183,7 @@ export async function startStack(
           }),
       ),
     );
-    if (!options.nodeOf) await removeNamespaceData(env.SIGHTLINE_NAMESPACE ?? namespace);
+    if (!options.nodeOf && !options.namespace) await removeNamespaceData(env.SIGHTLINE_NAMESPACE ?? namespace);
   };
 
   try {

@@ -36,6 +36,13 @@ export class GatewayMetrics {
     labelNames: ['field'] as const,
     registers: [this.registry],
   });
+  readonly subscriptionStages = new Histogram({
+    name: 'sightline_gateway_subscription_stage_seconds',
+    help: 'Per payload of a batched subscription: time from the message to its query (batching), in the payload query (query), and from the answer to the written frames (delivery)',
+    labelNames: ['field', 'stage'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.15, 0.25, 0.5, 1, 2.5, 5],
+    registers: [this.registry],
+  });
   readonly projectionLag = new Gauge({
     name: 'sightline_projection_lag',
     help: 'Events between the event store head and each read-model projection',

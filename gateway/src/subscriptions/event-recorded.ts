@@ -8,7 +8,7 @@ import type { GatewayExecutor } from '../context/gateway-executor';
 import { Fanout, type BatchItem, type Subscriber } from './fanout';
 import { buildInnerQuery, type SubscriptionRequest } from './inner-query';
 import type { FeedMessage, MessageFeed } from './message-feed';
-import { MicroBatcher } from './micro-batch';
+import { MicroBatcher, type BatchWork } from './micro-batch';
 import type { SubscriptionContext, SubscriptionHooks, SubscriptionKind } from './subscription-kind';
 
 const FIELD = 'eventRecorded';
@@ -30,6 +30,8 @@ export const DEFAULT_BATCH: BatchOptions = { windowMs: 10, max: 100, maxInFlight
 interface Recorded {
   envelope: WireEnvelope;
   data: EventRecorded['data'];
+  /** performance.now() when the message was handed to this subscription kind. */
+  receivedAt: number;
 }
 
 /**
@@ -51,7 +53,13 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
   private readonly filters = new WeakMap<Subscriber, EventFilter | null>();
   private readonly batcher: MicroBatcher<Recorded>;
 
-  constructor(executor: GatewayExecutor, feed: MessageFeed, hooks: SubscriptionHooks, queueMax: number, batch: BatchOptions = DEFAULT_BATCH) {
+  constructor(
+    executor: GatewayExecutor,
+    feed: MessageFeed,
+    private readonly hooks: SubscriptionHooks,
+    queueMax: number,
+    batch: BatchOptions = DEFAULT_BATCH,
+  ) {
     this.fanout = new Fanout(FIELD, executor, feed, 'events', hooks, queueMax);
     this.batcher = new MicroBatcher((items) => this.publish(items), batch.windowMs, batch.max, batch.maxInFlight ?? 2);
   }
@@ -88,10 +96,12 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
     if (envelope.type !== 'EventRecorded' || this.fanout.size === 0) return;
     const { data } = envelope;
     this.fanout.publishLocal((subscriber) => matchesRecordedEvent(this.filters.get(subscriber), data), envelope);
-    await this.batcher.add({ envelope, data });
+    await this.batcher.add({ envelope, data, receivedAt: performance.now() });
   }
 
-  private publish(batch: readonly Recorded[]): Promise<void> {
+  private publish(batch: readonly Recorded[]): BatchWork {
+    const now = performance.now();
+    for (const { receivedAt } of batch) this.hooks.onStage?.(FIELD, 'batching', (now - receivedAt) / 1000, 1);
     let highest: bigint | undefined;
     for (const { envelope } of batch) {
       const raw: unknown = envelope.position;
@@ -104,6 +114,8 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
       values: { id: data.eventId },
     }));
     const correlationId = batch.length === 1 ? (batch[0]?.envelope.metadata?.correlationId ?? 'event-feed') : `event-feed-batch-${String(highest)}`;
-    return this.fanout.publishBatch(items, { minPosition: highest === undefined ? null : String(highest) }, TARGET, correlationId);
+    const { answered, delivered } = this.fanout.publishBatch(items, { minPosition: highest === undefined ? null : String(highest) }, TARGET, correlationId);
+    // The slot is free once the query answered: the next batch's query overlaps this one's delivery.
+    return { freed: answered, done: delivered };
   }
 }

@@ -41,7 +41,20 @@ export interface BatchItem {
   values: Record<string, unknown>;
 }
 
+/** A batch being resolved (`answered`: its queries are done) and delivered (`delivered`). */
+export interface PublishedBatch {
+  answered: Promise<void>;
+  delivered: Promise<void>;
+}
+
 const STALE_READ_ATTEMPTS = 3;
+/**
+ * Frames written in one turn of the event loop at most (about 10 ms of work): a batch of 60
+ * events to 1,000 subscribers written in one go held the loop for 60 ms and more, and the answer of
+ * the next payload query waited behind it (bench/gateway/README.md, "Where a payload's time goes").
+ */
+const FRAMES_PER_TURN = 10_000;
+const nextTurn = () => new Promise<void>((resolve) => setImmediate(resolve));
 const isStale = (result: ExecutionResult): boolean => (result.errors ?? []).some((e) => e.extensions?.code === 'STALE_READ');
 
 const unavailable = (error: unknown): ExecutionResult => ({
@@ -145,9 +158,10 @@ export class Fanout {
   /**
    * Resolves and delivers many messages at once: per distinct selection, ONE query resolves every
    * item some subscriber of that selection wants (batchQueryText), with `shared` argument values
-   * common to the batch. Resolves once every payload is queued or written, in item order.
+   * common to the batch. `answered` settles once every query of the batch answered, `delivered` once
+   * every payload is queued or written, in item order (after every earlier batch's).
    */
-  publishBatch(items: readonly BatchItem[], shared: Record<string, unknown>, target: BatchTarget, correlationId: string): Promise<void> {
+  publishBatch(items: readonly BatchItem[], shared: Record<string, unknown>, target: BatchTarget, correlationId: string): PublishedBatch {
     // group key -> subscribers of that group wanting each item (by item index)
     const groups = new Map<string, { first: Subscriber; wanted: Map<number, Subscriber[]> }>();
     items.forEach((item, index) => {
@@ -157,7 +171,9 @@ export class Fanout {
         groups.set(key, group);
       }
     });
-    if (groups.size === 0) return this.tail;
+    if (groups.size === 0) return { answered: Promise.resolve(), delivered: this.tail };
+    const sent = performance.now();
+    let answeredAt = sent;
     const resolved = Promise.all(
       [...groups.values()].map(async ({ first, wanted }) => {
         const indexes = [...wanted.keys()];
@@ -170,13 +186,29 @@ export class Fanout {
         );
         return indexes.map((index, n) => ({ index, group: wanted.get(index) as Subscriber[], result: results[n] as ExecutionResult }));
       }),
-    );
-    return this.chain(async () => {
+    ).then((all) => {
+      // When the last selection's query answered (one selection in the common case).
+      answeredAt = performance.now();
+      this.hooks.onStage?.(this.field, 'query', (answeredAt - sent) / 1000, items.length);
+      return all;
+    });
+    const delivered = this.chain(async () => {
       const deliveries = (await resolved).flat().sort((a, b) => a.index - b.index);
       const outbox = new FrameOutbox();
-      for (const { group, result } of deliveries) this.deliver(group, result, outbox);
+      let frames = 0;
+      for (const { group, result } of deliveries) {
+        frames += this.deliver(group, result, outbox);
+        if (frames < FRAMES_PER_TURN) continue;
+        // A large batch leaves in slices, each its own turn of the event loop: the answers of the
+        // next payload queries and the broker's messages are not held behind all of it.
+        outbox.flush();
+        frames = 0;
+        await nextTurn();
+      }
       outbox.flush();
+      this.hooks.onStage?.(this.field, 'delivery', (performance.now() - answeredAt) / 1000, items.length);
     });
+    return { answered: resolved.then(() => undefined), delivered };
   }
 
   private groupsOf(match: (subscriber: Subscriber) => boolean): Map<string, Subscriber[]> {
@@ -234,16 +266,16 @@ export class Fanout {
     return answers as ExecutionResult[];
   }
 
-  /** Delivers one result to a group that shares its selection: shaped and serialized once. */
-  private deliver(group: readonly Subscriber[], result: ExecutionResult, outbox: FrameOutbox): void {
+  /** Delivers one result to a group that shares its selection: shaped and serialized once. Returns how many got it. */
+  private deliver(group: readonly Subscriber[], result: ExecutionResult, outbox: FrameOutbox): number {
     const [first] = group;
-    if (!first) return;
+    if (!first) return 0;
     const key = first.query.responseKey;
     const payload = result.data?.[key] as Record<string, unknown> | null | undefined;
     let visible: ExecutionResult;
     if (payload === null || payload === undefined) {
       // Nothing to show and nothing to explain: the entity is gone or hidden, skip it.
-      if (!result.errors?.length) return;
+      if (!result.errors?.length) return 0;
       visible = { data: null, errors: result.errors };
     } else {
       let shown = payload;
@@ -270,5 +302,6 @@ export class Fanout {
       if (!kept) dropped += 1;
     }
     if (pushed > 0) this.hooks.onPush(this.field, pushed, dropped);
+    return pushed;
   }
 }

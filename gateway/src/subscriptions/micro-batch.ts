@@ -4,10 +4,21 @@ interface Waiter {
 }
 
 /**
+ * A batch being handled: `freed` settles when its slot may take the next batch (for payloads: once
+ * the query answered), `done` when its items are handled (delivered); each `add` resolves with it.
+ */
+export interface BatchWork {
+  freed: Promise<unknown>;
+  done: Promise<void>;
+}
+
+/**
  * Gathers items for a short window (or until `max` are waiting) and hands them over as one batch;
- * each `add` resolves when its batch has been handled. At most `maxInFlight` batches are handled at
- * once: while they run, new items gather, so batches grow with the load (fewer, larger units of
- * work when busy) and stay small when idle (no item waits longer than the window then).
+ * each `add` resolves when its batch has been handled. At most `maxInFlight` batches hold a slot at
+ * once: while they do, new items gather, so batches grow with the load (fewer, larger units of work
+ * when busy) and stay small when idle (no item waits longer than the window then). A handler that
+ * returns a BatchWork gives its slot back before it is done (`freed`): the next batch's query then
+ * runs while the previous one is still being delivered.
  */
 export class MicroBatcher<T> {
   private items: T[] = [];
@@ -18,7 +29,7 @@ export class MicroBatcher<T> {
   private inFlight = 0;
 
   constructor(
-    private readonly handle: (batch: T[]) => Promise<void>,
+    private readonly handle: (batch: T[]) => Promise<void> | BatchWork,
     private readonly windowMs: number,
     private readonly max: number,
     private readonly maxInFlight = 2,
@@ -48,21 +59,37 @@ export class MicroBatcher<T> {
       // What is left over a full batch is already past its window.
       this.due = this.items.length > 0;
       this.inFlight += 1;
-      this.handle(items).then(
-        () => this.settle(waiters, undefined),
-        (error: unknown) => this.settle(waiters, error ?? new Error('batch failed')),
+      const work = this.start(items);
+      const free = () => this.free();
+      work.freed.then(free, free);
+      work.done.then(
+        () => settle(waiters, undefined),
+        (error: unknown) => settle(waiters, error ?? new Error('batch failed')),
       );
     }
   }
 
-  private settle(waiters: Waiter[], error: unknown): void {
-    this.inFlight -= 1;
-    for (const waiter of waiters) {
-      if (error === undefined) waiter.resolve();
-      else waiter.reject(error);
+  private start(items: T[]): BatchWork {
+    try {
+      const work = this.handle(items);
+      return work instanceof Promise ? { freed: work, done: work } : work;
+    } catch (error) {
+      const failed = Promise.reject(error);
+      return { freed: failed, done: failed };
     }
+  }
+
+  private free(): void {
+    this.inFlight -= 1;
     this.flush();
     // Items that arrived while every slot was busy and whose window has not started.
     if (this.items.length > 0 && !this.timer && !this.due) this.timer = setTimeout(() => this.onWindow(), this.windowMs);
+  }
+}
+
+function settle(waiters: Waiter[], error: unknown): void {
+  for (const waiter of waiters) {
+    if (error === undefined) waiter.resolve();
+    else waiter.reject(error);
   }
 }

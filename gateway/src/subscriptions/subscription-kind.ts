@@ -17,4 +17,13 @@ export interface SubscriptionHooks {
   onOpen(field: string, delta: 1 | -1): void;
   /** Payloads queued or written: `pushed` in all, `dropped` of them lost to a slow subscriber's bound. Counted in bulk: fan-out pushes hundreds of thousands a second. */
   onPush(field: string, pushed: number, dropped: number): void;
+  /**
+   * Where a batched payload's time went, for `events` payloads at once: `batching` (message
+   * received -> its batch's query sent: the window and the wait for a free slot), `query` (the
+   * payload query, read-model wait included), `delivery` (query answered -> frames written, in
+   * message order). Optional: only the metrics use it.
+   */
+  onStage?(field: string, stage: PayloadStage, seconds: number, events: number): void;
 }
+
+export type PayloadStage = 'batching' | 'query' | 'delivery';

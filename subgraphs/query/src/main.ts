@@ -8,6 +8,7 @@ import { startSubgraphServer } from '../../../lib/graphql/subgraph-server';
 import { createLogger } from '../../../lib/logging/logger';
 import { runService } from '../../../lib/service/lifecycle';
 import { queryResolvers } from './graphql/resolvers';
+import { ReadMetrics } from './observability/read-metrics';
 import { startProjection } from './projection/start-projection';
 import { ElasticStatsStore } from './read/elastic-stats-store';
 import { ViewReader } from './read/view-reader';
@@ -40,19 +41,22 @@ runService('query', logger, async (onClose) => {
     projecting = true;
   });
 
+  const metrics = new ReadMetrics();
   const server = await startSubgraphServer({
     name: 'query',
     port: config.ports.query,
     config,
     logger,
     resolvers: queryResolvers({
-      reader: new ViewReader(elastic, names),
+      reader: new ViewReader(elastic, names, (view, seconds) => metrics.viewRead.observe({ view }, seconds)),
       stats: new ElasticStatsStore(elastic, names),
       freshness: projection.runtime.freshness,
       readYourWritesTimeoutMs: config.readYourWritesTimeoutMs,
       status: projection.status,
       rebuilder: projection.rebuilder,
+      onWait: (field, seconds) => metrics.readModelWait.observe({ field }, seconds),
     }),
+    routes: (app) => metrics.mount(app),
     readiness: async () => ({ elasticsearch: await elasticReady(elastic), rabbitmq: amqp.connected, mongodb: await mongo.ping(), projection: projecting }),
   });
   onClose(() => server.stop());

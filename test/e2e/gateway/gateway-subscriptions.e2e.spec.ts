@@ -157,5 +157,17 @@ describe('federated subscriptions through the gateway', () => {
 
     const envelope = await waitFor('envelope relayed', () => envelopes.find((e) => e.data.eventId === first));
     expect(envelope.metadata).toMatchObject({ actor: 'alice', correlationId: 'corr-subs-1' });
+
+    // Where the payloads' time went, for the bench and operators: the gateway's stages per payload,
+    // the query subgraph's read-model wait and Elasticsearch reads, and its own CPU.
+    const count = (text: string, series: string) => Number(new RegExp(`^${series.replace(/[{}]/g, '\\$&')} (\\S+)$`, 'm').exec(text)?.[1] ?? 0);
+    const gateway = await (await fetch(`${stack.baseUrl}/metrics`)).text();
+    for (const stage of ['batching', 'query', 'delivery'])
+      expect(count(gateway, `sightline_gateway_subscription_stage_seconds_count{field="eventRecorded",stage="${stage}"}`)).toBeGreaterThanOrEqual(2);
+    const query = await (await fetch(`http://127.0.0.1:${stack.ports.query}/metrics`)).text();
+    expect(count(query, 'sightline_query_read_model_wait_seconds_count{field="event"}')).toBeGreaterThanOrEqual(2);
+    expect(count(query, 'sightline_query_view_read_seconds_count{view="events"}')).toBeGreaterThanOrEqual(1);
+    expect(count(query, 'sightline_query_request_duration_seconds_count')).toBeGreaterThanOrEqual(1);
+    expect(count(query, 'sightline_query_process_cpu_seconds_total')).toBeGreaterThan(0);
   });
 });

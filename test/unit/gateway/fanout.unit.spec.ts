@@ -154,6 +154,23 @@ describe('eventRecorded fan-out', () => {
     expect(opened).toEqual([1, 1, -1, -1]);
   });
 
+  it("sends the next batch's query while an earlier batch still waits to be delivered", async () => {
+    // e1's query answers late; e2's answers at once but is delivered after e1 (message order).
+    const { executor, calls } = fakeGateway((id) => (id === 'e1' ? 60 : 0));
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 1, max: 1, maxInFlight: 2 });
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
+    const handled = [hub.handle(envelope('e1', 1))];
+    await sleep(5);
+    handled.push(hub.handle(envelope('e2', 2)));
+    await sleep(5);
+    handled.push(hub.handle(envelope('e3', 3)));
+    await sleep(5);
+    // e2 answered, so its slot went to e3 although e2 is not delivered yet (e1 is still resolving).
+    expect(calls.map((c) => c.variables.sightlineId0)).toEqual(['e1', 'e2', 'e3']);
+    await Promise.all(handled);
+    expect((await drain(iterator, 3)).map((r) => (r.data?.eventRecorded as { id: string }).id)).toEqual(['e1', 'e2', 'e3']);
+  });
+
   it('passes payload errors (e.g. STALE_READ) to the subscriber instead of hiding them', async () => {
     const executor: GatewayExecutor = async () => ({ data: { eventRecorded: null }, errors: [{ message: 'stale', extensions: { code: 'STALE_READ' } }] });
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 10, quick);
@@ -279,6 +296,32 @@ describe('eventRecorded frames written by the gateway', () => {
     const payload = { data: { eventRecorded: { id: 'e1', type: 'motion', camera: { name: 'Gate', site: 'south' }, sightlineSiteProbe: { site: 'south' } } } };
     expect(a.sent).toEqual([stringifyMessage({ id: 'op-"1"', type: MessageType.Next, payload })]);
     expect(b.sent).toEqual([stringifyMessage({ id: '2', type: MessageType.Next, payload })]);
+  });
+
+  it('writes a large batch in slices, letting other work run between them, in order', async () => {
+    const { executor, calls } = fakeGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
+    const conns = Array.from({ length: 50 }, () => fakeSocket(0, true));
+    const request = readSubscriptionRequest(schema, parse('subscription { eventRecorded { id camera { name } } }'), undefined, {});
+    for (const [c, conn] of conns.entries())
+      for (let i = 0; i < 20; i++) await hub.subscribe(request, { identity, correlationId: 'c', channel: { socket: conn.socket, id: `${c}-${i}` } });
+    // 12 events to 1,000 subscribers: 12,000 frames, more than one turn of the event loop may write (10,000).
+    const ids = Array.from({ length: 12 }, (_, i) => `e${i + 1}`);
+    let writesWhenOtherWorkRan = -1;
+    const handled = Promise.all(ids.map((id, i) => hub.handle(envelope(id, i + 1))));
+    const watch = setInterval(() => {
+      const written = conns[0]!.writes.length;
+      if (written > 0 && writesWhenOtherWorkRan < 0) writesWhenOtherWorkRan = written;
+    }, 0);
+    await handled;
+    clearInterval(watch);
+    // A timer ran after the first slice was written and before the last.
+    expect(writesWhenOtherWorkRan).toBeGreaterThan(0);
+    expect(writesWhenOtherWorkRan).toBeLessThan(conns[0]!.writes.length);
+    expect(calls).toHaveLength(1);
+    const frames = framesOf(conns[0]!.writes).map((frame) => JSON.parse(frame) as { id: string; payload: { data: { eventRecorded: { id: string } } } });
+    expect(frames).toHaveLength(12 * 20);
+    for (let i = 0; i < 20; i++) expect(frames.filter((f) => f.id === `0-${i}`).map((f) => f.payload.data.eventRecorded.id)).toEqual(ids);
   });
 
   it('drops frames for a connection with too much waiting, and stops after the subscription ends', async () => {

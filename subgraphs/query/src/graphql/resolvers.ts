@@ -23,6 +23,8 @@ export interface QueryDeps {
   readYourWritesTimeoutMs: number;
   status: ProjectionStatusReporter;
   rebuilder: Rebuilder;
+  /** Told how long each read waited for the read model (seconds), by root field. */
+  onWait?: (field: string, seconds: number) => void;
 }
 
 type StatsObject = EventStats & { position: string };
@@ -43,7 +45,11 @@ export function queryResolvers(deps: QueryDeps) {
     }
     return found;
   };
-  const fresh = (minPosition: string | null | undefined) => deps.freshness.waitFor(Freshness.parse(minPosition), deps.readYourWritesTimeoutMs);
+  const fresh = async (minPosition: string | null | undefined, field: string) => {
+    const started = performance.now();
+    await deps.freshness.waitFor(Freshness.parse(minPosition), deps.readYourWritesTimeoutMs);
+    deps.onWait?.(field, (performance.now() - started) / 1000);
+  };
   const connection = (page: Page, map: (doc: ViewDoc) => unknown) => ({
     edges: page.docs.map(({ doc, cursor }) => ({ cursor, node: map(doc) })),
     pageInfo: { hasNextPage: page.hasNextPage, endCursor: page.docs[page.docs.length - 1]?.cursor ?? null },
@@ -53,7 +59,7 @@ export function queryResolvers(deps: QueryDeps) {
     if (!INTERVALS.has(interval)) throw new AppError('BAD_USER_INPUT', 'interval must be MINUTE, HOUR or DAY');
     checkRange(filter);
     // Not while the position is held (Freshness): it may claim writes Elasticsearch lost.
-    await fresh(undefined);
+    await fresh(undefined, 'stats');
     // The position is read before the aggregations: the answer reflects at least that much.
     const position = String(deps.freshness.searchable);
     const sites = await deps.reader.cameraIdsOfSites(filter?.sites);
@@ -63,18 +69,18 @@ export function queryResolvers(deps: QueryDeps) {
   return {
     Query: {
       async camera(_: unknown, args: { id: string; minPosition?: string | null }, context: RequestContext) {
-        await fresh(args.minPosition);
+        await fresh(args.minPosition, 'camera');
         const doc = await loadersOf(context).cameras.load(args.id);
         return doc ? toCamera(doc) : null;
       },
       async cameras(_: unknown, args: { filter?: CameraFilter | null; first?: number | null; after?: string | null; minPosition?: string | null }) {
         const size = pageSize(args.first);
         const after = decodeCursor(args.after);
-        await fresh(args.minPosition);
+        await fresh(args.minPosition, 'cameras');
         return connection(await deps.reader.searchCameras(args.filter, size, after), toCamera);
       },
       async event(_: unknown, args: { id: string; minPosition?: string | null }, context: RequestContext) {
-        await fresh(args.minPosition);
+        await fresh(args.minPosition, 'event');
         const doc = await loadersOf(context).events.load(args.id);
         return doc ? toEvent(doc) : null;
       },
@@ -82,11 +88,11 @@ export function queryResolvers(deps: QueryDeps) {
         const size = pageSize(args.first);
         const after = decodeCursor(args.after);
         checkRange(args.filter);
-        await fresh(args.minPosition);
+        await fresh(args.minPosition, 'events');
         return connection(await deps.reader.searchEvents(args.filter, size, after), toEvent);
       },
       async eventStats(_: unknown, args: { filter?: EventFilter | null; interval: Interval; minPosition?: string | null }) {
-        await fresh(args.minPosition);
+        await fresh(args.minPosition, 'eventStats');
         return stats(args.filter, args.interval);
       },
       projections: () => deps.status.statuses(),

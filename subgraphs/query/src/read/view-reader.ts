@@ -26,11 +26,15 @@ export class ViewReader {
   constructor(
     readonly client: Client,
     readonly names: ViewNames,
+    /** Told each document read's Elasticsearch round trip (seconds), for the metrics. */
+    private readonly onRead: (view: 'cameras' | 'events', seconds: number) => void = () => undefined,
   ) {}
 
   async getMany(view: 'cameras' | 'events', ids: readonly string[]): Promise<Map<string, ViewDoc>> {
     if (ids.length === 0) return new Map();
+    const started = performance.now();
     const response = await engine(() => this.client.mget<ViewDoc>({ index: this.names.alias(view), ids: [...ids] }));
+    this.onRead(view, (performance.now() - started) / 1000);
     const found = new Map<string, ViewDoc>();
     for (const doc of response.docs) {
       if ('found' in doc && doc.found && doc._source?.hasRecord) found.set(doc._id, doc._source);

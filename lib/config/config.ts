@@ -15,6 +15,7 @@ export interface Config {
   readonly host: string;
   readonly subgraphUrls: { command: string; query: string; media: string };
   readonly mongodb: { url: string; database: string };
+  /** One URL, or a cluster's nodes as a comma-separated list (lib/engines/node-urls.ts splits it). */
   readonly amqp: { url: string };
   readonly elasticsearch: { url: string };
   readonly auth: {
@@ -73,6 +74,11 @@ export interface Config {
   };
 }
 
+/** A checked list of node URLs, kept as one comma-separated string (blanks around commas removed). */
+function engineUrls(read: EnvReader, name: string, fallback: string, protocols: readonly string[]): { url: string } {
+  return { url: read.urlList(name, fallback, protocols).join(',') };
+}
+
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = new EnvReader(env);
   const production = read.string('NODE_ENV', 'development') === 'production';
@@ -120,8 +126,8 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: read.url('MONGODB_URL', 'mongodb://127.0.0.1:27017', ['mongodb:', 'mongodb+srv:']),
       database: read.string('MONGODB_DATABASE', namespace),
     },
-    amqp: { url: read.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']) },
-    elasticsearch: { url: read.url('ELASTICSEARCH_URL', 'http://127.0.0.1:9200', ['http:', 'https:']) },
+    amqp: engineUrls(read, 'AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
+    elasticsearch: engineUrls(read, 'ELASTICSEARCH_URL', 'http://127.0.0.1:9200', ['http:', 'https:']),
     auth: {
       jwtSecret,
       jwksUrl,

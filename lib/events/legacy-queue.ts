@@ -7,8 +7,8 @@ export interface LegacyQueue {
   legacy: string;
   /** The queue that replaced it. */
   replacement: string;
-  /** The binding that fed the legacy queue: removed first, so that it stops filling. */
-  binding: { exchange: string; pattern: string };
+  /** The binding that fed the legacy queue: removed first, so that it stops filling (none for a dead-letter queue). */
+  binding?: { exchange: string; pattern: string };
 }
 
 /** Messages republished per confirm and ack. */
@@ -32,7 +32,7 @@ export async function drainLegacyQueue(connection: ChannelModel, queue: LegacyQu
     const channel = await connection.createConfirmChannel();
     channel.on('error', () => undefined);
     try {
-      await channel.unbindQueue(queue.legacy, queue.binding.exchange, queue.binding.pattern);
+      if (queue.binding) await channel.unbindQueue(queue.legacy, queue.binding.exchange, queue.binding.pattern);
       await moveAll(channel, queue, moved);
       await channel.deleteQueue(queue.legacy, { ifEmpty: true, ifUnused: true });
     } finally {
@@ -49,7 +49,7 @@ export async function drainLegacyQueue(connection: ChannelModel, queue: LegacyQu
 }
 
 /** A check of a missing queue closes its channel (404): a channel of its own. */
-async function exists(connection: ChannelModel, queue: string): Promise<boolean> {
+export async function exists(connection: ChannelModel, queue: string): Promise<boolean> {
   const probe = await connection.createChannel();
   probe.on('error', () => undefined);
   try {

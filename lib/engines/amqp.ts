@@ -6,7 +6,7 @@ import { describeNode, nodeUrls } from './node-urls';
 type SetupFn = (connection: ChannelModel) => Promise<void>;
 
 /** Seconds without traffic after which either side considers the connection dead (unless the URL sets `heartbeat`). */
-const HEARTBEAT_SECONDS = 10;
+const HEARTBEAT_SECONDS = 20;
 
 /**
  * A RabbitMQ connection that comes back by itself. Users register setup functions (declare topology,

@@ -55,7 +55,7 @@ export async function rebuildAsQuorum(connection: ChannelModel, queue: string, h
     }
   }
   // Messages of a rebuild that stopped half-way wait in the holding queue.
-  if (await exists(connection, holding)) await drainLegacyQueue(connection, { legacy: holding, replacement: queue }, logger);
+  if (await exists(connection, holding)) await drainLegacyQueue(connection, { legacy: holding, replacement: queue, quorum: true }, logger);
 }
 
 /** Declares the queue on a channel of its own: false when it exists with other arguments (406, which closes the channel). */

@@ -45,7 +45,7 @@ const attemptsOf = (message: ConsumeMessage): number => {
 export async function startIngestConsumer(
   connection: AmqpConnection,
   names: AmqpNames,
-  handler: IngestHandler,
+  handler: Pick<IngestHandler, 'handle'>,
   logger: Logger,
   options: IngestConsumerOptions,
 ): Promise<{ stop(): Promise<void> }> {

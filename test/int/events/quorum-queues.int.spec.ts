@@ -1,5 +1,6 @@
 import amqp, { type ChannelModel, type ConfirmChannel, type GetMessage } from 'amqplib';
 import { AmqpConnection } from '../../../lib/engines/amqp';
+import { exists as queueExists } from '../../../lib/events/legacy-queue';
 import { rebuildAsQuorum, upgradeQueues } from '../../../lib/events/queue-upgrades';
 import { amqpNames, assertSharedTopology, deleteTopology, INGEST_DELIVERY_LIMIT, type AmqpNames } from '../../../lib/events/topology';
 import { createLogger } from '../../../lib/logging/logger';
@@ -51,17 +52,7 @@ async function typeOf(queue: string): Promise<'quorum' | 'classic'> {
   }
 }
 
-async function exists(queue: string): Promise<boolean> {
-  const probe = await connection.createChannel();
-  probe.on('error', () => undefined);
-  try {
-    await probe.checkQueue(queue);
-    await probe.close();
-    return true;
-  } catch {
-    return false;
-  }
-}
+const exists = (queue: string): Promise<boolean> => queueExists(connection, queue);
 
 async function drain(queue: string): Promise<GetMessage[]> {
   const got: GetMessage[] = [];

@@ -99,6 +99,11 @@ export class AmqpConnection {
       const url = this.urls[index] as string;
       try {
         const connection = await amqp.connect(withHeartbeat(url), { clientProperties: { connection_name: this.clientName }, timeout: 3000 });
+        if (this.stopped) {
+          // Closed while this connect was under way.
+          await connection.close().catch(() => undefined);
+          break;
+        }
         connection.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'amqp connection error'));
         connection.on('close', () => this.onClosed(connection));
         this.connection = connection;

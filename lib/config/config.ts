@@ -74,11 +74,6 @@ export interface Config {
   };
 }
 
-/** A checked list of node URLs, kept as one comma-separated string (blanks around commas removed). */
-function engineUrls(read: EnvReader, name: string, fallback: string, protocols: readonly string[]): { url: string } {
-  return { url: read.urlList(name, fallback, protocols).join(',') };
-}
-
 export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
   const read = new EnvReader(env);
   const production = read.string('NODE_ENV', 'development') === 'production';
@@ -126,8 +121,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: read.url('MONGODB_URL', 'mongodb://127.0.0.1:27017', ['mongodb:', 'mongodb+srv:']),
       database: read.string('MONGODB_DATABASE', namespace),
     },
-    amqp: engineUrls(read, 'AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']),
-    elasticsearch: engineUrls(read, 'ELASTICSEARCH_URL', 'http://127.0.0.1:9200', ['http:', 'https:']),
+    // Checked node by node, kept as one comma-separated string (blanks around the commas removed).
+    amqp: { url: read.urlList('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']).join(',') },
+    elasticsearch: { url: read.urlList('ELASTICSEARCH_URL', 'http://127.0.0.1:9200', ['http:', 'https:']).join(',') },
     auth: {
       jwtSecret,
       jwksUrl,

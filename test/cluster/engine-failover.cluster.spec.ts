@@ -114,6 +114,19 @@ describe('clustered engines: a node of each killed under writes', () => {
       },
     );
 
+    // Every index of the namespace has a replica (auto-expanded on three nodes), all allocated.
+    const elastic = `http://127.0.0.1:${cluster.elasticsearchPorts[1]}`;
+    const health = await fetch(`${elastic}/_cluster/health/${stack.namespace}-*?wait_for_status=green&timeout=60s`).then(
+      (r) => r.json() as Promise<{ status: string }>,
+    );
+    expect(health.status).toBe('green');
+    const settings = (await fetch(`${elastic}/${stack.namespace}-*/_settings/index.number_of_replicas`).then((r) => r.json())) as Record<
+      string,
+      { settings: { index: { number_of_replicas: string } } }
+    >;
+    expect(Object.keys(settings).length).toBeGreaterThan(0);
+    expect(Object.entries(settings).filter(([, index]) => index.settings.index.number_of_replicas !== '1')).toEqual([]);
+
     const writers = startWriters(stack, cameraId, 4);
     await eventually(async () => (pushed.size > 0 ? true : undefined), 60_000);
     const rabbitKilledAt = Date.now();

@@ -68,12 +68,24 @@ rabbitmq_cluster_port_taken() {
 # Starts every node that is not running (all three at once: a restarted cluster node waits for
 # its peers before it serves).
 rabbitmq_cluster_start() {
+  rabbitmq_cluster_cookie
   ( rabbitmq_cluster_node 1; rabbitmq_ensure_epmd )
   local k
   for k in "${CLUSTER_NODES[@]}"; do
     live_pid "rabbitmq-$k" rabbitmq-server >/dev/null && continue
     ( rabbitmq_cluster_node "$k"; rabbitmq_start_node )
   done
+}
+
+# The shared Erlang cookie, written before any node or CLI starts: three nodes creating it at
+# once, or a CLI reading it half-written, fail (auth read_cookie: eof, and an erl_crash.dump).
+rabbitmq_cluster_cookie() {
+  local cookie="$RABBITMQ_CLUSTER_DIR/.erlang.cookie"
+  [[ -s "$cookie" ]] && return 0
+  mkdir -p "$RABBITMQ_CLUSTER_DIR"
+  ( umask 077; head -c 32 /dev/urandom | sha256sum | cut -c1-40 | tr -d '\n' >"$cookie.tmp" )
+  chmod 400 "$cookie.tmp"
+  mv "$cookie.tmp" "$cookie"
 }
 
 rabbitmq_cluster_ready() {

@@ -8,7 +8,7 @@ import { cameraEnvelope } from '../media/camera-envelope';
  * answered (seen once in a RabbitMQ failover): the relay's publish must still fail, so that the
  * relay publishes the batch again, on a new channel.
  */
-function stuckBroker() {
+function stuckBroker(waitForConfirms: () => Promise<void> = () => new Promise<void>(() => undefined)) {
   const opened: number[] = [];
   const never = () => new Promise<void>(() => undefined);
   const channel = (n: number) => ({
@@ -18,7 +18,7 @@ function stuckBroker() {
     assertQueue: async () => undefined,
     bindQueue: async () => undefined,
     publish: () => true,
-    waitForConfirms: never,
+    waitForConfirms,
     close: never,
   });
   const model = {
@@ -39,6 +39,16 @@ describe('amqpEventPublisher', () => {
 
     await expect(publisher.publish(batch, 0)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(broker.opened).toEqual([1]);
+    await expect(publisher.publish(batch, 0)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
+    expect(broker.opened).toEqual([1, 2]);
+  });
+
+  it('publishes the batch after a nacked one on a new channel', async () => {
+    const broker = stuckBroker(() => Promise.reject(new Error('message nacked')));
+    const publisher = await amqpEventPublisher(broker.connection, amqpNames('t'));
+    const batch = [cameraEnvelope('CameraDecommissioned', 2, { cameraId: 'c1' })];
+
+    await expect(publisher.publish(batch, 0)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     await expect(publisher.publish(batch, 0)).rejects.toMatchObject({ code: 'UNAVAILABLE' });
     expect(broker.opened).toEqual([1, 2]);
   });

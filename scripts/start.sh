@@ -6,6 +6,9 @@ cd "$(dirname "$0")/.."
 
 bash scripts/bootstrap.sh
 bash scripts/engines/engines.sh start
+# SIGHTLINE_ENGINES=cluster: the services get every node (issue #17).
+# shellcheck source=engines/cluster-urls.sh
+source scripts/engines/cluster-urls.sh
 npm run -s build
 npm run -s build:web --if-present
 bash scripts/services.sh start

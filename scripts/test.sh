@@ -22,6 +22,9 @@ stop_started_engines() {
 }
 trap stop_started_engines EXIT
 bash scripts/engines/engines.sh start
+# SIGHTLINE_ENGINES=cluster: the tests and the services they start get every node.
+# shellcheck source=engines/cluster-urls.sh
+source scripts/engines/cluster-urls.sh
 phase "engines started"
 
 export PATH="$PWD/node_modules/.bin:$PATH"

@@ -1,5 +1,5 @@
 import type { Config } from '../../lib/config/config';
-import { AmqpConnection } from '../../lib/engines/amqp';
+import { serviceAmqp } from '../../lib/events/service-amqp';
 import type { Logger } from '../../lib/logging/logger';
 import type { GatewayExecutor } from './context/gateway-executor';
 import type { GatewayMetrics } from './observability/metrics';
@@ -21,7 +21,7 @@ export interface SubscriptionFeeds {
 
 /** The three subscription fields fed from the broker's event and stream messages, counted in the gateway's metrics. */
 export async function startSubscriptionFeeds(config: Config, executor: GatewayExecutor, metrics: GatewayMetrics, logger: Logger): Promise<SubscriptionFeeds> {
-  const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-gateway');
+  const amqp = serviceAmqp(config, logger, 'sightline-gateway');
   const feed = new AmqpFeed(amqp, config.namespace, logger);
   const hooks: SubscriptionHooks = {
     onOpen: (field, delta) => metrics.subscriptionsOpen.inc({ field }, delta),

@@ -16,6 +16,7 @@ export interface Config {
   readonly host: string;
   readonly subgraphUrls: { command: string; query: string; media: string };
   readonly mongodb: { url: string; database: string };
+  /** One URL, or a cluster's nodes as a comma-separated list (lib/engines/node-urls.ts splits it). */
   readonly amqp: { url: string };
   readonly elasticsearch: { url: string };
   readonly auth: {
@@ -134,8 +135,9 @@ export function loadConfig(env: NodeJS.ProcessEnv = process.env): Config {
       url: read.url('MONGODB_URL', 'mongodb://127.0.0.1:27017', ['mongodb:', 'mongodb+srv:']),
       database: read.string('MONGODB_DATABASE', namespace),
     },
-    amqp: { url: read.url('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']) },
-    elasticsearch: { url: read.url('ELASTICSEARCH_URL', 'http://127.0.0.1:9200', ['http:', 'https:']) },
+    // Checked node by node, kept as one comma-separated string (blanks around the commas removed).
+    amqp: { url: read.urlList('AMQP_URL', 'amqp://guest:guest@127.0.0.1:5672', ['amqp:', 'amqps:']).join(',') },
+    elasticsearch: { url: read.urlList('ELASTICSEARCH_URL', 'http://127.0.0.1:9200', ['http:', 'https:']).join(',') },
     auth: {
       jwtSecret,
       jwksUrl,

@@ -49,6 +49,31 @@ export class EnvReader {
     return value;
   }
 
+  /**
+   * A comma-separated list of URLs (the nodes of a cluster), each checked like `url`. Blanks around
+   * the commas are ignored; an empty entry is a problem. The first entry is the preferred node.
+   */
+  urlList(name: string, fallback: string, protocols: readonly string[]): string[] {
+    const entries = this.string(name, fallback)
+      .split(',')
+      .map((entry) => entry.trim());
+    entries.forEach((entry, i) => {
+      if (entry === '') {
+        this.problems.push(`${name}: entry ${i + 1} of the comma-separated list is empty`);
+        return;
+      }
+      try {
+        const parsed = new URL(entry);
+        if (!protocols.includes(parsed.protocol)) {
+          this.problems.push(`${name} must use ${protocols.join(' or ')}, got "${parsed.protocol}" (entry ${i + 1})`);
+        }
+      } catch {
+        this.problems.push(`${name}: entry ${i + 1} is not a valid URL`);
+      }
+    });
+    return entries.filter((entry) => entry !== '');
+  }
+
   require(condition: boolean, problem: string): void {
     if (!condition) this.problems.push(problem);
   }

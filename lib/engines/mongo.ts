@@ -22,6 +22,9 @@ export async function connectMongo(config: Config['mongodb']): Promise<MongoHand
     // retries are ours, so they stay idempotent by construction.
     retryWrites: false,
     retryReads: true,
+    // On a replica set an acknowledged write is on a majority of its members, so no failover can
+    // roll it back (lib/event-store/README.md, "Replica set"). A standalone or FerretDB is its own majority.
+    writeConcern: { w: 'majority' },
   });
   await client.connect();
   const db = client.db(config.database);

@@ -6,6 +6,9 @@ import type { ReadAllOptions } from './event-store';
 import { engine, insertIfAbsent, insertStreamDocs, type StoreCollections } from './mongo-collections';
 import type { RecentOutcomes } from './recent-outcomes';
 
+/** Read concern of the reads on which a reader passes a slot without writing anything itself. */
+const MAJORITY = { readConcern: { level: 'majority' } } as const;
+
 /**
  * The shared head hint is read again at most this often: a reader following the log closely (the
  * relay, nudged after every append of its own process) would otherwise read it once per append.
@@ -77,8 +80,9 @@ export class LogReader {
         attempt = -1;
         continue;
       }
-      const outcome = await engine(() => this.collections.outcomes(seq).findOne({ _id: seqKey(seq) }));
-      const commit = await engine(() => this.collections.commits(seq).findOne({ _id: seqKey(seq) }));
+      // Majority reads: a slot is passed on what no failover can roll back (README, "Replica set").
+      const outcome = await engine(() => this.collections.outcomes(seq).findOne({ _id: seqKey(seq) }, MAJORITY));
+      const commit = await engine(() => this.collections.commits(seq).findOne({ _id: seqKey(seq) }, MAJORITY));
       if (outcome && commit) return this.settled(seq, { events: winnersOf(commit, outcome) });
       if (commit?.gap) return this.settled(seq, { events: [] });
       const now = Date.now();

@@ -7,8 +7,14 @@ export interface LegacyQueue {
   legacy: string;
   /** The queue that replaced it. */
   replacement: string;
-  /** The binding that fed the legacy queue: removed first, so that it stops filling. */
-  binding: { exchange: string; pattern: string };
+  /** The binding that fed the legacy queue: removed first, so that it stops filling (none for a dead-letter queue). */
+  binding?: { exchange: string; pattern: string };
+  /**
+   * The legacy queue is a quorum queue (a holding queue of queue-upgrades.ts). RabbitMQ refuses
+   * `if-unused` deletes of those with a connection error, so it is deleted once a check finds it
+   * empty and unconsumed (a drain of another process consumes it while it moves messages).
+   */
+  quorum?: boolean;
 }
 
 /** Messages republished per confirm and ack. */
@@ -32,9 +38,10 @@ export async function drainLegacyQueue(connection: ChannelModel, queue: LegacyQu
     const channel = await connection.createConfirmChannel();
     channel.on('error', () => undefined);
     try {
-      await channel.unbindQueue(queue.legacy, queue.binding.exchange, queue.binding.pattern);
+      if (queue.binding) await channel.unbindQueue(queue.legacy, queue.binding.exchange, queue.binding.pattern);
       await moveAll(channel, queue, moved);
-      await channel.deleteQueue(queue.legacy, { ifEmpty: true, ifUnused: true });
+      if (!queue.quorum) await channel.deleteQueue(queue.legacy, { ifEmpty: true, ifUnused: true });
+      else await deleteIfIdle(channel, queue.legacy);
     } finally {
       await channel.close().catch(() => undefined);
     }
@@ -49,7 +56,7 @@ export async function drainLegacyQueue(connection: ChannelModel, queue: LegacyQu
 }
 
 /** A check of a missing queue closes its channel (404): a channel of its own. */
-async function exists(connection: ChannelModel, queue: string): Promise<boolean> {
+export async function exists(connection: ChannelModel, queue: string): Promise<boolean> {
   const probe = await connection.createChannel();
   probe.on('error', () => undefined);
   try {
@@ -60,6 +67,12 @@ async function exists(connection: ChannelModel, queue: string): Promise<boolean>
   } finally {
     await probe.close().catch(() => undefined);
   }
+}
+
+async function deleteIfIdle(channel: ConfirmChannel, queue: string): Promise<void> {
+  const { messageCount, consumerCount } = await channel.checkQueue(queue);
+  if (messageCount > 0 || consumerCount > 0) throw new Error(`${queue} is not idle (${messageCount} messages, ${consumerCount} consumers)`);
+  await channel.deleteQueue(queue);
 }
 
 /** Republishes until the queue has no ready message left; acks each chunk once it is confirmed. */

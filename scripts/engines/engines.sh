@@ -11,6 +11,8 @@
 #
 # Ports: RABBITMQ_PORT (5672), FERRETDB_PORT (27017), ELASTICSEARCH_PORT (9200),
 # CAMERA_PORT (8554). See the engine files for the rest (ES_HEAP, CAMERA_SHARED, ...).
+# SIGHTLINE_ENGINES=cluster: RabbitMQ and Elasticsearch as three nodes each (cluster.sh);
+# stop stops both layouts.
 set -euo pipefail
 
 # shellcheck source-path=SCRIPTDIR
@@ -23,6 +25,8 @@ source "$ENGINES_DIR/ferretdb.sh"
 source "$ENGINES_DIR/elasticsearch.sh"
 # shellcheck source-path=SCRIPTDIR
 source "$ENGINES_DIR/camera.sh"
+# shellcheck source-path=SCRIPTDIR
+source "$ENGINES_DIR/cluster.sh"
 
 ALL_ENGINES=(rabbitmq ferretdb elasticsearch camera)
 # Engines whose install is long and needs no apt package: run beside apt-get.
@@ -37,6 +41,19 @@ usage() {
 take_lock() {
   exec 9>"$1"
   flock -w 300 9 || die "another engines.sh is still running (lock $1)"
+}
+
+# An engine may run as several processes (cluster.sh): it then says itself whether it runs
+# (`<engine>_live_pid`), whether a port it needs is taken (`<engine>_port_taken`) and whether
+# it listens (`<engine>_answers`).
+engine_pid() {
+  if declare -F "$1_live_pid" >/dev/null; then "$1_live_pid"; else live_pid "$1" "$("$1_pattern")"; fi
+}
+engine_port_taken() {
+  if declare -F "$1_port_taken" >/dev/null; then "$1_port_taken"; else port_accepts "$("$1_port")"; fi
+}
+engine_answers() {
+  if declare -F "$1_answers" >/dev/null; then "$1_answers"; else port_accepts "$("$1_port")"; fi
 }
 
 # ---------------------------------------------------------------------------------------
@@ -144,7 +161,7 @@ cmd_start() {
   local e pid pending=()
   local -A deadline=()
   for e in "${ENGINES[@]}"; do
-    if pid="$(live_pid "$e" "$("${e}_pattern")")"; then
+    if pid="$(engine_pid "$e")"; then
       if "${e}_ready"; then
         log "$e: already running (pid $pid, port $("${e}_port"))"
         configure_engine "$e"
@@ -152,8 +169,8 @@ cmd_start() {
       fi
       log "$e: process $pid exists but does not answer yet: waiting for it"
     else
-      rm -f "$(pid_file "$e")"
-      if port_accepts "$("${e}_port")"; then
+      declare -F "${e}_live_pid" >/dev/null || rm -f "$(pid_file "$e")"
+      if engine_port_taken "$e"; then
         die "$e: port $("${e}_port") is already in use by another process (not started by this repo's engines.sh)"
       fi
       STARTED+=("$e")
@@ -172,7 +189,7 @@ cmd_start() {
       if "${e}_ready"; then
         log "$e: ready after $((SECONDS - began))s on port $("${e}_port")"
         configure_engine "$e"
-      elif ! live_pid "$e" "$("${e}_pattern")" >/dev/null; then
+      elif ! engine_pid "$e" >/dev/null; then
         start_failed "$e" "exited before it was ready"
       elif (( SECONDS >= deadline[$e] )); then
         start_failed "$e" "was not ready within $("${e}_timeout")s"
@@ -201,8 +218,8 @@ cmd_stop() {
 cmd_status() {
   local e pid state
   for e in "${ENGINES[@]}"; do
-    if pid="$(live_pid "$e" "$("${e}_pattern")")"; then
-      if port_accepts "$("${e}_port")"; then state=running; else state=starting; fi
+    if pid="$(engine_pid "$e")"; then
+      if engine_answers "$e"; then state=running; else state=starting; fi
     else
       state=stopped pid=-
     fi

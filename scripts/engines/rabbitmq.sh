@@ -12,6 +12,12 @@ RABBITMQ_EPMD_PORT="${RABBITMQ_EPMD_PORT:-14369}"
 RABBITMQ_NODENAME="${RABBITMQ_NODENAME:-sightline@localhost}"
 RABBITMQ_START_TIMEOUT="${RABBITMQ_START_TIMEOUT:-90}"
 RABBITMQ_HOME_DIR="$DATA_DIR/rabbitmq"
+# Where the Erlang cookie lives (the node's HOME): a cluster's nodes share one (cluster.sh).
+RABBITMQ_COOKIE_DIR="$RABBITMQ_HOME_DIR"
+# Pid and log file name of the node (cluster.sh runs rabbitmq-1..3).
+RABBITMQ_PID_NAME=rabbitmq
+# Extra lines of a new node's rabbitmq.conf (cluster.sh sets the partition handling).
+RABBITMQ_EXTRA_CONF=""
 RABBITMQ_LIB_BIN=/usr/lib/rabbitmq/bin   # the real scripts, not Debian's su-to-rabbitmq wrappers
 
 # The account external systems publish with (README: AMQP_INGEST_URL). It may write to the ingest
@@ -58,7 +64,7 @@ rabbitmq_disable_service() {
 rabbitmq_env() {
   local d=$RABBITMQ_HOME_DIR
   RABBITMQ_ENV=(
-    "HOME=$d"                                   # Erlang cookie: $d/.erlang.cookie
+    "HOME=$RABBITMQ_COOKIE_DIR"                 # Erlang cookie: $RABBITMQ_COOKIE_DIR/.erlang.cookie
     "ERL_EPMD_PORT=$RABBITMQ_EPMD_PORT"
     "ERL_EPMD_ADDRESS=127.0.0.1"
     "RABBITMQ_NODENAME=$RABBITMQ_NODENAME"
@@ -87,24 +93,19 @@ rabbitmq_cli() {
 }
 
 rabbitmq_start() {
-  local d=$RABBITMQ_HOME_DIR epmd pid
+  rabbitmq_ensure_epmd
+  rabbitmq_start_node
+}
+
+# Our epmd, in the foreground so its pid is known and `stop` ends it (an epmd started by erl
+# itself daemonizes and outlives the node). The nodes of a cluster share it.
+rabbitmq_ensure_epmd() {
+  local epmd i
   [[ -x "$RABBITMQ_LIB_BIN/rabbitmq-server" ]] || die "rabbitmq: not installed (run: engines.sh install rabbitmq)"
   epmd="$(command -v epmd || true)"
   [[ -n "$epmd" ]] || die "rabbitmq: epmd not found (erlang-base missing?)"
-  mkdir -p "$d/mnesia" "$d/log"
-  [[ -f "$d/rabbitmq-env.conf" ]] || : >"$d/rabbitmq-env.conf"
-  [[ -f "$d/enabled_plugins" ]] || echo '[].' >"$d/enabled_plugins"
-  if [[ ! -f "$d/rabbitmq.conf" ]]; then
-    cat >"$d/rabbitmq.conf" <<'EOF'
-# Local development node started by scripts/engines/engines.sh (edit freely: written once).
-# guest/guest is accepted on loopback only (RabbitMQ's default).
-loopback_users.guest = true
-EOF
-  fi
+  mkdir -p "$RABBITMQ_COOKIE_DIR"
   rabbitmq_env
-
-  # Our epmd, in the foreground so its pid is known and `stop` ends it (an epmd started by
-  # erl itself daemonizes and outlives the node).
   if ! live_pid rabbitmq-epmd epmd >/dev/null; then
     if port_accepts "$RABBITMQ_EPMD_PORT"; then
       die "rabbitmq: epmd port $RABBITMQ_EPMD_PORT is already in use (set RABBITMQ_EPMD_PORT)"
@@ -113,20 +114,36 @@ EOF
   fi
   # The node must find our epmd listening, else erl starts a daemonized one of its own.
   # (`epmd -names` asks it properly; a bare TCP probe makes epmd log "partial packet".)
-  local i
   for i in {1..50}; do
     "$epmd" -port "$RABBITMQ_EPMD_PORT" -names >/dev/null 2>&1 && break
     live_pid rabbitmq-epmd epmd >/dev/null || die "rabbitmq: epmd exited at start"
     (( i < 50 )) || die "rabbitmq: epmd not listening on $RABBITMQ_EPMD_PORT after 5s"
     sleep 0.1
   done
+}
+
+# Starts the node the RABBITMQ_* variables describe (its epmd must run).
+rabbitmq_start_node() {
+  local d=$RABBITMQ_HOME_DIR pid
+  mkdir -p "$d/mnesia" "$d/log"
+  [[ -f "$d/rabbitmq-env.conf" ]] || : >"$d/rabbitmq-env.conf"
+  [[ -f "$d/enabled_plugins" ]] || echo '[].' >"$d/enabled_plugins"
+  if [[ ! -f "$d/rabbitmq.conf" ]]; then
+    cat >"$d/rabbitmq.conf" <<EOF
+# Local development node started by scripts/engines/engines.sh (edit freely: written once).
+# guest/guest is accepted on loopback only (RabbitMQ's default).
+loopback_users.guest = true
+$RABBITMQ_EXTRA_CONF
+EOF
+  fi
+  rabbitmq_env
   if port_accepts "$RABBITMQ_DIST_PORT"; then
     die "rabbitmq: distribution port $RABBITMQ_DIST_PORT is already in use (set RABBITMQ_DIST_PORT)"
   fi
   # Foreground server (not -detached, whose pid is unknown); its script traps SIGTERM and
   # shuts the node down cleanly.
-  spawn rabbitmq rabbitmq env "${RABBITMQ_ENV[@]}" "$RABBITMQ_LIB_BIN/rabbitmq-server"
-  pid="$(<"$(pid_file rabbitmq)")"
+  spawn "$RABBITMQ_PID_NAME" "$RABBITMQ_PID_NAME" env "${RABBITMQ_ENV[@]}" "$RABBITMQ_LIB_BIN/rabbitmq-server"
+  pid="$(<"$(pid_file "$RABBITMQ_PID_NAME")")"
   log "rabbitmq: started pid $pid (node $RABBITMQ_NODENAME, amqp 127.0.0.1:$RABBITMQ_PORT)"
 }
 
@@ -138,12 +155,16 @@ rabbitmq_ready() {
 
 rabbitmq_stop() {
   stop_group rabbitmq "$(rabbitmq_pattern)" 60 3
+  # `npm stop` stops whichever layout runs: the cluster's nodes too (cluster.sh), before their epmd.
+  rabbitmq_cluster_stop_nodes
   stop_group rabbitmq-epmd epmd 10
 }
 
 # Runs once the node answers (on every start, also when it already ran): creates the ingest
 # account if missing, resets its password if it changed, and (re)sets its permissions.
-rabbitmq_configure() {
+rabbitmq_configure() { rabbitmq_accounts; }
+
+rabbitmq_accounts() {
   local users
   users="$(rabbitmq_cli rabbitmqctl -q list_users --no-table-headers)" || die "rabbitmq: cannot list users"
   if ! awk -v u="$RABBITMQ_INGEST_USER" '$1 == u { found = 1 } END { exit !found }' <<<"$users"; then

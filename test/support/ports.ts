@@ -34,3 +34,15 @@ export async function freePort(): Promise<number> {
   }
   throw new Error(`no free loopback port in ${from}-${to}`);
 }
+
+/** `count` consecutive ports free on loopback right now (an engine cluster's nodes take base, base+1, ...). */
+export async function freePortRun(count: number): Promise<number> {
+  const { from, to } = pickRange();
+  for (let attempt = 0; attempt < 200; attempt += 1) {
+    const base = from + Math.floor(Math.random() * (to - from - count));
+    let free = true;
+    for (let i = 0; i < count && free; i += 1) free = await canListen(base + i);
+    if (free) return base;
+  }
+  throw new Error(`no ${count} consecutive free loopback ports in ${from}-${to}`);
+}

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../../lib/config/config';
-import { AmqpConnection } from '../../../lib/engines/amqp';
+import { serviceAmqp } from '../../../lib/events/service-amqp';
 import { connectMongo } from '../../../lib/engines/mongo';
 import { createMongoEventStore } from '../../../lib/event-store/mongo-event-store';
 import { amqpNames } from '../../../lib/events/topology';
@@ -27,7 +27,7 @@ runService('command', logger, async (onClose) => {
   const service = new CommandService(store, { occurredAtWindow: config.writeSide.occurredAt });
 
   // RabbitMQ may be down at start: commands still work, the relay catches up once it connects.
-  const amqp = new AmqpConnection(config.amqp.url, logger, `sightline-command-${process.pid}`);
+  const amqp = serviceAmqp(config, logger, `sightline-command-${process.pid}`);
   const publisher = await amqpEventPublisher(amqp, names);
   const relay = new Relay(store, mongoRelayCheckpoint(mongo.db), publisher, logger, {
     batchSize: 500,

@@ -1,6 +1,6 @@
 import path from 'node:path';
 import { loadConfig } from '../../../lib/config/config';
-import { AmqpConnection } from '../../../lib/engines/amqp';
+import { serviceAmqp } from '../../../lib/events/service-amqp';
 import { connectMongo } from '../../../lib/engines/mongo';
 import { startSubgraphServer } from '../../../lib/graphql/subgraph-server';
 import { createLogger } from '../../../lib/logging/logger';
@@ -40,7 +40,7 @@ runService('media', logger, async (onClose) => {
 
   const mongo = await connectMongo(config.mongodb);
   onClose(() => mongo.close());
-  const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-media');
+  const amqp = serviceAmqp(config, logger, 'sightline-media');
   onClose(() => amqp.close());
 
   logger.info({ cameraAllowedHosts: config.cameraAllowedHosts.describe() }, 'camera URLs may point at');

@@ -1,5 +1,5 @@
 import { loadConfig } from '../../../lib/config/config';
-import { AmqpConnection } from '../../../lib/engines/amqp';
+import { serviceAmqp } from '../../../lib/events/service-amqp';
 import { createElasticClient, elasticReady } from '../../../lib/engines/elastic';
 import { connectMongo } from '../../../lib/engines/mongo';
 import { createMongoEventStore } from '../../../lib/event-store/mongo-event-store';
@@ -27,7 +27,7 @@ runService('query', logger, async (onClose) => {
   // For the checkpoint's reads of slots the relay already published: their outcome document may
   // still be on its way from the writer; re-deriving it after 300 ms (not 5 s) bounds freshness.
   const decidedStore = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
-  const amqp = new AmqpConnection(config.amqp.url, logger, 'sightline-query');
+  const amqp = serviceAmqp(config, logger, 'sightline-query');
   amqp.start();
   onClose(() => amqp.close());
 

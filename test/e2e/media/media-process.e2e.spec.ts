@@ -1,6 +1,7 @@
 import amqp from 'amqplib';
 import { signInternalToken } from '../../../lib/auth/internal-token';
 import { loadConfig } from '../../../lib/config/config';
+import { ENGINE_URLS } from '../../support/engine-urls';
 import { routingKeyOf, toWire } from '../../../lib/events/envelope';
 import { amqpNames } from '../../../lib/events/topology';
 import { findOrphanFfmpeg } from '../../../subgraphs/media/src/ffmpeg/orphan-reaper';
@@ -42,7 +43,7 @@ describe('media process', () => {
       return body.data as T;
     };
     await waitFor('media ready', async () => (await fetch(`http://127.0.0.1:${stack.ports.media}/readyz`)).ok, 30000);
-    const connection = await amqp.connect(config.amqp.url);
+    const connection = await amqp.connect(ENGINE_URLS.amqp);
     const channel = await connection.createConfirmChannel();
     const envelope = cameraEnvelope('CameraRegistered', 1, {
       cameraId: 'door',

@@ -1,5 +1,6 @@
 import pino from 'pino';
 import { loadConfig } from '../../../lib/config/config';
+import { ENGINE_URLS } from '../../support/engine-urls';
 import { AmqpConnection } from '../../../lib/engines/amqp';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { routingKeyOf, toWire } from '../../../lib/events/envelope';
@@ -43,7 +44,7 @@ describe('media camera store fed by camera events', () => {
   afterAll(async () => {
     await consumer?.close();
     await producer?.close();
-    const channel = await (await import('amqplib')).connect(config.amqp.url);
+    const channel = await (await import('amqplib')).connect(ENGINE_URLS.amqp);
     const ch = await channel.createChannel();
     await deleteTopology(ch, names);
     await channel.close();

@@ -1,5 +1,6 @@
 import { loadConfig } from '../../../lib/config/config';
 import { DEVELOPMENT_SECRETS, secretProblems } from '../../../lib/config/secrets';
+import { nodeUrls } from '../../../lib/engines/node-urls';
 
 /** Production settings that pass, to vary one thing at a time. */
 const PRODUCTION = {
@@ -21,6 +22,19 @@ describe('configuration', () => {
     expect(config.elasticsearch.url).toBe('http://127.0.0.1:9200');
     expect(config.namespace).toBe('sightline');
     expect(config.gateway).toMatchObject({ subscriptionsPerConnectionMax: 100, subscriptionsPerIdentityMax: 500, eventStatsGroupsMax: 50 });
+  });
+
+  it('reads AMQP_URL and ELASTICSEARCH_URL as comma-separated node lists, checking every entry', () => {
+    const config = loadConfig({
+      AMQP_URL: 'amqp://u:p@127.0.0.1:5672, amqp://u:p@127.0.0.1:5673 ,amqp://u:p@127.0.0.1:5674',
+      ELASTICSEARCH_URL: 'http://127.0.0.1:9200,http://127.0.0.1:9201',
+    });
+    expect(nodeUrls(config.amqp.url)).toEqual(['amqp://u:p@127.0.0.1:5672', 'amqp://u:p@127.0.0.1:5673', 'amqp://u:p@127.0.0.1:5674']);
+    expect(nodeUrls(config.elasticsearch.url)).toEqual(['http://127.0.0.1:9200', 'http://127.0.0.1:9201']);
+    const attempt = () => loadConfig({ AMQP_URL: 'amqp://127.0.0.1:5672,,http://127.0.0.1:5673', ELASTICSEARCH_URL: 'http://127.0.0.1:9200,nope' });
+    expect(attempt).toThrow(/AMQP_URL: entry 2 of the comma-separated list is empty/);
+    expect(attempt).toThrow(/AMQP_URL must use amqp: or amqps:, got "http:" \(entry 3\)/);
+    expect(attempt).toThrow(/ELASTICSEARCH_URL: entry 2 is not a valid URL/);
   });
 
   it('lists every invalid variable at once', () => {

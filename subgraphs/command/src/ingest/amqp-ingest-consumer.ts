@@ -45,7 +45,7 @@ const attemptsOf = (message: ConsumeMessage): number => {
 export async function startIngestConsumer(
   connection: AmqpConnection,
   names: AmqpNames,
-  handler: IngestHandler,
+  handler: Pick<IngestHandler, 'handle'>,
   logger: Logger,
   options: IngestConsumerOptions,
 ): Promise<{ stop(): Promise<void> }> {
@@ -114,7 +114,9 @@ export async function startIngestConsumer(
     if (retries) await sleep(options.retryDelayMs);
     for (const [i, disposition] of dispositions.entries()) {
       const message = batch[i] as ConsumeMessage;
-      if (disposition.action === 'retry') channel.nack(message, false, true);
+      // Published again rather than requeued: a requeue counts against the queue's delivery limit
+      // (topology.ts), and an outage of the store must not use it up (see republish).
+      if (disposition.action === 'retry') track(republish(channel, message, attemptsOf(message)));
       else if (disposition.action !== 'retry-later') channel.ack(message);
     }
   }
@@ -124,11 +126,7 @@ export async function startIngestConsumer(
     active.add(tracked);
   }
 
-  /**
-   * Publishes the message again as it came (same exchange, routing key, id), counting the attempt
-   * in a header, then acks this delivery. A failure leaves it unacknowledged: the broker redelivers
-   * it with the count it had (at worst one attempt goes uncounted).
-   */
+  /** After `delayMs`, publishes the message again counting the attempt (see republish). */
   async function retryLater(channel: ConfirmChannel, message: ConsumeMessage, disposition: Extract<Disposition, { action: 'retry-later' }>) {
     await new Promise<void>((resolve) => {
       const timer = setTimeout(resolve, disposition.delayMs);
@@ -138,14 +136,26 @@ export async function startIngestConsumer(
       });
     });
     if (stopped) return;
+    await republish(channel, message, disposition.attempts);
+  }
+
+  /**
+   * Publishes the message again as it came (same exchange, routing key, id) with `attempts` in a
+   * header, then acks this delivery once the broker confirmed the copy. The copy is a new message
+   * to the queue (delivery count 0), so only deliveries lost with a channel count against the
+   * queue's delivery limit. A failure leaves the delivery unacknowledged: the broker redelivers it
+   * with the count it had (at worst one attempt goes uncounted).
+   */
+  async function republish(channel: ConfirmChannel, message: ConsumeMessage, attempts: number): Promise<void> {
     try {
       // Not `userId`: the broker refuses a user id other than the publishing connection's.
       const { messageId, contentType, contentEncoding, correlationId, timestamp, appId, type, headers } = message.properties;
       const kept = { messageId, contentType, contentEncoding, correlationId, timestamp, appId, type };
+      const { 'x-delivery-count': _deliveries, ...ownHeaders } = (headers ?? {}) as Record<string, unknown>;
       channel.publish(message.fields.exchange, message.fields.routingKey, message.content, {
         ...Object.fromEntries(Object.entries(kept).filter(([, value]) => value !== undefined)),
         persistent: true,
-        headers: { ...headers, [ATTEMPTS_HEADER]: disposition.attempts },
+        headers: { ...ownHeaders, [ATTEMPTS_HEADER]: attempts },
       });
       await channel.waitForConfirms();
       channel.ack(message);

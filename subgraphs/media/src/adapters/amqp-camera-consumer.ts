@@ -11,8 +11,9 @@ import { CAMERA_EVENT_TYPES } from '../cameras/media-camera';
 const RETRY_DELAY_MS = 1000;
 
 /**
- * Feeds the camera store from `<ns>.media.cameras` (bound to `camera.*` on the events exchange), and
- * from a queue of this process's own bound the same way (re-declared on every reconnection).
+ * Feeds the camera store from `<ns>.media.camera-events` (a quorum queue bound to `camera.*` on the
+ * events exchange, shared by every media service), and from a queue of this process's own bound the
+ * same way (re-declared on every reconnection).
  * One message at a time, acked only once stored: a store outage leaves the message queued and
  * redelivered, and a repeat is harmless (the store applies a version once). A body that is not a
  * camera event can never succeed: it is logged (without its content, which may hold credentials) and dropped.

@@ -1,7 +1,6 @@
 import type { ConfirmChannel, ConsumeMessage } from 'amqplib';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
 import { PREVIOUS_POSITION_HEADER } from '../../../../lib/events/envelope';
-import { drainLegacyQueue } from '../../../../lib/events/legacy-queue';
 import { assertSharedTopology, type AmqpNames } from '../../../../lib/events/topology';
 import type { Logger } from '../../../../lib/logging/logger';
 
@@ -61,8 +60,6 @@ export class AmqpBatches {
         if (this.buffer.length >= this.options.maxBatch) this.flush(channel, () => alive, handler);
         else this.timer ??= setTimeout(() => this.flush(channel, () => alive, handler), this.options.lingerMs);
       });
-      const { legacyProjectorQueue: legacy, projectorQueue: replacement, eventsExchange: exchange } = this.names;
-      void drainLegacyQueue(connection, { legacy, replacement, binding: { exchange, pattern: '#' } }, this.logger);
     });
   }
 

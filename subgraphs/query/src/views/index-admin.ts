@@ -1,6 +1,6 @@
 import type { Client } from '@elastic/elasticsearch';
 import { unavailable } from '../../../../lib/errors/engine-errors';
-import { INDEX_SETTINGS, MAPPINGS } from './mappings';
+import { INDEX_SETTINGS, MAPPINGS, STATE_INDEX_SETTINGS } from './mappings';
 import { VIEW_NAMES, type ViewName, type ViewNames } from './names';
 import { errorTypeOf, statusOf } from './elastic-errors';
 
@@ -26,7 +26,6 @@ export class IndexAdmin {
   async ensureViews(beforeRollupUpgrade?: (missing: 'dimensions' | 'days') => Promise<unknown>): Promise<void> {
     try {
       // State indices first: an upgrade below writes statuses, which must meet their mapping (`build` is a keyword).
-      const small = { number_of_shards: 1, number_of_replicas: 0 };
       const stateMappings = {
         [this.names.state]: {
           properties: {
@@ -48,10 +47,12 @@ export class IndexAdmin {
       await Promise.all(
         Object.entries(stateMappings).map(async ([index, mappings]) => {
           try {
-            await this.client.indices.create({ index, settings: small, mappings: mappings as never });
+            await this.client.indices.create({ index, settings: STATE_INDEX_SETTINGS, mappings: mappings as never });
           } catch (error) {
             if (!isAlreadyExists(error)) throw error;
             await this.client.indices.putMapping({ index, ...(mappings as object) });
+            // Made by an earlier version without replicas (dynamic: set in place).
+            await this.client.indices.putSettings({ index, settings: { 'index.auto_expand_replicas': STATE_INDEX_SETTINGS.auto_expand_replicas } });
           }
         }),
       );
@@ -74,7 +75,10 @@ export class IndexAdmin {
       // and the durability of views made by earlier versions (async then; dynamic, so set in place).
       await Promise.all([
         this.client.indices.putMapping({ index: this.names.alias(view), ...(MAPPINGS[view] as object) }),
-        this.client.indices.putSettings({ index: this.names.alias(view), settings: { 'index.translog.durability': INDEX_SETTINGS['translog.durability'] } }),
+        this.client.indices.putSettings({
+          index: this.names.alias(view),
+          settings: { 'index.translog.durability': INDEX_SETTINGS['translog.durability'], 'index.auto_expand_replicas': INDEX_SETTINGS.auto_expand_replicas },
+        }),
       ]);
       return;
     }

@@ -79,10 +79,15 @@ export const MAPPINGS: Record<ViewName, Record<string, unknown>> = {
 };
 
 /**
- * One node: no replicas. The translog is fsynced before every bulk is answered (Elasticsearch's
+ * Replicas: `auto_expand_replicas: 0-1` gives an index one replica as soon as the cluster has a
+ * second data node and none on a single node (where a replica could never be placed and would keep
+ * the cluster yellow), so with three nodes every shard survives the loss of one. The translog is fsynced before every bulk is answered (Elasticsearch's
  * default, `translog.durability: request`): a view write the projector acknowledged survives a crash
  * of the Elasticsearch node. With `async` (fsync every 5 s) the last seconds of acknowledged writes
  * were lost in such a crash while the projection went on claiming them (subgraphs/query/README.md,
  * "Durability and healing", has the figures that chose this). Set on existing indices at start too.
  */
-export const INDEX_SETTINGS = { number_of_shards: 1, number_of_replicas: 0, refresh_interval: '1s', 'translog.durability': 'request' } as const;
+export const INDEX_SETTINGS = { number_of_shards: 1, auto_expand_replicas: '0-1', refresh_interval: '1s', 'translog.durability': 'request' } as const;
+
+/** The settings of the small bookkeeping indices (leases, checkpoints, hour statuses). */
+export const STATE_INDEX_SETTINGS = { number_of_shards: 1, auto_expand_replicas: INDEX_SETTINGS.auto_expand_replicas } as const;

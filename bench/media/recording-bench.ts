@@ -1,6 +1,6 @@
 /**
  * Recording costs on this machine (bench/media/README.md, "Recordings"): for N recording cameras
- * (720p25 H.264 from the test camera, shared encoder), the recorders' ffmpeg CPU per camera, disk
+ * (720p25 H.264 from the test camera, one shared encoder per N: a path of its own), the recorders' ffmpeg CPU per camera, disk
  * per camera-hour, segments missing from the recordings (gaps), and the time from an event's
  * window end to its clip being READY.
  * Usage: bash bench/media/run-recording.sh [--cameras 1,4,8,16] [--seconds 20] [--events 20]
@@ -67,22 +67,29 @@ async function main(): Promise<void> {
         logger,
       });
       const ids = Array.from({ length: count }, (_, i) => `n${count}-c${i}`);
-      for (const cameraId of ids) {
+      // Four at a time: the test camera (GStreamer's RTSP server) falls over when 16 clients connect at once.
+      for (const [i, cameraId] of ids.entries()) {
         await cameras.apply(
           cameraEnvelope('CameraRegistered', 1, {
             cameraId,
             name: cameraId,
             site: null,
-            rtspUrl: camera.url('shared'),
+            rtspUrl: camera.url(`shared${count}`),
             tags: [],
             recording: { enabled: true, retentionHours: 24 },
           }),
         );
+        if (i % 4 === 3 || i === ids.length - 1) {
+          await recorders.reconcile(MEMBERS);
+          await sleep(1500);
+        }
       }
-      await recorders.reconcile(MEMBERS);
       const deadline = Date.now() + 60000;
       while (!ids.every((id) => recorders.recorderOf(id)?.status().state === 'RECORDING')) {
-        if (Date.now() > deadline) throw new Error('recorders not RECORDING after 60 s');
+        if (Date.now() > deadline) {
+          const states = ids.map((id) => `${id}: ${recorders.recorderOf(id)?.status().state ?? 'none'} ${recorders.recorderOf(id)?.status().lastError ?? ''}`);
+          throw new Error(`recorders not RECORDING after 60 s:\n${states.join('\n')}`);
+        }
         await sleep(200);
       }
       await sleep(3000);

@@ -19,7 +19,7 @@ entry() {
 
 # The pid of whatever listens on a TCP port on this machine (empty when nothing does).
 pid_on_port() {
-  ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2
+  { ss -ltnpH "sport = :$1" 2>/dev/null | grep -o 'pid=[0-9]*' | head -n1 | cut -d= -f2; } || true
 }
 
 # A service runs when its recorded process lives, or when something already listens on its port

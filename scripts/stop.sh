@@ -3,7 +3,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 for node_dir in "${SIGHTLINE_DATA_DIR:-.data}"/nodes/[1-9]; do
-  [ -d "$node_dir" ] && bash scripts/node.sh stop "$(basename "$node_dir")"
+  if [ -d "$node_dir" ]; then bash scripts/node.sh stop "$(basename "$node_dir")"; fi
 done
 bash scripts/services.sh stop
 bash scripts/engines/engines.sh stop

@@ -46,8 +46,14 @@ describe('camera recording settings through the gateway', () => {
   const register = async (input: Record<string, unknown>) =>
     ok(await stack.graphql<{ registerCamera: Result }>(REGISTER, { input: { name: 'Gate', rtspUrl: 'rtsp://127.0.0.1:8554/gate', ...input } })).registerCamera;
   const update = async (input: Record<string, unknown>) => ok(await stack.graphql<{ updateCamera: Result }>(UPDATE, { input })).updateCamera;
-  const read = async (result: Pick<Result, 'id' | 'position'>) =>
-    ok(await stack.graphql<{ camera: Camera }>(READ, { id: result.id, min: result.position }, 'viewer')).camera;
+  /** STALE_READ says "not there yet, ask again" (docs/api/semantics.md): a loaded machine may need a second wait. */
+  const read = async (result: Pick<Result, 'id' | 'position'>) => {
+    for (let attempt = 1; ; attempt += 1) {
+      const response = await stack.graphql<{ camera: Camera }>(READ, { id: result.id, min: result.position }, 'viewer');
+      if (attempt < 4 && response.errors?.every((error) => error.extensions?.code === 'STALE_READ')) continue;
+      return ok(response).camera;
+    }
+  };
   const publishedFor = (cameraId: string, type: string) => published.filter((p) => p.data.cameraId === cameraId && p.type === type);
 
   beforeAll(async () => {

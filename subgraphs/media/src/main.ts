@@ -5,7 +5,7 @@ import { connectMongo } from '../../../lib/engines/mongo';
 import { startSubgraphServer } from '../../../lib/graphql/subgraph-server';
 import { createLogger } from '../../../lib/logging/logger';
 import { runService } from '../../../lib/service/lifecycle';
-import { consumeCameraEvents } from './adapters/amqp-camera-consumer';
+import { consumeCameraEvents, type RecordedEventFeed } from './adapters/amqp-camera-consumer';
 import { AmqpStatusPublisher } from './adapters/amqp-status-publisher';
 import { MongoCameraRepository } from './adapters/mongo-camera-repository';
 import { AmqpHealthPublisher } from './adapters/amqp-health-publisher';
@@ -49,6 +49,8 @@ runService('media', logger, async (onClose) => {
   const publisher = new AmqpStatusPublisher(amqp, config.namespace, logger);
   await publisher.init();
   const recordingStore = new MongoRecordingStore(mongo.db);
+  // Set once the consumer runs; recorders start later, so their first report finds it.
+  const recordedEvents: { feed?: RecordedEventFeed } = {};
   const recorders = new RecorderManager({
     dir: path.resolve(config.media.recordingsDir),
     me: config.media.nodeId,
@@ -60,6 +62,7 @@ runService('media', logger, async (onClose) => {
     store: recordingStore,
     health: new AmqpHealthPublisher(amqp, config.namespace),
     spawn: spawnHlsFfmpeg,
+    onRecording: (recordsAny) => void recordedEvents.feed?.follow(recordsAny),
     logger,
   });
   const clips = new ClipMaker({
@@ -73,7 +76,9 @@ runService('media', logger, async (onClose) => {
     remux: remuxToMp4,
     logger,
   });
-  await consumeCameraEvents(amqp, config.namespace, cameras, logger, (eventId, cameraId, occurredAt) => clips.onEventRecorded(eventId, cameraId, occurredAt));
+  recordedEvents.feed = await consumeCameraEvents(amqp, config.namespace, cameras, logger, (eventId, cameraId, occurredAt) =>
+    clips.onEventRecorded(eventId, cameraId, occurredAt),
+  );
   amqp.start();
 
   const membership = new Membership({

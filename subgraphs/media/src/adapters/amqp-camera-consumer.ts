@@ -9,6 +9,12 @@ import type { CameraStore } from '../cameras/camera-store';
 import { CAMERA_EVENT_TYPES } from '../cameras/media-camera';
 
 const RETRY_DELAY_MS = 1000;
+const RECORDED_KEY = 'event.EventRecorded';
+
+/** Whether this process receives recorded events: only while it records a camera (they are every event of the site). */
+export interface RecordedEventFeed {
+  follow(on: boolean): Promise<void>;
+}
 
 /**
  * Feeds the camera store from `<ns>.media.camera-events` (a quorum queue bound to `camera.*` on the
@@ -23,10 +29,12 @@ export async function consumeCameraEvents(
   namespace: string,
   store: CameraStore,
   logger: Logger,
-  /** Every recorded event, from this process's own queue (clips are cut as events arrive). */
+  /** Every recorded event while followed (see RecordedEventFeed): clips are cut as events arrive. */
   onEventRecorded?: (eventId: string, cameraId: string, occurredAt: Date) => Promise<void>,
-): Promise<void> {
+): Promise<RecordedEventFeed> {
   const names = amqpNames(namespace);
+  let following = false;
+  let recordedQueue: { channel: Channel; queue: string } | undefined;
   await amqp.use(async (connection) => {
     const channel: Channel = await connection.createChannel();
     channel.on('error', (error: Error) => logger.warn({ err: error.message }, 'camera consumer channel error'));
@@ -39,16 +47,33 @@ export async function consumeCameraEvents(
     // process's own queue tells it of every change, so whichever service runs a camera's session reacts.
     const { queue } = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
     await channel.bindQueue(queue, names.eventsExchange, 'camera.*');
-    if (onEventRecorded) await channel.bindQueue(queue, names.eventsExchange, 'event.EventRecorded');
     await channel.consume(queue, (message) => {
-      if (!message) return;
-      if (message.fields.routingKey === 'event.EventRecorded') void recorded(channel, message);
-      else void handle(channel, message);
+      if (message) void handle(channel, message);
     });
+    if (!onEventRecorded) return;
+    // Recorded events (every event of the site) on a queue of their own, bound only while this
+    // service records a camera, and without acks: a clip is best effort, the event is safe in the store.
+    const recorded = await channel.assertQueue('', { exclusive: true, autoDelete: true, durable: false });
+    recordedQueue = { channel, queue: recorded.queue };
+    if (following) await channel.bindQueue(recorded.queue, names.eventsExchange, RECORDED_KEY);
+    await channel.consume(recorded.queue, (message) => message && void onRecorded(message), { noAck: true });
   });
 
-  /** A clip is best effort: a message it cannot use is acked (the event itself is safe in the store). */
-  async function recorded(channel: Channel, message: ConsumeMessage): Promise<void> {
+  return {
+    async follow(on: boolean): Promise<void> {
+      if (on === following) return;
+      following = on;
+      // Without a channel now, the next connection's setup binds as `following` says.
+      const current = recordedQueue;
+      if (!current) return;
+      const change = on ? current.channel.bindQueue.bind(current.channel) : current.channel.unbindQueue.bind(current.channel);
+      await change(current.queue, names.eventsExchange, RECORDED_KEY).catch((error: unknown) =>
+        logger.warn({ err: (error as Error).message, on }, 'recorded events not (un)followed; the next connection will'),
+      );
+    },
+  };
+
+  async function onRecorded(message: ConsumeMessage): Promise<void> {
     try {
       const wire = JSON.parse(message.content.toString('utf8')) as WireEnvelope;
       const data = wire.data as { eventId?: unknown; cameraId?: unknown; occurredAt?: unknown };
@@ -58,7 +83,6 @@ export async function consumeCameraEvents(
     } catch (error) {
       logger.warn({ err: (error as Error).message }, 'recorded event not used for a clip');
     }
-    safely(() => channel.ack(message));
   }
 
   async function handle(channel: Channel, message: ConsumeMessage): Promise<void> {

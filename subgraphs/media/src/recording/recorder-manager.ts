@@ -23,6 +23,8 @@ export interface RecorderManagerOptions {
   store: RecordingStore;
   health: HealthPublisher;
   spawn: SpawnFfmpeg;
+  /** Told after each reconcile whether this service records any camera (it then follows recorded events). */
+  onRecording?(recordsAny: boolean): void;
   logger: Logger;
 }
 
@@ -64,14 +66,18 @@ export class RecorderManager {
       this.options.logger.info({ cameraId }, 'recorder halted here');
     }
     for (const cameraId of wanted) if (!this.recorders.has(cameraId)) await this.startRecorder(cameraId);
+    this.options.onRecording?.(this.recorders.size > 0);
   }
 
   /** Retention per camera, then the disk budget over all: deletes the oldest segments first. */
   async sweep(now = Date.now(), maxBytes = this.options.maxBytes): Promise<void> {
+    // Only a recorder that lost segments rewrites its index file (a day of segments is megabytes).
+    const pruned = new Set<Recorder>();
     for (const recorder of this.recorders.values()) {
       const retentionHours = this.options.cameras.get(recorder.cameraId)?.recording.retentionHours ?? 24;
       const expired = recorder.index.pruneBefore(now - retentionHours * 3_600_000);
       if (expired.length > 0) {
+        pruned.add(recorder);
         await this.delete(recorder, expired);
         this.options.logger.info({ cameraId: recorder.cameraId, segments: expired.length }, 'recording past retention deleted');
       }
@@ -84,16 +90,15 @@ export class RecorderManager {
       const [segment] = oldest.index.removeOldest(1);
       total -= segment!.bytes;
       deleted += 1;
+      pruned.add(oldest);
       await this.delete(oldest, [segment!]);
     }
     if (deleted > 0) {
       this.budgetDeletions += deleted;
       this.options.logger.warn({ segments: deleted, maxBytes }, 'recording disk budget reached: oldest segments deleted');
     }
-    for (const recorder of this.recorders.values()) {
-      await recorder.compact().catch(() => undefined);
-      this.saveStatus(recorder.status());
-    }
+    for (const recorder of pruned) await recorder.compact().catch(() => undefined);
+    for (const recorder of this.recorders.values()) this.saveStatus(recorder.status());
   }
 
   /** Follows the live members every `reconcileMs` and sweeps every `sweepMs`. */

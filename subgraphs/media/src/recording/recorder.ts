@@ -170,6 +170,8 @@ export class Recorder {
       const listed = parsePlaylist(await readFile(path.join(this.options.dir, PLAYLIST_NAME), 'utf8').catch(() => ''));
       const added: RecordedSegment[] = [];
       for (const entry of listed) {
+        // The playlist lists its last few segments every time: only new ones are looked at.
+        if (this.index.has(entry.name)) continue;
         const bytes = await stat(path.join(this.options.dir, entry.name)).then(
           (info) => info.size,
           () => -1,

@@ -58,6 +58,10 @@ export class SegmentIndex {
     return true;
   }
 
+  has(name: string): boolean {
+    return this.names.has(name);
+  }
+
   get all(): readonly RecordedSegment[] {
     return this.segments;
   }

@@ -8,6 +8,7 @@
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { sleep } from '../../lib/async/sleep';
 import { loadConfig } from '../../lib/config/config';
@@ -24,14 +25,16 @@ import { cameraEnvelope } from '../../test/unit/media/camera-envelope';
 import { hardwareLine, percentile } from '../hardware';
 import { cpuSeconds } from '../process-cpu';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && args[at + 1] ? (args[at + 1] as string) : fallback;
-};
-const COUNTS = option('cameras', '1,4,8,16').split(',').map(Number);
-const SECONDS = Number(option('seconds', '20'));
-const EVENTS = Number(option('events', '20'));
+const { values } = parseArgs({
+  options: {
+    cameras: { type: 'string', default: '1,4,8,16' },
+    seconds: { type: 'string', default: '20' },
+    events: { type: 'string', default: '20' },
+  },
+});
+const COUNTS = values.cameras.split(',').map(Number);
+const SECONDS = Number(values.seconds);
+const EVENTS = Number(values.events);
 const ME = 'bench-recording';
 const MEMBERS = [{ id: ME, url: 'http://127.0.0.1:1', capacity: 1000, expiresAt: new Date(Date.now() + 86_400_000) }];
 

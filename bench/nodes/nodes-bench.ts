@@ -9,6 +9,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import os from 'node:os';
+import { parseArgs } from 'node:util';
 import { MongoClient } from 'mongodb';
 import { sleep } from '../../lib/async/sleep';
 import { ENGINE_URLS } from '../../test/support/engine-urls';
@@ -17,15 +18,18 @@ import { startStack, type Stack } from '../../test/support/stack';
 import { hardwareLine, percentile } from '../hardware';
 import { cpuSeconds, pidListening } from '../process-cpu';
 
-const args = process.argv.slice(2);
-const option = (name: string, fallback: string) => {
-  const at = args.indexOf(`--${name}`);
-  return at >= 0 && args[at + 1] ? (args[at + 1] as string) : fallback;
-};
-const KILLS = Number(option('kills', '20'));
-const SESSIONS = Number(option('sessions', '6'));
-const SECONDS = Number(option('seconds', '15'));
-const ONLY = option('only', 'all');
+const { values } = parseArgs({
+  options: {
+    kills: { type: 'string', default: '20' },
+    sessions: { type: 'string', default: '6' },
+    seconds: { type: 'string', default: '15' },
+    only: { type: 'string', default: 'all' },
+  },
+});
+const KILLS = Number(values.kills);
+const SESSIONS = Number(values.sessions);
+const SECONDS = Number(values.seconds);
+const ONLY = values.only;
 
 const nodeIdOf = (stack: Stack) => `${os.hostname()}:${stack.ports.media}`;
 const ms = (value: number) => `${(value / 1000).toFixed(1)} s`;

@@ -1,10 +1,6 @@
-import { execFile } from 'node:child_process';
-import { promisify } from 'node:util';
-import { waitFor } from '../../int/media/media-harness';
+import { probeRecording, waitFor } from '../../int/media/media-harness';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
 import { startStack, type Stack } from '../../support/stack';
-
-const run = promisify(execFile);
 
 interface Clip {
   status: string;
@@ -13,16 +9,6 @@ interface Clip {
   hlsUrl: string | null;
   mp4Url: string | null;
   reason: string | null;
-}
-
-async function probe(url: string): Promise<{ duration: number; frames: number }> {
-  const { stdout } = await run(
-    'ffprobe',
-    ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=nb_read_frames:format=duration', '-of', 'json', url],
-    { timeout: 30000 },
-  );
-  const parsed = JSON.parse(stdout) as { streams: Array<{ nb_read_frames: string }>; format: { duration: string } };
-  return { duration: Number(parsed.format.duration), frames: Number(parsed.streams[0]?.nb_read_frames) };
 }
 
 /**
@@ -105,8 +91,8 @@ describe('recordings and event clips through the gateway', () => {
     );
     expect(Date.parse(ready.to) - Date.parse(ready.from)).toBe(6000);
     expect(ready.mp4Url!.startsWith(`${stack.baseUrl}/clips/${event.id}/clip.mp4?exp=`)).toBe(true);
-    expect(Math.abs((await probe(ready.mp4Url!)).duration - 6)).toBeLessThanOrEqual(2);
-    const hls = await probe(ready.hlsUrl!);
+    expect(Math.abs((await probeRecording(ready.mp4Url!)).duration - 6)).toBeLessThanOrEqual(2);
+    const hls = await probeRecording(ready.hlsUrl!);
     expect(hls.frames).toBeGreaterThan(0);
     expect(Math.abs(hls.duration - 6)).toBeLessThanOrEqual(2);
     const tampered = ready.mp4Url!.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`);

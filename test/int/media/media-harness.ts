@@ -228,6 +228,17 @@ export async function probeHls(url: string): Promise<{ codec: string; width: num
   return { codec: stream.codec_name, width: stream.width, height: stream.height, frames: Number(stream.nb_read_frames) };
 }
 
+/** ffprobe decodes a whole recording (a clip's MP4 or VOD playlist): its codec, its frames, its duration. */
+export async function probeRecording(target: string): Promise<{ codec: string; frames: number; duration: number }> {
+  const { stdout } = await run(
+    'ffprobe',
+    ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames:format=duration', '-of', 'json', target],
+    { timeout: 30000 },
+  );
+  const parsed = JSON.parse(stdout) as { streams: Array<{ codec_name: string; nb_read_frames: string }>; format: { duration: string } };
+  return { duration: Number(parsed.format.duration), frames: Number(parsed.streams[0]?.nb_read_frames), codec: parsed.streams[0]?.codec_name ?? '' };
+}
+
 /** True while the process exists and is not a zombie waiting to be reaped. */
 export const isAlive = (pid: number): boolean => {
   try {

@@ -1,9 +1,7 @@
-import { execFile } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, rmSync } from 'node:fs';
 import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
-import { promisify } from 'node:util';
 import express from 'express';
 import pino from 'pino';
 import { loadConfig } from '../../../lib/config/config';
@@ -22,22 +20,10 @@ import { RecorderManager } from '../../../subgraphs/media/src/recording/recorder
 import { testNamespace } from '../../support/namespace';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
 import { cameraEnvelope } from '../../unit/media/camera-envelope';
-import { waitFor } from './media-harness';
+import { probeRecording, waitFor } from './media-harness';
 
-const run = promisify(execFile);
 const ME = 'rec-int';
 const MEMBERS = [{ id: ME, url: 'http://127.0.0.1:1', capacity: 8, expiresAt: new Date(Date.now() + 3_600_000) }];
-
-/** ffprobe's reading of a file or URL: its duration and the frames it decodes. */
-async function probe(target: string): Promise<{ duration: number; frames: number; codec: string }> {
-  const { stdout } = await run(
-    'ffprobe',
-    ['-v', 'error', '-select_streams', 'v:0', '-count_frames', '-show_entries', 'stream=codec_name,nb_read_frames:format=duration', '-of', 'json', target],
-    { timeout: 30000 },
-  );
-  const parsed = JSON.parse(stdout) as { streams: Array<{ codec_name: string; nb_read_frames: string }>; format: { duration: string } };
-  return { duration: Number(parsed.format.duration), frames: Number(parsed.streams[0]?.nb_read_frames), codec: parsed.streams[0]?.codec_name ?? '' };
-}
 
 /**
  * Recordings and clips against the real engines, real ffmpeg and the RTSP test camera: a recorded
@@ -145,10 +131,10 @@ describe('recordings and clips', () => {
     expect(recorder.status().bytes).toBeGreaterThan(0);
 
     const query = signer.query(clipLinkId(eventId));
-    const mp4 = await probe(`${baseUrl}/clips/${eventId}/clip.mp4?${query}`);
+    const mp4 = await probeRecording(`${baseUrl}/clips/${eventId}/clip.mp4?${query}`);
     expect(mp4.codec).toBe('h264');
     expect(Math.abs(mp4.duration - 6)).toBeLessThanOrEqual(2);
-    const hls = await probe(`${baseUrl}/clips/${eventId}/index.m3u8?${query}`);
+    const hls = await probeRecording(`${baseUrl}/clips/${eventId}/index.m3u8?${query}`);
     expect(hls.frames).toBeGreaterThan(0);
     expect(Math.abs(hls.duration - 6)).toBeLessThanOrEqual(2);
     const tampered = query.replace(/sig=(.)/, (_m, c: string) => `sig=${c === 'A' ? 'B' : 'A'}`);

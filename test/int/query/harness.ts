@@ -45,8 +45,9 @@ export class ReadSideHarness {
   }
 
   /** `rollupWorker: false`: no timed rollup worker; the test calls `rollups.recomputeDirty` when it wants. */
-  async start(options: { projectors?: number; elasticUrl?: string; rollupWorker?: boolean } = {}): Promise<void> {
+  async start(options: { projectors?: number; elasticUrl?: string; rollupWorker?: boolean; strandedMs?: number } = {}): Promise<void> {
     this.rollupWorker = options.rollupWorker ?? true;
+    this.strandedMs = options.strandedMs;
     const config = loadConfig({ ...process.env, SIGHTLINE_NAMESPACE: this.namespace });
     this.elastic = createElasticClient({ url: options.elasticUrl ?? config.elasticsearch.url });
     this.mongo = await connectMongo(config.mongodb);
@@ -64,6 +65,7 @@ export class ReadSideHarness {
   }
 
   private rollupWorker = true;
+  private strandedMs: number | undefined;
 
   async addProjector(elasticUrl?: string, options: { consume?: boolean; rebuildWaitMs?: number } = {}): Promise<Projection> {
     const elastic = elasticUrl ? createElasticClient({ url: elasticUrl }) : this.elastic;
@@ -76,6 +78,7 @@ export class ReadSideHarness {
       names: this.names,
       logger: this.logger,
       ...(this.rollupWorker ? {} : { rollupWorkerMs: 0 }),
+      ...(this.strandedMs === undefined ? {} : { strandedMs: this.strandedMs }),
     });
     this.projections.push(projection);
     await projection.started;

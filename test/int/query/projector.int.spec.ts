@@ -56,6 +56,20 @@ describe('projector against Elasticsearch, RabbitMQ and the event store', () => 
     expect(cameraDoc).toMatchObject({ name: 'Renamed', version: 2 });
   });
 
+  it('projects stored events that no delivery brings (relayed to a broker that is gone) and moves on past them', async () => {
+    const cam = randomUUID();
+    const lost = Array.from({ length: 5 }, () => randomUUID());
+    const delivered = Array.from({ length: 3 }, () => randomUUID());
+    // Stored, never published here: what a switch to a new broker leaves behind.
+    await h.write([camera(cam, 1), ...lost.map((id) => recorded(id, cam))], false);
+    const last = await h.write(delivered.map((id) => recorded(id, cam)));
+    await h.caughtUp(last[last.length - 1]!.position);
+    const events = await h.reader.getMany('events', [...lost, ...delivered]);
+    expect(events.size).toBe(8);
+    expect((await h.reader.getMany('cameras', [cam])).get(cam)).toMatchObject({ version: 1 });
+    expect(h.projection.runtime.checkpoint.strandedApplied).toBeGreaterThanOrEqual(6);
+  });
+
   it('dead-letters a poison event with its reason and goes on', async () => {
     const channel = h.publisher;
     channel.publish(h.amqpNames.eventsExchange, 'event.Bogus', Buffer.from('{not json'), { persistent: true });

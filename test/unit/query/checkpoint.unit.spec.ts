@@ -57,6 +57,70 @@ describe('checkpoint', () => {
   });
 });
 
+describe('checkpoint with events no delivery brings', () => {
+  function stranding(positions: number[], strandedMs: number, marks = true) {
+    const applied: number[][] = [];
+    const checkpoint: Checkpoint = new Checkpoint(
+      {
+        store: fakeStore(positions),
+        projectable: () => true,
+        appliedInViews: async (e) => e.map(() => false),
+        applyStranded: async (envelopes) => {
+          applied.push(envelopes.map((e) => e.position));
+          if (marks) checkpoint.markApplied(envelopes.map((e) => e.position));
+        },
+      },
+      0,
+      50,
+      strandedMs,
+    );
+    return { checkpoint, applied };
+  }
+
+  it('applies from the store what stayed missing past the wait, and moves on past it', async () => {
+    const { checkpoint, applied } = stranding([1, 2, 3, 4, 5], 40);
+    checkpoint.markApplied([1, 3, 5]);
+    await checkpoint.advance();
+    // 2 is missing: its delivery may still come, so nothing is read for it yet.
+    expect(checkpoint.position).toBe(1);
+    expect(applied).toEqual([]);
+    await new Promise((resolve) => setTimeout(resolve, 60));
+    await checkpoint.advance();
+    // Still missing after the wait: 2 and every later one nobody applied (4) come from the store at once.
+    expect(applied).toEqual([[2, 4]]);
+    expect(checkpoint.position).toBe(5);
+    expect(checkpoint.strandedApplied).toBe(2);
+  });
+
+  it('starts the wait again for the next missing event, and never applies one a delivery brought meanwhile', async () => {
+    const { checkpoint, applied } = stranding([1, 2, 3, 4, 5], 50);
+    checkpoint.markApplied([1, 3, 5]);
+    await checkpoint.advance();
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    // 2's delivery comes: the position moves to the next missing one (4), whose wait starts now.
+    checkpoint.markApplied([2]);
+    await checkpoint.advance();
+    expect(checkpoint.position).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await checkpoint.advance();
+    expect(applied).toEqual([]);
+    expect(checkpoint.position).toBe(3);
+    await new Promise((resolve) => setTimeout(resolve, 30));
+    await checkpoint.advance();
+    expect(applied).toEqual([[4]]);
+    expect(checkpoint.position).toBe(5);
+  });
+
+  it('does not pass stranded events whose apply was cut short', async () => {
+    const { checkpoint, applied } = stranding([1, 2, 3], 0, false);
+    checkpoint.markApplied([1, 3]);
+    await checkpoint.advance();
+    await checkpoint.advance();
+    expect(applied.length).toBeGreaterThan(0);
+    expect(checkpoint.position).toBe(1);
+  });
+});
+
 describe('checkpoint with batches in flight', () => {
   it('does not ask the store about a gap that a batch still being applied will fill, and does once that batch is done', async () => {
     let reads = 0;

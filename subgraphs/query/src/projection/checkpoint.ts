@@ -16,6 +16,11 @@ export interface CheckpointPorts {
    * still claim (these slots all have their commit document). Defaults to `store`.
    */
   decidedStore?: Pick<EventStore, 'readAll'>;
+  /**
+   * Applies stored events that no delivery brought (Projector.applyReplayed): it marks them applied
+   * here. Without it the position waits for their delivery however long that takes.
+   */
+  applyStranded?(envelopes: EventEnvelope[]): Promise<void>;
 }
 
 /** Positions per parallel read of a decided range (the store's commits span 1,000 positions). */
@@ -24,6 +29,19 @@ const PARALLEL_PIECE = 1000;
 const PARALLEL_READS = 8;
 /** With nothing applied for this long and the head ahead, the store is asked what is missing. */
 const IDLE_MS = 300;
+/**
+ * A stored event still not applied anywhere after this long is read from the store and applied
+ * here. Deliveries fill an ordinary gap in well under a second (freshness p99 < 1 s); what waits
+ * longer may never come: events relayed to a broker that is gone (a switch of engine layout, a
+ * lost queue), or a queue that is not served for a while (its RabbitMQ leader died). Applying an
+ * event twice is harmless (the views merge by stream version), so a delivery that comes after all
+ * costs one no-op write.
+ */
+const STRANDED_MS = 3000;
+/** Stranded events applied per advance. */
+const STRANDED_BATCH = 2000;
+/** `waitingFor` after a read stopped at STRANDED_BATCH: the next missing event is applied at once. */
+const CONTINUED = -1;
 
 /**
  * The projection position: the highest global position P such that every stored event at or
@@ -55,12 +73,17 @@ export class Checkpoint {
   private epochCount = 0;
   // From construction: a fresh process gets its first deliveries before it asks the store what is missing.
   private lastMarked = Date.now();
+  /** The first stored event found not applied, and since when: see STRANDED_MS. */
+  private waitingFor: { position: number; since: number } | undefined;
+  /** Events applied from the store because no delivery brought them (for the status and logs). */
+  strandedApplied = 0;
   head = 0;
 
   constructor(
     private readonly ports: CheckpointPorts,
     public position = 0,
     private readonly idleMs = IDLE_MS,
+    private readonly strandedMs = STRANDED_MS,
   ) {}
 
   /** The store's head, for the lag; called on a timer, apart from the advance. */
@@ -163,6 +186,19 @@ export class Checkpoint {
     }
   }
 
+  /**
+   * Whether a stored event nobody applied is to be applied from the store now: once it has been the
+   * first one missing for `strandedMs`, then the events after it in the same read (`inRun`) and, when
+   * a read stopped at STRANDED_BATCH, in the next one.
+   */
+  private strandedSince(position: number, inRun: boolean): boolean {
+    if (!this.ports.applyStranded) return false;
+    if (inRun || this.waitingFor?.position === CONTINUED) return true;
+    if (this.waitingFor?.position === position) return Date.now() - this.waitingFor.since >= this.strandedMs;
+    this.waitingFor = { position, since: Date.now() };
+    return false;
+  }
+
   private takeLocalRun(): void {
     for (;;) {
       if (this.local.delete(this.position + 1)) {
@@ -209,6 +245,7 @@ export class Checkpoint {
     const to = stuckBeforeLater ? highestApplied : this.head;
     let reached = this.position;
     let complete = true;
+    const stranded: EventEnvelope[] = [];
     outer: for await (const batch of stuckBeforeLater
       ? this.readDecided(this.position, to)
       : this.ports.store.readAll(this.position, { batchSize: 500, toPosition: to })) {
@@ -219,6 +256,11 @@ export class Checkpoint {
         if (envelope.position <= reached) continue;
         const done = this.local.has(envelope.position) || !this.ports.projectable(envelope) || appliedElsewhere.has(envelope.position);
         if (!done) {
+          if (stranded.length < STRANDED_BATCH && this.strandedSince(envelope.position, stranded.length > 0)) {
+            stranded.push(envelope);
+            reached = envelope.position;
+            continue;
+          }
           // The positions between the last one reached and this one do not exist.
           reached = envelope.position - 1;
           complete = false;
@@ -228,6 +270,21 @@ export class Checkpoint {
       }
     }
     if (epoch !== this.epochCount) return;
+    const applyStranded = this.ports.applyStranded;
+    if (stranded.length > 0 && applyStranded) {
+      // Applied (and marked) before the position may pass them; a failure leaves it where it was.
+      await applyStranded(stranded);
+      if (epoch !== this.epochCount) return;
+      // An apply cut short (the projector stopping) marks nothing: the position stays before it.
+      const unapplied = stranded.find((e) => !this.local.has(e.position));
+      if (unapplied) {
+        reached = unapplied.position - 1;
+        complete = false;
+      }
+      this.strandedApplied += stranded.length;
+      // The rest of a long run of stranded events goes on at the next advance, without a new wait.
+      this.waitingFor = complete ? undefined : { position: CONTINUED, since: 0 };
+    } else if (complete) this.waitingFor = undefined;
     // A read that got through to `to` proves the positions after the last event read do not exist.
     this.position = complete ? Math.max(reached, to) : reached;
     for (const p of this.local) if (p <= this.position) this.local.delete(p);

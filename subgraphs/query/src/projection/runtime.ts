@@ -46,6 +46,10 @@ export interface RuntimeDeps {
   verifiedNodes?: () => string | undefined;
   /** Runs on every rewind, after the checkpoint moved back (e.g. forget which rollup hours are marked). */
   onRewind?: () => void;
+  /** Applies stored events no delivery brought (CheckpointPorts.applyStranded). */
+  applyStranded?: (envelopes: EventEnvelope[]) => Promise<void>;
+  /** See CheckpointPorts.applyStranded; 3 s by default. */
+  strandedMs?: number;
 }
 
 /**
@@ -68,12 +72,18 @@ export class ProjectionRuntime {
   private persisted = 0;
 
   constructor(private readonly deps: RuntimeDeps) {
-    this.checkpoint = new Checkpoint({
-      store: deps.store,
-      ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}),
-      projectable: isProjectable,
-      appliedInViews: (envelopes) => this.appliedInViews(envelopes),
-    });
+    this.checkpoint = new Checkpoint(
+      {
+        store: deps.store,
+        ...(deps.decidedStore ? { decidedStore: deps.decidedStore } : {}),
+        projectable: isProjectable,
+        appliedInViews: (envelopes) => this.appliedInViews(envelopes),
+        ...(deps.applyStranded ? { applyStranded: deps.applyStranded } : {}),
+      },
+      0,
+      undefined,
+      deps.strandedMs,
+    );
   }
 
   /** Returns the persisted checkpoint it starts from. */

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { Client } from '@elastic/elasticsearch';
 import { sleep } from '../../../../lib/async/sleep';
 import type { AmqpConnection } from '../../../../lib/engines/amqp';
+import type { EventEnvelope } from '../../../../lib/events/envelope';
 import type { AmqpNames } from '../../../../lib/events/topology';
 import type { Logger } from '../../../../lib/logging/logger';
 import { IndexAdmin } from '../views/index-admin';
@@ -49,6 +50,8 @@ export function startProjection(deps: {
   rollupWorkerMs?: number;
   /** How long a rebuild waits for the live projection (or the rollup worker); 10 min by default. */
   rebuildWaitMs?: number;
+  /** How long a stored event may stay undelivered before it is applied from the store (Checkpoint). */
+  strandedMs?: number;
 }): Projection {
   const { elastic, logger } = deps;
   const admin = new IndexAdmin(elastic, deps.names);
@@ -68,6 +71,19 @@ export function startProjection(deps: {
     // Called from the runtime's timers only, once `healer` below exists.
     verifiedNodes: (): string | undefined => healer.verifiedNodes,
     onRewind: () => rollups.forgetMarks(),
+    ...(deps.strandedMs === undefined ? {} : { strandedMs: deps.strandedMs }),
+    // Only a process that writes the views; called from the checkpoint's advance, once `projector` below exists.
+    ...((deps.consume ?? true)
+      ? {
+          applyStranded: async (envelopes: EventEnvelope[]) => {
+            logger.warn(
+              { events: envelopes.length, from: envelopes[0]?.position, to: envelopes.at(-1)?.position },
+              'projection applies stored events that no delivery brought',
+            );
+            await projector.applyReplayed(envelopes, new Map());
+          },
+        }
+      : {}),
   });
   const projector = new Projector(
     {

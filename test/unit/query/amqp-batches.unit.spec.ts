@@ -24,7 +24,15 @@ function fakeBroker() {
     // The legacy queue check finds none.
     createChannel: async () => ({ on: () => undefined, checkQueue: async () => Promise.reject(new Error('404')), close: async () => undefined }),
   };
-  const amqp = { use: async (setup: (c: unknown) => Promise<void>) => setup(connection) } as unknown as AmqpConnection;
+  let setupOf: ((c: unknown) => Promise<void>) | undefined;
+  const amqp = {
+    use: async (setup: (c: unknown) => Promise<void>) => {
+      setupOf = setup;
+      return setup(connection);
+    },
+  } as unknown as AmqpConnection;
+  /** The connection is lost and a new one set up: deliveries now come on a new channel. */
+  const reconnect = () => setupOf!(connection);
   let tag = 0;
   const send = (count: number) => {
     for (let i = 0; i < count; i += 1) {
@@ -32,12 +40,35 @@ function fakeBroker() {
       deliver?.({ content: Buffer.from(String(tag)), fields: { deliveryTag: tag }, properties: { headers: {} } } as unknown as ConsumeMessage);
     }
   };
-  return { amqp, send, acks };
+  return { amqp, send, acks, reconnect };
 }
 
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
 
 describe('AmqpBatches', () => {
+  it("keeps a new channel's counts when a batch of the lost channel ends after the reconnect", async () => {
+    const broker = fakeBroker();
+    const batches = new AmqpBatches(broker.amqp, amqpNames('t'), createLogger('test'), { maxBatch: 8, lingerMs: 5, prefetch: 100, maxInFlight: 1 });
+    const finish: Array<() => void> = [];
+    await batches.start(async () => {
+      await new Promise<void>((resolve) => finish.push(resolve));
+    });
+    broker.send(5);
+    await sleep(20);
+    await broker.reconnect();
+    broker.send(3);
+    await sleep(20);
+    expect(finish).toHaveLength(2);
+    expect(batches.waiting).toBe(3);
+    finish[0]!();
+    await sleep(5);
+    // The lost channel's batch of 5 is not this channel's: 3 are still in hand here.
+    expect(batches.waiting).toBe(3);
+    finish[1]!();
+    await sleep(5);
+    expect(batches.waiting).toBe(0);
+  });
+
   it('starts a second batch beside one in hand only when a full batch waits, and acks in delivery order', async () => {
     const broker = fakeBroker();
     const batches = new AmqpBatches(broker.amqp, amqpNames('t'), createLogger('test'), { maxBatch: 8, lingerMs: 5, prefetch: 100, maxInFlight: 2 });

@@ -32,6 +32,8 @@ export class AmqpBatches {
   private inHand = 0;
   /** Settles when every batch taken so far has been acked (or given up): acks go in delivery order. */
   private acked: Promise<void> = Promise.resolve();
+  /** Bumped per channel: batches of a lost channel end without touching the new channel's counts. */
+  private channelCount = 0;
 
   constructor(
     private readonly amqp: AmqpConnection,
@@ -50,6 +52,10 @@ export class AmqpBatches {
       channel.on('error', (error: Error) => this.logger.warn({ err: error.message }, 'projector channel error'));
       await assertSharedTopology(channel, this.names);
       await channel.prefetch(this.options.prefetch);
+      // What the lost channel delivered and did not ack comes again on this one.
+      if (this.timer) clearTimeout(this.timer);
+      this.timer = undefined;
+      this.channelCount += 1;
       this.buffer = [];
       this.inFlight = 0;
       this.inHand = 0;
@@ -80,10 +86,12 @@ export class AmqpBatches {
     this.inFlight += 1;
     this.inHand += messages.length;
     const earlier = this.acked;
+    const channelCount = this.channelCount;
     let done!: () => void;
     this.acked = new Promise((resolve) => (done = resolve));
     void this.process(channel, alive, handler, messages, earlier).finally(() => {
       done();
+      if (channelCount !== this.channelCount) return;
       this.inFlight -= 1;
       this.inHand -= messages.length;
       if (alive() && this.buffer.length > 0) this.flush(channel, alive, handler);

@@ -52,11 +52,16 @@ export interface Stack {
  * every later test and bench. Best effort, each engine on its own: a failure never fails a test
  * (a fault test may have cut an engine).
  */
-export async function removeNamespaceData(namespace: string): Promise<void> {
-  const quietly = (work: () => Promise<unknown>) => work().catch(() => undefined);
+export async function removeNamespaceData(
+  namespace: string,
+  engines: ReadonlyArray<'elasticsearch' | 'mongodb' | 'rabbitmq'> = ['elasticsearch', 'mongodb', 'rabbitmq'],
+): Promise<void> {
+  const quietly = (engine: (typeof engines)[number], work: () => Promise<unknown>) => (engines.includes(engine) ? work().catch(() => undefined) : undefined);
   await Promise.all([
-    quietly(() => fetch(`${ENGINE_URLS.elasticsearch}/${encodeURIComponent(namespace)}-*`, { method: 'DELETE', signal: AbortSignal.timeout(10000) })),
-    quietly(async () => {
+    quietly('elasticsearch', () =>
+      fetch(`${ENGINE_URLS.elasticsearch}/${encodeURIComponent(namespace)}-*`, { method: 'DELETE', signal: AbortSignal.timeout(10000) }),
+    ),
+    quietly('mongodb', async () => {
       const client = await MongoClient.connect(ENGINE_URLS.mongodb, { serverSelectionTimeoutMS: 5000 });
       try {
         await client.db(namespace).dropDatabase();
@@ -64,7 +69,7 @@ export async function removeNamespaceData(namespace: string): Promise<void> {
         await client.close();
       }
     }),
-    quietly(async () => {
+    quietly('rabbitmq', async () => {
       const connection = await amqp.connect(ENGINE_URLS.amqp);
       try {
         const channel = await connection.createChannel();

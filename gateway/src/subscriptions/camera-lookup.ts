@@ -37,7 +37,11 @@ export function cameraLookupFor(request: SubscriptionRequest): Lookup | undefine
       continue;
     }
     const isPlainCamera =
-      node.kind === Kind.FIELD && node.name.value === 'camera' && !!node.selectionSet && (node.arguments?.length ?? 0) === 0 && (node.directives?.length ?? 0) === 0;
+      node.kind === Kind.FIELD &&
+      node.name.value === 'camera' &&
+      !!node.selectionSet &&
+      (node.arguments?.length ?? 0) === 0 &&
+      (node.directives?.length ?? 0) === 0;
     if (!isPlainCamera || camera) return undefined;
     camera = node;
     fields.push({ key: node.alias?.value ?? node.name.value, read: 'camera' });

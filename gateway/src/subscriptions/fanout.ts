@@ -201,7 +201,14 @@ export class Fanout {
         const wantedItems = indexes.map((i) => items[i] as BatchItem);
         const results = first.lookup
           ? await this.resolveByLookup(first, first.lookup, wantedItems, shared, target, correlationId)
-          : await this.resolveBatch(first.query, first.identity, wantedItems.map((item) => item.values), shared, target, correlationId);
+          : await this.resolveBatch(
+              first.query,
+              first.identity,
+              wantedItems.map((item) => item.values),
+              shared,
+              target,
+              correlationId,
+            );
         return indexes.map((index, n) => ({ index, group: wanted.get(index) as Subscriber[], result: results[n] as ExecutionResult }));
       }),
     ).then((all) => {

@@ -118,16 +118,37 @@ export class FrameWriter {
   }
 }
 
+/** Frames of one payload to one connection: each head followed by the same body (payload + `}`). */
+interface Run {
+  body: Buffer;
+  heads: Buffer[];
+}
+
+/** What one connection has queued in a round; `buffered` is its socket's backlog when the round began. */
+interface Pending {
+  runs: Run[];
+  bytes: number;
+  buffered: number;
+}
+
 /**
  * Collects the frames of one delivery round per connection and writes each connection's frames
  * as one buffer, in one write (see the top). Where a connection cannot take direct writes, each
  * frame goes through `ws.send`.
  *
+ * Why runs: a round is a few payloads to many subscribers, so per connection the frames are
+ * "head, payload, `}`" with the same payload over and over. The payload and its `}` are joined once
+ * per payload (`body`), each frame only adds its head to the run, and the flush copies heads and
+ * bodies straight into the connection's buffer: no per-frame chunks for Buffer.concat to check and
+ * copy (in a CPU profile of the 1,000-subscriber bench that was 15% of the gateway).
+ *
  * A connection that cannot keep up (more than SOCKET_BUFFER_MAX_BYTES waiting) loses new frames:
  * memory stays bounded and other connections are not slowed.
  */
 export class FrameOutbox {
-  private readonly pending = new Map<WebSocket, { chunks: Buffer[]; bytes: number }>();
+  private readonly pending = new Map<WebSocket, Pending>();
+  private lastPayload: Buffer | undefined;
+  private lastBody: Buffer | undefined;
 
   /** Queues one `next` frame with an already serialized payload; false when the bound dropped it. */
   add(writer: FrameWriter, payload: Buffer): boolean {
@@ -135,32 +156,61 @@ export class FrameOutbox {
     const { socket } = writer.channel;
     let entry = this.pending.get(socket);
     if (!entry) {
-      entry = { chunks: [], bytes: 0 };
+      entry = { runs: [], bytes: 0, buffered: socket.bufferedAmount };
       this.pending.set(socket, entry);
     }
-    if (socket.bufferedAmount + entry.bytes > SOCKET_BUFFER_MAX_BYTES) return false;
+    if (entry.buffered + entry.bytes > SOCKET_BUFFER_MAX_BYTES) return false;
     const head = writer.headFor(payload.length);
-    entry.chunks.push(head, payload, SUFFIX);
-    entry.bytes += head.length + payload.length + SUFFIX.length;
+    const body = this.bodyOf(payload);
+    const run = entry.runs[entry.runs.length - 1];
+    if (run?.body === body) run.heads.push(head);
+    else entry.runs.push({ body, heads: [head] });
+    entry.bytes += head.length + body.length;
     return true;
   }
 
   /** Writes what was queued, one buffer per connection. */
   flush(): void {
-    for (const [socket, { chunks, bytes }] of this.pending) {
+    for (const [socket, { runs, bytes }] of this.pending) {
       if (socket.readyState !== socket.OPEN) continue;
       const raw = rawSocketOf(socket);
       if (raw && !raw.destroyed) {
-        raw.write(Buffer.concat(chunks, bytes));
+        raw.write(joinRuns(runs, bytes));
         continue;
       }
-      // Each frame is head (header + prefix), payload, suffix: send the message part through ws.
-      for (let i = 0; i + 2 < chunks.length; i += 3) {
-        const head = chunks[i] as Buffer;
-        const headerLength = head[1] === 126 ? 4 : head[1] === 127 ? 10 : 2;
-        socket.send(Buffer.concat([head.subarray(headerLength), chunks[i + 1] as Buffer, SUFFIX]), { binary: false });
+      // Each frame is head (header + prefix) and body: send the message part through ws.
+      for (const { body, heads } of runs) {
+        for (const head of heads) {
+          const headerLength = head[1] === 126 ? 4 : head[1] === 127 ? 10 : 2;
+          socket.send(Buffer.concat([head.subarray(headerLength), body]), { binary: false });
+        }
       }
     }
     this.pending.clear();
+    this.lastPayload = undefined;
+    this.lastBody = undefined;
   }
+
+  /** The payload followed by the frame's closing `}`, joined once per payload (the caller reuses its Buffer). */
+  private bodyOf(payload: Buffer): Buffer {
+    if (payload !== this.lastPayload) {
+      this.lastPayload = payload;
+      this.lastBody = Buffer.concat([payload, SUFFIX]);
+    }
+    return this.lastBody as Buffer;
+  }
+}
+
+function joinRuns(runs: readonly Run[], bytes: number): Buffer {
+  const out = Buffer.allocUnsafe(bytes);
+  let offset = 0;
+  for (const { body, heads } of runs) {
+    for (const head of heads) {
+      out.set(head, offset);
+      offset += head.length;
+      out.set(body, offset);
+      offset += body.length;
+    }
+  }
+  return out;
 }

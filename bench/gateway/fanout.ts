@@ -314,4 +314,10 @@ export async function fanoutBench(stack: Stack, options: FanoutOptions): Promise
     `  event loop delay p50/p99/max: query subgraph ${lag('p50')}/${lag('p99')}/${lag('max')} ms, gateway ${gatewayLag('p50')}/${gatewayLag('p99')}/${gatewayLag('max')} ms; ` +
       `CPU: query subgraph ${queryCpu.toFixed(1)} s (${((100 * queryCpu) / wall).toFixed(0)}% of a core), Elasticsearch ${elasticCpu.toFixed(1)} s (${((100 * elasticCpu) / wall).toFixed(0)}%, pid ${elasticPid ?? '?'}: all its users, not only this bench); load at the start ${loadAtStart.toFixed(2)}`,
   );
+  // CPU per unit of work survives a busy machine better than latency does.
+  console.log(
+    `  CPU per unit: gateway ${((1e6 * gatewayCpu) / Math.max(1, delivered)).toFixed(2)} µs per delivered frame, ${((1e3 * gatewayCpu) / Math.max(1, sent)).toFixed(2)} ms per event; ` +
+      `query subgraph ${((1e3 * queryCpu) / Math.max(1, sent)).toFixed(2)} ms per event, ${((1e3 * queryCpu) / Math.max(1, batchCount)).toFixed(1)} ms per payload query; ` +
+      `Elasticsearch ${((1e3 * elasticCpu) / Math.max(1, sent)).toFixed(2)} ms per event (all its users); receiving clients ${((1e6 * clientCpu) / Math.max(1, delivered)).toFixed(2)} µs per frame`,
+  );
 }

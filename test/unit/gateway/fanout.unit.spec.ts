@@ -267,13 +267,15 @@ describe('eventRecorded of immutable fields and the camera', () => {
     ]);
   });
 
-  it('keeps the full event query for a second camera field or a site filter', async () => {
+  it('keeps the full event query for a second camera field, a fragment, a directive or a site filter', async () => {
     const { executor, calls } = cameraGateway();
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
     await subscribe(hub, 'subscription { eventRecorded { id a: camera { name } b: camera { site } } }');
+    await subscribe(hub, 'subscription { eventRecorded { id ...C } } fragment C on Event { camera { name } }');
+    await subscribe(hub, 'subscription($on: Boolean!) { eventRecorded { id camera @include(if: $on) { name } } }', { on: true });
     await subscribe(hub, 'subscription { eventRecorded(filter: { sites: ["north"] }) { id camera { name } } }');
     await hub.handle(envelope('e1', 1));
-    expect(calls.map((c) => /: (camera|event)\(/.exec(c.query)?.[1])).toEqual(['event', 'event']);
+    expect(calls.map((c) => /: (camera|event)\(/.exec(c.query)?.[1])).toEqual(['event', 'event', 'event', 'event']);
   });
 });
 

@@ -1,4 +1,4 @@
-import { Kind, type FormattedExecutionResult as ExecutionResult, type SelectionSetNode } from 'graphql';
+import { Kind, type FormattedExecutionResult as ExecutionResult, type SelectionNode, type SelectionSetNode } from 'graphql';
 import type { EventRecorded } from '../../../lib/events/domain-events';
 import type { WireEnvelope } from '../../../lib/events/envelope';
 
@@ -21,6 +21,19 @@ const IMMUTABLE: Record<string, (data: EventRecorded['data'], envelope: WireEnve
 
 export type EnvelopeAnswer = (envelope: WireEnvelope<EventRecorded>) => ExecutionResult;
 
+/** Reads one field of the Event from the envelope. */
+export type EnvelopeRead = (typeof IMMUTABLE)[string];
+
+/**
+ * How a selected field is read from the envelope: set only for an immutable Event field asked
+ * plainly (an alias allowed; no arguments, directives or nested selection).
+ */
+export function envelopeReadOf(node: SelectionNode): { key: string; read: EnvelopeRead } | undefined {
+  if (node.kind !== Kind.FIELD || node.selectionSet || (node.directives?.length ?? 0) > 0 || (node.arguments?.length ?? 0) > 0) return undefined;
+  const read = Object.hasOwn(IMMUTABLE, node.name.value) ? IMMUTABLE[node.name.value] : undefined;
+  return read ? { key: node.alias?.value ?? node.name.value, read } : undefined;
+}
+
 /**
  * For a selection made only of immutable Event fields (aliases allowed; no fragments, directives
  * or nested selections), the payload straight from the envelope: no read-model wait, no query.
@@ -28,12 +41,11 @@ export type EnvelopeAnswer = (envelope: WireEnvelope<EventRecorded>) => Executio
  * because none of these fields changes after EventRecorded. Undefined for any other selection.
  */
 export function envelopeAnswerFor(selection: SelectionSetNode, responseKey: string): EnvelopeAnswer | undefined {
-  const fields: Array<[string, (typeof IMMUTABLE)[string]]> = [];
+  const fields: Array<[string, EnvelopeRead]> = [];
   for (const node of selection.selections) {
-    if (node.kind !== Kind.FIELD || node.selectionSet || (node.directives?.length ?? 0) > 0 || (node.arguments?.length ?? 0) > 0) return undefined;
-    const read = Object.hasOwn(IMMUTABLE, node.name.value) ? IMMUTABLE[node.name.value] : undefined;
-    if (!read) return undefined;
-    fields.push([node.alias?.value ?? node.name.value, read]);
+    const field = envelopeReadOf(node);
+    if (!field) return undefined;
+    fields.push([field.key, field.read]);
   }
   return (envelope) => {
     const { data } = envelope;

@@ -2,6 +2,7 @@ import type { FormattedExecutionResult as ExecutionResult } from 'graphql';
 import type { EventRecorded } from '../../../lib/events/domain-events';
 import type { WireEnvelope } from '../../../lib/events/envelope';
 import type { BatchTarget } from './batch-query';
+import { cameraLookupFor } from './camera-lookup';
 import { envelopeAnswerFor } from './envelope-answer';
 import { matchesRecordedEvent, needsSite, siteMatches, type EventFilter } from './event-filter';
 import type { GatewayExecutor } from '../context/gateway-executor';
@@ -46,7 +47,9 @@ interface Recorded {
  * position, which covers every event of it (positions are global and the projection applies them
  * in order), then each payload is serialized once and written to every subscriber of that selection.
  * A selection made only of immutable Event fields is answered from the envelope at once
- * (envelope-answer.ts): the same answer, without the read-model wait.
+ * (envelope-answer.ts): the same answer, without the read-model wait. One of immutable fields plus
+ * `camera { … }` is built from the envelope and one `camera(id, minPosition)` read per camera of the
+ * batch (camera-lookup.ts), instead of reading every event and then its camera.
  */
 export class EventRecordedSubscriptions implements SubscriptionKind {
   private readonly fanout: Fanout;
@@ -74,10 +77,13 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
     );
     // A selection of immutable fields only is answered from the envelope: no wait, no query.
     const answer = withSite || !request.field.selectionSet ? undefined : envelopeAnswerFor(request.field.selectionSet, request.responseKey);
+    // Immutable fields and the event's camera: the envelope plus one camera read per batch.
+    const lookup = withSite || answer ? undefined : cameraLookupFor(request);
     const subscriber = await this.fanout.open({
       query,
       identity: context.identity,
       ...(answer ? { answer: answer as (message: never) => ExecutionResult } : {}),
+      ...(lookup ? { lookup } : {}),
       ...(context.channel ? { channel: context.channel } : {}),
       ...(withSite
         ? {
@@ -109,9 +115,10 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
       const position = BigInt(raw);
       if (highest === undefined || position > highest) highest = position;
     }
-    const items: BatchItem[] = batch.map(({ data }) => ({
+    const items: BatchItem[] = batch.map(({ envelope, data }) => ({
       match: (subscriber) => matchesRecordedEvent(this.filters.get(subscriber), data),
       values: { id: data.eventId },
+      message: envelope,
     }));
     const correlationId = batch.length === 1 ? (batch[0]?.envelope.metadata?.correlationId ?? 'event-feed') : `event-feed-batch-${String(highest)}`;
     const { answered, delivered } = this.fanout.publishBatch(items, { minPosition: highest === undefined ? null : String(highest) }, TARGET, correlationId);

@@ -28,6 +28,25 @@ export interface Subscriber {
    * the one the query would give. Part of the selection, so the same for a whole group.
    */
   answer?: (message: never) => ExecutionResult;
+  /**
+   * Resolves most of the payload from the message and only the rest by a smaller query (e.g. the
+   * event's camera): set only where the composed answer is the one `query` gives. Part of the
+   * selection, so the same for a whole group.
+   */
+  lookup?: Lookup;
+}
+
+/**
+ * A payload built from its message plus one looked-up value: per batch, one query of `target`
+ * resolves each distinct `valuesOf(message)` once (e.g. each camera of the batch's events).
+ */
+export interface Lookup {
+  /** Resolves one looked-up value; its response key holds the value `compose` takes. */
+  query: InnerQuery;
+  target: BatchTarget;
+  /** The lookup's per-item argument values for a message, e.g. `{ id: cameraId }`. */
+  valuesOf: (message: never) => Record<string, unknown>;
+  compose: (message: never, value: unknown) => ExecutionResult;
 }
 
 export interface OpenOptions extends Omit<Subscriber, 'queue' | 'frames'> {
@@ -39,6 +58,8 @@ export interface BatchItem {
   match: (subscriber: Subscriber) => boolean;
   /** Per-item argument values, by argument name (e.g. `{ id }`). */
   values: Record<string, unknown>;
+  /** The message itself, for groups that compose their payload from it (Subscriber.lookup). */
+  message?: unknown;
 }
 
 /** A batch being resolved (`answered`: its queries are done) and delivered (`delivered`). */
@@ -177,13 +198,17 @@ export class Fanout {
     const resolved = Promise.all(
       [...groups.values()].map(async ({ first, wanted }) => {
         const indexes = [...wanted.keys()];
-        const results = await this.resolveBatch(
-          first,
-          indexes.map((i) => (items[i] as BatchItem).values),
-          shared,
-          target,
-          correlationId,
-        );
+        const wantedItems = indexes.map((i) => items[i] as BatchItem);
+        const results = first.lookup
+          ? await this.resolveByLookup(first, first.lookup, wantedItems, shared, target, correlationId)
+          : await this.resolveBatch(
+              first.query,
+              first.identity,
+              wantedItems.map((item) => item.values),
+              shared,
+              target,
+              correlationId,
+            );
         return indexes.map((index, n) => ({ index, group: wanted.get(index) as Subscriber[], result: results[n] as ExecutionResult }));
       }),
     ).then((all) => {
@@ -236,8 +261,57 @@ export class Fanout {
     return result;
   }
 
-  private async resolveBatch(
+  /**
+   * Composes each item's payload from its message and its looked-up value, each distinct value
+   * looked up once for the batch; an item whose lookup found nothing or failed is resolved by the
+   * group's full query instead, so it gets exactly the answer (or error) that query gives.
+   */
+  private async resolveByLookup(
     first: Subscriber,
+    lookup: Lookup,
+    items: readonly BatchItem[],
+    shared: Record<string, unknown>,
+    target: BatchTarget,
+    correlationId: string,
+  ): Promise<ExecutionResult[]> {
+    const slots = new Map<string, number>();
+    const distinct: Array<Record<string, unknown>> = [];
+    const slotOf = items.map((item) => {
+      if (item.message === undefined) return -1;
+      const values = lookup.valuesOf(item.message as never);
+      const key = JSON.stringify(values);
+      let slot = slots.get(key);
+      if (slot === undefined) {
+        slot = distinct.length;
+        slots.set(key, slot);
+        distinct.push(values);
+      }
+      return slot;
+    });
+    const found = distinct.length > 0 ? await this.resolveBatch(lookup.query, first.identity, distinct, shared, lookup.target, correlationId) : [];
+    const answers = items.map((item, i): ExecutionResult | undefined => {
+      const result = found[slotOf[i] as number];
+      const value = result && !result.errors?.length ? result.data?.[lookup.query.responseKey] : undefined;
+      return value === null || value === undefined ? undefined : lookup.compose(item.message as never, value);
+    });
+    const rest = answers.flatMap((answer, i) => (answer ? [] : [i]));
+    if (rest.length > 0) {
+      const full = await this.resolveBatch(
+        first.query,
+        first.identity,
+        rest.map((i) => (items[i] as BatchItem).values),
+        shared,
+        target,
+        correlationId,
+      );
+      rest.forEach((i, n) => (answers[i] = full[n]));
+    }
+    return answers as ExecutionResult[];
+  }
+
+  private async resolveBatch(
+    query: InnerQuery,
+    identity: Identity,
     values: ReadonlyArray<Record<string, unknown>>,
     shared: Record<string, unknown>,
     target: BatchTarget,
@@ -246,14 +320,14 @@ export class Fanout {
     const answers: Array<ExecutionResult | undefined> = values.map(() => undefined);
     let pending = values.map((_, i) => i);
     for (let attempt = 0; attempt < STALE_READ_ATTEMPTS && pending.length > 0; attempt++) {
-      const variables: Record<string, unknown> = { ...first.query.variables };
+      const variables: Record<string, unknown> = { ...query.variables };
       for (const [argument, value] of Object.entries(shared)) variables[`sightline${argument[0]?.toUpperCase() ?? ''}${argument.slice(1)}`] = value;
       pending.forEach((item, n) => {
         for (const [argument, value] of Object.entries(values[item] ?? {})) variables[batchVariable(argument, n)] = value;
       });
-      const text = batchQueryText(first.query, pending.length, target);
-      const result = await this.executor(text, variables, { identity: first.identity, correlationId }).catch(unavailable);
-      const split = splitBatchResult(result, pending.length, first.query.responseKey);
+      const text = batchQueryText(query, pending.length, target);
+      const result = await this.executor(text, variables, { identity, correlationId }).catch(unavailable);
+      const split = splitBatchResult(result, pending.length, query.responseKey);
       // Only the items the read model had not reached yet are asked again.
       const stale: number[] = [];
       pending.forEach((item, n) => {

@@ -100,7 +100,13 @@ function usedFragments(selection: SelectionSetNode, fragments: Map<string, Fragm
  * `eventRecorded { id camera { name } }` into `query($sightlineId: ID!, ...) { eventRecorded: event(id: $sightlineId ...) { id camera { name } } }`.
  * `targetArguments` are `name -> [variable type, ...]` bound to `$sightline<Name>` variables.
  */
-export function buildInnerQuery(request: SubscriptionRequest, target: { field: string; arguments: Record<string, string> }, extraSelection = ''): InnerQuery {
+export function buildInnerQuery(
+  request: SubscriptionRequest,
+  target: { field: string; arguments: Record<string, string> },
+  extraSelection = '',
+  /** The operation's name is `Sightline_<name>`; by default the subscription field's. */
+  name = request.field.name.value,
+): InnerQuery {
   const selectionSet = request.field.selectionSet;
   if (!selectionSet) throw new AppError('BAD_USER_INPUT', `${request.field.name.value} needs a selection set`);
   const fragments = usedFragments(selectionSet, fragmentsOf(request.document));
@@ -121,9 +127,9 @@ export function buildInnerQuery(request: SubscriptionRequest, target: { field: s
   const printed = print(selectionSet);
   const selection = extraSelection ? `${printed.slice(0, -1)}  ${extraSelection}\n}` : printed;
   const printedFragments = fragments.map((f) => print(f));
-  const name = `Sightline_${request.field.name.value}`;
+  const operationName = `Sightline_${name}`;
   const text = [
-    `query ${name}(${definitions.join(', ')}) {`,
+    `query ${operationName}(${definitions.join(', ')}) {`,
     `  ${request.responseKey}: ${target.field}(${callArguments.join(', ')}) ${selection}`,
     '}',
     ...printedFragments,
@@ -134,6 +140,6 @@ export function buildInnerQuery(request: SubscriptionRequest, target: { field: s
     variables,
     responseKey: request.responseKey,
     key: `${text}\u0000${JSON.stringify(variables)}`,
-    parts: { clientDefinitions: clientDefinitions.map((d) => print(d)), selection, fragments: printedFragments, name },
+    parts: { clientDefinitions: clientDefinitions.map((d) => print(d)), selection, fragments: printedFragments, name: operationName },
   };
 }

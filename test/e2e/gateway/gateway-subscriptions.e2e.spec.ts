@@ -132,6 +132,10 @@ describe('federated subscriptions through the gateway', () => {
     expect(pushedFirst?.camera.liveStream?.status).toMatch(/STARTING|LIVE|RECONNECTING/);
     expect(pushedFirst?.camera.liveStream?.hlsUrl).toContain('/hls/');
     expect(all.values.find((v) => v.id === second)).toMatchObject({ camera: { name: 'Yard', liveStream: null } });
+    // Immutable fields and the camera: composed from the envelope and a camera read, which must
+    // equal what event(id) answers (Yard has no stream, so nothing in it changes meanwhile).
+    const queriedSecond = await stack.graphql<{ event: Pushed | null }>(`query($id: ID!) { event(id: $id) { ${selection} } }`, { id: second }, 'viewer');
+    expect(all.values.find((v) => v.id === second)).toEqual(queriedSecond.data?.event);
 
     await waitFor('filtered pushes', () => (critical.values.length >= 1 && north.values.length >= 1 ? true : undefined));
     expect(critical.values.map((v) => v.id)).toEqual([first]);
@@ -166,6 +170,8 @@ describe('federated subscriptions through the gateway', () => {
       expect(count(gateway, `sightline_gateway_subscription_stage_seconds_count{field="eventRecorded",stage="${stage}"}`)).toBeGreaterThanOrEqual(2);
     const query = await (await fetch(`http://127.0.0.1:${stack.ports.query}/metrics`)).text();
     expect(count(query, 'sightline_query_read_model_wait_seconds_count{field="event"}')).toBeGreaterThanOrEqual(2);
+    // `all` and `critical` read the cameras, not the events (the site filter of `north` still reads its events).
+    expect(count(query, 'sightline_query_read_model_wait_seconds_count{field="camera"}')).toBeGreaterThanOrEqual(1);
     expect(count(query, 'sightline_query_view_read_seconds_count{view="events"}')).toBeGreaterThanOrEqual(1);
     expect(count(query, 'sightline_query_request_duration_seconds_count')).toBeGreaterThanOrEqual(1);
     expect(count(query, 'sightline_query_process_cpu_seconds_total')).toBeGreaterThan(0);

@@ -9,7 +9,7 @@ import { FakeFeed, noHooks } from './fake-feed';
 
 const schema = buildSchema(`
   type Camera { id: ID! name: String! site: String }
-  type Event { id: ID! type: String! camera: Camera! }
+  type Event { id: ID! type: String! status: String camera: Camera! }
   enum Severity { INFO LOW MEDIUM HIGH CRITICAL }
   input EventFilter { cameraIds: [ID!] sites: [String!] types: [String!] severities: [Severity!] text: String }
   type Query { event(id: ID!, minPosition: String): Event }
@@ -66,7 +66,7 @@ describe('eventRecorded fan-out', () => {
     const { executor, calls } = fakeGateway();
     const feed = new FakeFeed();
     const hub = new EventRecordedSubscriptions(executor, feed, noHooks, 100, quick);
-    const iterators = await Promise.all(Array.from({ length: 1000 }, () => subscribe(hub, 'subscription { eventRecorded { id camera { name } } }')));
+    const iterators = await Promise.all(Array.from({ length: 1000 }, () => subscribe(hub, 'subscription { eventRecorded { id status camera { name } } }')));
     await hub.handle(envelope('e1', 7));
     expect(calls).toHaveLength(1);
     expect(calls[0]?.variables).toMatchObject({ sightlineId0: 'e1', sightlineMinPosition: '7' });
@@ -79,8 +79,8 @@ describe('eventRecorded fan-out', () => {
   it('resolves the events of a batch in one query per selection, minPosition the highest', async () => {
     const { executor, calls } = fakeGateway();
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
-    const ids = await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
-    const types = await subscribe(hub, 'subscription { eventRecorded { type camera { name } } }');
+    const ids = await subscribe(hub, 'subscription { eventRecorded { id status camera { name } } }');
+    const types = await subscribe(hub, 'subscription { eventRecorded { type status camera { name } } }');
     await Promise.all([1, 2, 3, 4, 5].map((i) => hub.handle(envelope(`e${i}`, 10 + i))));
     expect(calls).toHaveLength(2);
     expect(calls[0]?.variables).toMatchObject({ sightlineId0: 'e1', sightlineId4: 'e5', sightlineMinPosition: '15' });
@@ -103,7 +103,7 @@ describe('eventRecorded fan-out', () => {
       return { data: { sightlineItem0: { id: String(variables.sightlineId0) } } };
     };
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
-    const iterator = await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id status camera { name } } }');
     await Promise.all([hub.handle(envelope('e1', 1)), hub.handle(envelope('e2', 2))]);
     expect(calls[1]).toMatchObject({ sightlineId0: 'e2' });
     expect(calls[1]).not.toHaveProperty('sightlineId1');
@@ -158,7 +158,7 @@ describe('eventRecorded fan-out', () => {
     // e1's query answers late; e2's answers at once but is delivered after e1 (message order).
     const { executor, calls } = fakeGateway((id) => (id === 'e1' ? 60 : 0));
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 1, max: 1, maxInFlight: 2 });
-    const iterator = await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id status camera { name } } }');
     const handled = [hub.handle(envelope('e1', 1))];
     await sleep(5);
     handled.push(hub.handle(envelope('e2', 2)));
@@ -208,9 +208,74 @@ describe('eventRecorded answered from the envelope', () => {
   it('queries for anything that can change after the event was recorded', async () => {
     const { executor, calls } = fakeGateway();
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
-    await subscribe(hub, 'subscription { eventRecorded { id camera { name } } }');
+    await subscribe(hub, 'subscription { eventRecorded { id status camera { name } } }');
     await hub.handle(envelope('e1', 1));
     expect(calls).toHaveLength(1);
+  });
+});
+
+describe('eventRecorded of immutable fields and the camera', () => {
+  /** Answers batched `camera(id: …)` and `event(id: …)` items; `missing` cameras answer null. */
+  const cameraGateway = (missing: string[] = []) => {
+    const calls: Array<{ query: string; variables: Record<string, unknown> }> = [];
+    const executor: GatewayExecutor = async (query, variables) => {
+      calls.push({ query, variables });
+      const data: Record<string, unknown> = {};
+      for (const [, alias, field, variable] of query.matchAll(/\n {2}(\w+): (camera|event)\(id: \$(\w+)/g)) {
+        const id = String(variables[variable as string]);
+        if (field === 'camera') data[alias as string] = missing.includes(id) ? null : { name: `Cam ${id}` };
+        else data[alias as string] = { id, kind: 'from-query', cam: { name: 'placeholder' }, severity: 'HIGH' };
+      }
+      return { data };
+    };
+    return { executor, calls };
+  };
+
+  it('reads each camera of a batch once and takes the other fields from the envelope', async () => {
+    const { executor, calls } = cameraGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id kind: type cam: camera { name } severity } }');
+    await Promise.all([
+      hub.handle(envelope('e1', 5, { cameraId: 'cam-1' })),
+      hub.handle(envelope('e2', 6, { cameraId: 'cam-2' })),
+      hub.handle(envelope('e3', 7, { cameraId: 'cam-1' })),
+    ]);
+    expect(calls).toHaveLength(1);
+    expect(calls[0]?.query).toContain('sightlineItem0: camera(id: $sightlineId0, minPosition: $sightlineMinPosition)');
+    expect(calls[0]?.query).not.toContain('event(');
+    expect(calls[0]?.query).toMatch(/^query Sightline_eventRecorded_batch\(/);
+    expect(calls[0]?.variables).toEqual({ sightlineMinPosition: '7', sightlineId0: 'cam-1', sightlineId1: 'cam-2' });
+    // Field for field and in the client's order, as event(id) { … } answers.
+    expect((await drain(iterator, 3)).map((r) => JSON.stringify(r))).toEqual([
+      '{"data":{"eventRecorded":{"id":"e1","kind":"motion","cam":{"name":"Cam cam-1"},"severity":"HIGH"}}}',
+      '{"data":{"eventRecorded":{"id":"e2","kind":"motion","cam":{"name":"Cam cam-2"},"severity":"HIGH"}}}',
+      '{"data":{"eventRecorded":{"id":"e3","kind":"motion","cam":{"name":"Cam cam-1"},"severity":"HIGH"}}}',
+    ]);
+  });
+
+  it('resolves by the full event query the items whose camera the read model does not hold', async () => {
+    const { executor, calls } = cameraGateway(['cam-2']);
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id kind: type cam: camera { name } severity } }');
+    await Promise.all([hub.handle(envelope('e1', 5, { cameraId: 'cam-1' })), hub.handle(envelope('e2', 6, { cameraId: 'cam-2' }))]);
+    expect(calls).toHaveLength(2);
+    expect(calls[1]?.query).toContain('sightlineItem0: event(id: $sightlineId0, minPosition: $sightlineMinPosition)');
+    expect(calls[1]?.variables).toEqual({ sightlineMinPosition: '6', sightlineId0: 'e2' });
+    expect(await drain(iterator, 2)).toEqual([
+      { data: { eventRecorded: { id: 'e1', kind: 'motion', cam: { name: 'Cam cam-1' }, severity: 'HIGH' } } },
+      { data: { eventRecorded: { id: 'e2', kind: 'from-query', cam: { name: 'placeholder' }, severity: 'HIGH' } } },
+    ]);
+  });
+
+  it('keeps the full event query for a second camera field, a fragment, a directive or a site filter', async () => {
+    const { executor, calls } = cameraGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
+    await subscribe(hub, 'subscription { eventRecorded { id a: camera { name } b: camera { site } } }');
+    await subscribe(hub, 'subscription { eventRecorded { id ...C } } fragment C on Event { camera { name } }');
+    await subscribe(hub, 'subscription($on: Boolean!) { eventRecorded { id camera @include(if: $on) { name } } }', { on: true });
+    await subscribe(hub, 'subscription { eventRecorded(filter: { sites: ["north"] }) { id camera { name } } }');
+    await hub.handle(envelope('e1', 1));
+    expect(calls.map((c) => /: (camera|event)\(/.exec(c.query)?.[1])).toEqual(['event', 'event', 'event', 'event']);
   });
 });
 
@@ -302,7 +367,7 @@ describe('eventRecorded frames written by the gateway', () => {
     const { executor, calls } = fakeGateway();
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, { windowMs: 20, max: 64 });
     const conns = Array.from({ length: 50 }, () => fakeSocket(0, true));
-    const request = readSubscriptionRequest(schema, parse('subscription { eventRecorded { id camera { name } } }'), undefined, {});
+    const request = readSubscriptionRequest(schema, parse('subscription { eventRecorded { id status camera { name } } }'), undefined, {});
     for (const [c, conn] of conns.entries())
       for (let i = 0; i < 20; i++) await hub.subscribe(request, { identity, correlationId: 'c', channel: { socket: conn.socket, id: `${c}-${i}` } });
     // 12 events to 1,000 subscribers: 12,000 frames, more than one turn of the event loop may write (10,000).

@@ -87,6 +87,35 @@ describe('frame writer', () => {
     expect(writes[0]?.equals(expected)).toBe(true);
   });
 
+  it('reuses the buffer of a flush only once the socket has written it', () => {
+    const writes: Array<{ data: Buffer; done: () => void }> = [];
+    const socket = {
+      OPEN: 1,
+      readyState: 1,
+      bufferedAmount: 0,
+      extensions: '',
+      _socket: { destroyed: false, write: (data: Buffer, done: () => void) => void writes.push({ data, done }) },
+    } as unknown as WebSocket;
+    const writer = new FrameWriter({ socket, id: '1' }, () => false);
+    const round = (id: string) => {
+      const outbox = new FrameOutbox();
+      const payload = { data: { eventRecorded: event(id) } };
+      outbox.add(writer, Buffer.from(JSON.stringify(payload)));
+      outbox.flush();
+      return wsFrame(stringifyMessage({ id: '1', type: MessageType.Next, payload }));
+    };
+    const first = round('e1');
+    const second = round('e2');
+    // Neither write completed: the second flush did not touch the first one's bytes.
+    expect(writes[0]?.data.equals(first)).toBe(true);
+    writes[0]?.done();
+    const third = round('e3');
+    expect(writes[1]?.data.equals(second)).toBe(true);
+    expect(writes[2]?.data.equals(third)).toBe(true);
+    // The completed first buffer was taken again for the third flush.
+    expect(writes[2]?.data.buffer).toBe(writes[0]?.data.buffer);
+  });
+
   it('sends the same messages through ws.send where an extension was negotiated', () => {
     const { socket, writes, sent } = fakeSocket('permessage-deflate');
     const outbox = new FrameOutbox();

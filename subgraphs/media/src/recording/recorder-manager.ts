@@ -55,6 +55,12 @@ export class RecorderManager implements LiveRecordings {
     return this.recorders.get(cameraId);
   }
 
+  /** The member that records the camera, of these (the rule `reconcile` follows), or undefined when it is not recorded. */
+  recordedBy(cameraId: string, memberIds: readonly string[]): string | undefined {
+    const camera = this.options.cameras.get(cameraId);
+    return camera?.status === 'ACTIVE' && camera.recording.enabled ? ownerOf(cameraId, memberIds) : undefined;
+  }
+
   /** The camera's URL changed: its recorder, if it runs here, reconnects with the new one now. */
   cameraUrlChanged(cameraId: string): void {
     this.recorders.get(cameraId)?.respawn();
@@ -64,9 +70,7 @@ export class RecorderManager implements LiveRecordings {
   async reconcile(members: readonly Member[]): Promise<void> {
     const ids = members.map((member) => member.id);
     const wanted = new Set<string>();
-    for (const camera of this.options.cameras.all()) {
-      if (camera.status === 'ACTIVE' && camera.recording.enabled && ownerOf(camera.id, ids) === this.options.me) wanted.add(camera.id);
-    }
+    for (const camera of this.options.cameras.all()) if (this.recordedBy(camera.id, ids) === this.options.me) wanted.add(camera.id);
     for (const [cameraId, recorder] of this.recorders) {
       if (wanted.has(cameraId)) continue;
       this.recorders.delete(cameraId);

@@ -114,6 +114,8 @@ export interface LiveRecording {
 /** The recordings this service makes, by camera (the recorders implement it). */
 export interface LiveRecordings {
   of(cameraId: string): LiveRecording | undefined;
+  /** Which of these members records the camera (undefined: it is not recorded), by the recorders' own rule. */
+  recordedBy(cameraId: string, memberIds: readonly string[]): string | undefined;
 }
 
 /** One live RTSP -> HLS job: what a session asks of each ffmpeg it runs. */

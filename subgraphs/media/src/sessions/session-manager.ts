@@ -240,7 +240,11 @@ export class SessionManager {
     const load = loadOf(slots);
     // From here to the reservation nothing awaits: concurrent starts here see each other's reservations.
     load.set(this.me, Math.max(load.get(this.me) ?? 0, this.runningCount()) + this.reserved);
-    const target = placeSession(members, load, this.me);
+    const recordedBy = this.options.recordings?.recordedBy(
+      cameraId,
+      members.map((member) => member.id),
+    );
+    const target = placeSession(members, load, this.me, recordedBy);
     if (!target) {
       const capacity = members.find((m) => m.id === this.me)?.capacity ?? 0;
       throw new AppError('LIMIT_EXCEEDED', `every media service already runs its maximum of ${capacity} concurrent sessions; stop one first`, {

@@ -4,6 +4,7 @@ import { findOrphanFfmpeg } from '../../../subgraphs/media/src/ffmpeg/orphan-rea
 import { isAlive, probeHls, waitFor } from '../../int/media/media-harness';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
 import { startStack, type Stack } from '../../support/stack';
+import { registerCamera, streamApi } from '../../support/media-api';
 
 interface Session {
   id: string;
@@ -46,26 +47,21 @@ describe('live view of a recorded camera through the gateway', () => {
   let stack: Stack;
   let camera: RtspCamera;
   let mediaPid: number;
-  const SESSION_FIELDS = 'id status hlsUrl restarts';
+  let startWhenKnown: ReturnType<typeof streamApi<Session>>['startWhenKnown'];
+  let sessionStatus: ReturnType<typeof streamApi<Session>>['sessionStatus'];
 
   beforeAll(async () => {
     [stack, camera] = await Promise.all([startStack({ label: 'livereuse', env: { MEDIA_IDLE_TIMEOUT_SECONDS: '120' } }), startRtspCamera()]);
     mediaPid = stack.processes.get('media')!.pid!;
+    ({ startWhenKnown, sessionStatus } = streamApi<Session>(stack, 'id status hlsUrl restarts'));
   }, 120000);
   afterAll(async () => {
     await stack?.stop();
     await camera?.stop();
   });
 
-  const register = async (name: string, recording: boolean) => {
-    const result = await stack.graphql<{ registerCamera: { id: string; position: string } }>(
-      'mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id position } }',
-      { input: { name, rtspUrl: camera.url(name), recording: { enabled: recording, retentionHours: 1 } } },
-      'admin',
-    );
-    expect(result.errors).toBeUndefined();
-    return result.data!.registerCamera;
-  };
+  const register = (name: string, recording: boolean) =>
+    registerCamera(stack, { name, rtspUrl: camera.url(name), recording: { enabled: recording, retentionHours: 1 } });
   const setRecording = async (cameraId: string, enabled: boolean) => {
     const result = await stack.graphql(
       'mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { id } }',
@@ -84,30 +80,6 @@ describe('live view of a recorded camera through the gateway', () => {
         'viewer',
       )
     ).data?.camera?.recorder?.state;
-  const startWhenKnown = (cameraId: string) =>
-    waitFor('camera known to media', async () => {
-      const result = await stack.graphql<{ startStream: Session }>(
-        `mutation($id: ID!) { startStream(cameraId: $id) { ${SESSION_FIELDS} } }`,
-        { id: cameraId },
-        'operator',
-      );
-      if (result.errors?.[0]?.extensions?.code === 'NOT_FOUND') return undefined;
-      expect(result.errors).toBeUndefined();
-      return result.data!.startStream;
-    });
-  const sessionStatus = (id: string, status: string) =>
-    waitFor(
-      `session ${status}`,
-      async () => {
-        const result = await stack.graphql<{ streamSession: Session | null }>(
-          `query($id: ID!) { streamSession(id: $id) { ${SESSION_FIELDS} } }`,
-          { id },
-          'viewer',
-        );
-        return result.data?.streamSession?.status === status ? result.data.streamSession : undefined;
-      },
-      60000,
-    );
   /** The ffmpeg of a session's own (it writes into the session's folder). */
   const ownFfmpeg = (sessionId: string) => findOrphanFfmpeg(path.join(stack.env.HLS_DIR!, sessionId));
 
@@ -123,7 +95,7 @@ describe('live view of a recorded camera through the gateway', () => {
     expect(readFileSync(`/proc/${recorderPid}/cmdline`, 'utf8')).toContain(stack.env.RECORDINGS_DIR!);
 
     const started = await startWhenKnown(cameraId);
-    const live = await sessionStatus(started.id, 'LIVE');
+    const live = await sessionStatus(started.id, 'LIVE', 60000);
     expect(live.hlsUrl.startsWith(`${stack.baseUrl}/hls/${started.id}/index.m3u8?exp=`)).toBe(true);
     const probe = await probeHls(live.hlsUrl);
     expect(probe.codec).toBe('h264');
@@ -141,7 +113,7 @@ describe('live view of a recorded camera through the gateway', () => {
     const recordingDir = path.join(stack.env.RECORDINGS_DIR!, cameraId);
     const recordedBefore = readdirSync(recordingDir).filter((name) => name.endsWith('.ts'));
     const stopped = await stack.graphql<{ stopStream: Session }>(
-      `mutation($id: ID!) { stopStream(cameraId: $id) { ${SESSION_FIELDS} } }`,
+      'mutation($id: ID!) { stopStream(cameraId: $id) { id status } }',
       { id: cameraId },
       'operator',
     );
@@ -161,7 +133,7 @@ describe('live view of a recorded camera through the gateway', () => {
     const url = camera.url('recorded-gate');
     await waitFor('recorder RECORDING', async () => (await recorderState(cameraId)) === 'RECORDING', 60000);
     const started = await startWhenKnown(cameraId);
-    await sessionStatus(started.id, 'LIVE');
+    await sessionStatus(started.id, 'LIVE', 60000);
     expect(ownFfmpeg(started.id)).toEqual([]);
 
     await setRecording(cameraId, false);
@@ -176,7 +148,7 @@ describe('live view of a recorded camera through the gateway', () => {
     const fallback = await waitFor(
       'LIVE from its own ffmpeg',
       async () => {
-        const session = await sessionStatus(started.id, 'LIVE');
+        const session = await sessionStatus(started.id, 'LIVE', 60000);
         return session.restarts >= 1 ? session : undefined;
       },
       60000,
@@ -188,7 +160,7 @@ describe('live view of a recorded camera through the gateway', () => {
     await setRecording(cameraId, true);
     await waitFor('recorder RECORDING again', async () => (await recorderState(cameraId)) === 'RECORDING', 60000);
     await waitFor('its own ffmpeg ended', () => !isAlive(own!) && ownFfmpeg(started.id).length === 0, 30000);
-    const back = await sessionStatus(started.id, 'LIVE');
+    const back = await sessionStatus(started.id, 'LIVE', 60000);
     expect((await probeHls(back.hlsUrl)).frames).toBeGreaterThan(0);
     const pulling = ffmpegPulling(mediaPid, url);
     expect(pulling).toHaveLength(1);
@@ -198,7 +170,7 @@ describe('live view of a recorded camera through the gateway', () => {
   it('gives a camera that is not recorded its own ffmpeg, as before', async () => {
     const { id: cameraId } = await register('plain-dock', false);
     const started = await startWhenKnown(cameraId);
-    const live = await sessionStatus(started.id, 'LIVE');
+    const live = await sessionStatus(started.id, 'LIVE', 60000);
     expect((await probeHls(live.hlsUrl)).frames).toBeGreaterThan(0);
     const own = ownFfmpeg(started.id);
     expect(own).toHaveLength(1);

@@ -167,6 +167,29 @@ describe('live view of a recorded camera through the gateway', () => {
     expect(readFileSync(`/proc/${pulling[0]}/cmdline`, 'utf8')).toContain(stack.env.RECORDINGS_DIR!);
   }, 240000);
 
+  it('follows a new camera URL at once: the recorder, and so the live view, reconnect to it', async () => {
+    const { id: cameraId } = await register('moved-from', true);
+    await waitFor('recorder RECORDING', async () => (await recorderState(cameraId)) === 'RECORDING', 60000);
+    const started = await startWhenKnown(cameraId);
+    await sessionStatus(started.id, 'LIVE', 60000);
+    const result = await stack.graphql(
+      'mutation($input: UpdateCameraInput!) { updateCamera(input: $input) { id } }',
+      {
+        input: { id: cameraId, rtspUrl: camera.url('moved-to') },
+      },
+      'admin',
+    );
+    expect(result.errors).toBeUndefined();
+    await waitFor(
+      'the recorder on the new URL',
+      () => ffmpegPulling(mediaPid, camera.url('moved-to')).length === 1 && ffmpegPulling(mediaPid, camera.url('moved-from')).length === 0,
+      30000,
+    );
+    const live = await sessionStatus(started.id, 'LIVE', 60000);
+    expect((await probeHls(live.hlsUrl)).frames).toBeGreaterThan(0);
+    expect(ownFfmpeg(started.id)).toEqual([]);
+  }, 120000);
+
   it('gives a camera that is not recorded its own ffmpeg, as before', async () => {
     const { id: cameraId } = await register('plain-dock', false);
     const started = await startWhenKnown(cameraId);

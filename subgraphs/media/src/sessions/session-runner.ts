@@ -216,7 +216,8 @@ export class SessionRunner {
       added = await reuse.step();
     } catch (error) {
       added = 0;
-      this.options.logger.warn({ sessionId: this.state.id, err: (error as Error).message }, 'recorded segment not taken in');
+      // A stop removes the folder under a step that is running: nothing to tell then.
+      if (!this.stopping) this.options.logger.warn({ sessionId: this.state.id, err: (error as Error).message }, 'recorded segment not taken in');
     }
     if (reuse !== this.reuse || this.stopping) return;
     const now = Date.now();

@@ -14,14 +14,12 @@ import { sleep } from '../../lib/async/sleep';
 import { loadConfig } from '../../lib/config/config';
 import { connectMongo } from '../../lib/engines/mongo';
 import { MongoCameraRepository } from '../../subgraphs/media/src/adapters/mongo-camera-repository';
-import { MongoRecordingStore } from '../../subgraphs/media/src/adapters/mongo-recording-store';
 import { CameraStore } from '../../subgraphs/media/src/cameras/camera-store';
-import { configureFfmpeg, remuxToMp4, spawnHlsFfmpeg } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
+import { configureFfmpeg, remuxToMp4 } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
 import { findOrphanFfmpeg } from '../../subgraphs/media/src/ffmpeg/orphan-reaper';
 import { ClipMaker } from '../../subgraphs/media/src/recording/clip-maker';
-import { RecorderManager } from '../../subgraphs/media/src/recording/recorder-manager';
 import { startRtspCamera } from '../../test/support/rtsp-camera';
-import { cameraEnvelope } from '../../test/unit/media/camera-envelope';
+import { benchRecorders, recordCameras } from './bench-recorders';
 import { hardwareLine, percentile } from '../hardware';
 import { cpuSeconds } from '../process-cpu';
 
@@ -55,46 +53,10 @@ async function main(): Promise<void> {
     for (const count of COUNTS) {
       const dir = path.join(root, `n${count}`);
       const cameras = new CameraStore(new MongoCameraRepository(mongo.db));
-      const store = new MongoRecordingStore(mongo.db);
-      const recorders = new RecorderManager({
-        dir,
-        me: ME,
-        maxBytes: 1e13,
-        offlineMs: 60000,
-        rtspTimeoutSeconds: 5,
-        cameras,
-        cameraHosts: config.cameraAllowedHosts,
-        store,
-        health: { publish: async () => undefined },
-        spawn: spawnHlsFfmpeg,
-        logger,
-      });
+      const { recorders, store } = benchRecorders({ dir, me: ME, mongo, cameras, config });
       const ids = Array.from({ length: count }, (_, i) => `n${count}-c${i}`);
-      // Four at a time: the test camera (GStreamer's RTSP server) falls over when 16 clients connect at once.
-      for (const [i, cameraId] of ids.entries()) {
-        await cameras.apply(
-          cameraEnvelope('CameraRegistered', 1, {
-            cameraId,
-            name: cameraId,
-            site: null,
-            rtspUrl: camera.url(`shared${count}`),
-            tags: [],
-            recording: { enabled: true, retentionHours: 24 },
-          }),
-        );
-        if (i % 4 === 3 || i === ids.length - 1) {
-          await recorders.reconcile(MEMBERS);
-          await sleep(1500);
-        }
-      }
-      const deadline = Date.now() + 60000;
-      while (!ids.every((id) => recorders.recorderOf(id)?.status().state === 'RECORDING')) {
-        if (Date.now() > deadline) {
-          const states = ids.map((id) => `${id}: ${recorders.recorderOf(id)?.status().state ?? 'none'} ${recorders.recorderOf(id)?.status().lastError ?? ''}`);
-          throw new Error(`recorders not RECORDING after 60 s:\n${states.join('\n')}`);
-        }
-        await sleep(200);
-      }
+      // Every camera pulls the same path: one x264 encode in the test camera feeds them all.
+      await recordCameras(cameras, recorders, ids, camera.url(`shared${count}`), MEMBERS);
       await sleep(3000);
       const pids = findOrphanFfmpeg(dir);
       const cpuBefore = pids.map((pid) => cpuSeconds(pid));

@@ -100,10 +100,15 @@ runService('media', logger, async (onClose) => {
     repository: new MongoSessionRepository(mongo.db),
     publisher,
     spawn: spawnHlsFfmpeg,
+    // A live session of a camera recorded here serves the recorder's segments (one RTSP connection).
+    recordings: recorders,
     membership,
     logger,
   });
   reactToCameraChanges(cameras, sessions);
+  cameras.onChange((camera, previous) => {
+    if (camera.status === 'ACTIVE' && previous && previous.rtspUrl !== camera.rtspUrl) recorders.cameraUrlChanged(camera.id);
+  });
   await sessions.resume();
   sessions.runIdleSweep();
   onClose(() => sessions.shutdown());

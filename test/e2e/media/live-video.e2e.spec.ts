@@ -4,6 +4,7 @@ import { isAlive, probeHls, waitFor } from '../../int/media/media-harness';
 import { findOrphanFfmpeg } from '../../../subgraphs/media/src/ffmpeg/orphan-reaper';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
 import { startStack, type Stack } from '../../support/stack';
+import { streamApi } from '../../support/media-api';
 
 interface Session {
   id: string;
@@ -44,27 +45,8 @@ describe('live video through the gateway', () => {
   };
   const startStream = (cameraId: string, role: 'operator' | 'viewer' = 'operator') =>
     stack.graphql<{ startStream: Session }>(`mutation($id: ID!) { startStream(cameraId: $id) { ${SESSION_FIELDS} } }`, { id: cameraId }, role);
-  /** The media subgraph learns the camera from its event a moment after the command answered. */
-  const startWhenKnown = (cameraId: string) =>
-    waitFor('camera known to media', async () => {
-      const result = await startStream(cameraId);
-      if (result.errors?.[0]?.extensions?.code === 'NOT_FOUND') return undefined;
-      expect(result.errors).toBeUndefined();
-      return result.data!.startStream;
-    });
-  const sessionStatus = (id: string, status: string) =>
-    waitFor(
-      `session ${status}`,
-      async () => {
-        const result = await stack.graphql<{ streamSession: Session | null }>(
-          `query($id: ID!) { streamSession(id: $id) { ${SESSION_FIELDS} } }`,
-          { id },
-          'viewer',
-        );
-        return result.data?.streamSession?.status === status ? result.data.streamSession : undefined;
-      },
-      30000,
-    );
+  const startWhenKnown = (cameraId: string) => streamApi<Session>(stack, SESSION_FIELDS).startWhenKnown(cameraId);
+  const sessionStatus = (id: string, status: string) => streamApi<Session>(stack, SESSION_FIELDS).sessionStatus(id, status);
 
   it('plays a signed HLS link through the gateway, pushes status changes, and resolves Camera.liveStream', async () => {
     const { id: cameraId, position } = await register('Lobby', camera.url('lobby', 'admin:Sup3rSecret'));

@@ -1,5 +1,6 @@
 import { probeRecording, waitFor } from '../../int/media/media-harness';
 import { startRtspCamera, type RtspCamera } from '../../support/rtsp-camera';
+import { registerCamera } from '../../support/media-api';
 import { startStack, type Stack } from '../../support/stack';
 
 interface Clip {
@@ -32,15 +33,8 @@ describe('recordings and event clips through the gateway', () => {
     await camera?.stop();
   });
 
-  const register = async (name: string, recording: boolean) => {
-    const result = await stack.graphql<{ registerCamera: { id: string; position: string } }>(
-      'mutation($input: RegisterCameraInput!) { registerCamera(input: $input) { id position } }',
-      { input: { name, rtspUrl: camera.url(name), recording: { enabled: recording, retentionHours: 2 } } },
-      'admin',
-    );
-    expect(result.errors).toBeUndefined();
-    return result.data!.registerCamera;
-  };
+  const register = (name: string, recording: boolean) =>
+    registerCamera(stack, { name, rtspUrl: camera.url(name), recording: { enabled: recording, retentionHours: 2 } });
   const recordEvent = async (cameraId: string, occurredAt: Date, type = 'intrusion') => {
     const result = await stack.graphql<{ recordEvent: { id: string; position: string } }>(
       'mutation($input: RecordEventInput!) { recordEvent(input: $input) { id position } }',

@@ -56,6 +56,20 @@ describe('placement of sessions over media services', () => {
     expect(placeSession([member('a', 1)], new Map([['a', 1]]), 'a')).toBeUndefined();
   });
 
+  it('places the session of a recorded camera on the member recording it while that one has room (it serves the recording)', () => {
+    const members = [member('a'), member('b', 2), member('c')];
+    const load = new Map([
+      ['a', 0],
+      ['b', 1],
+      ['c', 0],
+    ]);
+    expect(placeSession(members, load, 'a', 'b')?.id).toBe('b');
+    // Full, or not a live member: the ordinary rule.
+    expect(placeSession(members, new Map([...load, ['b', 2]]), 'c', 'b')?.id).toBe('c');
+    expect(placeSession(members, load, 'c', 'gone')?.id).toBe('c');
+    expect(placeSession(members, load, 'c', undefined)?.id).toBe('c');
+  });
+
   it("spreads a dead member's sessions over the live ones, the same way for every member that computes it", () => {
     const slots = [slot('c1', 'dead'), slot('c2', 'dead'), slot('c3', 'dead'), slot('c4', 'a'), slot('c5', null), slot('c6', 'dead', false)];
     const members = [member('a'), member('b')];

@@ -1,10 +1,20 @@
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import pino from 'pino';
 import { AppError } from '../../../lib/errors/app-error';
 import { CameraHostAllowList } from '../../../lib/security/camera-hosts';
-import type { CameraHostPolicy, FfmpegExit, FfmpegHandle, HlsJob, SessionCamera, SessionRepository } from '../../../subgraphs/media/src/sessions/ports';
+import type {
+  CameraHostPolicy,
+  FfmpegExit,
+  FfmpegHandle,
+  HlsJob,
+  LiveRecording,
+  LiveRecordings,
+  LiveSegment,
+  SessionCamera,
+  SessionRepository,
+} from '../../../subgraphs/media/src/sessions/ports';
 import { Membership } from '../../../subgraphs/media/src/cluster/membership';
 import { SessionManager } from '../../../subgraphs/media/src/sessions/session-manager';
 import { MemoryMemberRegistry, MemorySessionRepository } from './memory-session-repository';
@@ -59,6 +69,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
       /** Another media service beside the first ('media-unit'). */
       id?: string;
       ttlMs?: number;
+      recordings?: LiveRecordings;
     } = {},
   ) => {
     const sessions = new SessionManager({
@@ -72,6 +83,7 @@ describe('SessionManager (fakes at the boundaries)', () => {
       repository: options.repository ?? memoryRepository,
       publisher: { publish: () => undefined },
       spawn: fakeSpawn(options.mode ?? 'live'),
+      ...(options.recordings ? { recordings: options.recordings } : {}),
       membership: new Membership({
         registry: members,
         id: options.id ?? 'media-unit',
@@ -268,6 +280,98 @@ describe('SessionManager (fakes at the boundaries)', () => {
       await after.resume();
       expect(after.current('ok')).toMatchObject({ id: session.id, status: 'FAILED' });
       expect(idsOf(await after.list({ statuses: ['FAILED'] }))).toEqual([session.id]);
+    });
+  });
+
+  describe('a camera recorded by this service', () => {
+    /** A recorder as the sessions see it: segment files in its own folder, listed while it records. */
+    class FakeRecording implements LiveRecording {
+      recording = true;
+      lastError: string | null = null;
+      readonly dir = mkdtempSync(path.join(os.tmpdir(), 'media-unit-rec-'));
+      readonly segments: LiveSegment[] = [];
+      add(count = 1): void {
+        for (let i = 0; i < count; i += 1) {
+          const n = this.segments.length;
+          const file = path.join(this.dir, `seg_${String(500 + n).padStart(5, '0')}.ts`);
+          writeFileSync(file, `segment ${n}`);
+          this.segments.push({ file, start: Date.parse('2026-12-02T12:00:00Z') + n * 1000, durationMs: 1000 });
+        }
+      }
+      async recent(): Promise<LiveSegment[]> {
+        return this.recording ? this.segments.slice(-6) : [];
+      }
+    }
+    let recording: FakeRecording;
+    const recordings = (recordedBy?: string): LiveRecordings => ({
+      of: (cameraId) => (cameraId === 'ok' ? recording : undefined),
+      recordedBy: (cameraId) => (cameraId === 'ok' ? recordedBy : undefined),
+    });
+    const playlistOf = (sessionId: string) => readFileSync(path.join(hlsDir, sessionId, 'index.m3u8'), 'utf8');
+    const listed = (sessionId: string) =>
+      playlistOf(sessionId)
+        .split('\n')
+        .filter((line) => line.startsWith('seg_'));
+
+    beforeEach(() => {
+      recording = new FakeRecording();
+      recording.add(2);
+    });
+    afterEach(() => rmSync(recording.dir, { recursive: true, force: true }));
+
+    it('serves the recording instead of spawning ffmpeg: LIVE, a sliding playlist of links; stopping leaves the recording', async () => {
+      const sessions = await manager({ recordings: recordings('media-unit') });
+      const session = await sessions.start('ok');
+      await until(() => sessions.current('ok')?.status === 'LIVE');
+      expect(sessions.current('ok')?.status).toBe('LIVE');
+      expect(listed(session.id)).toEqual(['seg_00000.ts', 'seg_00001.ts']);
+      // Seven more at once: the recording lists its last six, which take the session's next numbers.
+      recording.add(7);
+      await until(() => listed(session.id).at(-1) === 'seg_00007.ts');
+      expect(listed(session.id)).toEqual([2, 3, 4, 5, 6, 7].map((n) => `seg_0000${n}.ts`));
+      expect(playlistOf(session.id)).toContain('#EXT-X-MEDIA-SEQUENCE:2');
+      // The session's files are links to the recording's, not copies, and it spawned no ffmpeg.
+      expect(statSync(path.join(hlsDir, session.id, 'seg_00007.ts')).ino).toBe(statSync(recording.segments[8]!.file).ino);
+      expect(jobs).toHaveLength(0);
+
+      await sessions.stop('ok');
+      expect(existsSync(path.join(hlsDir, session.id))).toBe(false);
+      for (const segment of recording.segments) expect(existsSync(segment.file)).toBe(true);
+    });
+
+    it('falls back to its own ffmpeg when the recording stops (RECONNECTING, restarts + 1), and returns to it once it records again', async () => {
+      const sessions = await manager({ recordings: recordings('media-unit') });
+      const session = await sessions.start('ok');
+      await until(() => sessions.current('ok')?.status === 'LIVE');
+      recording.recording = false;
+      recording.lastError = 'ffmpeg exited with code 1: Connection refused';
+      await until(() => sessions.current('ok')?.status === 'RECONNECTING');
+      expect(sessions.current('ok')).toMatchObject({
+        status: 'RECONNECTING',
+        restarts: 1,
+        lastError: expect.stringMatching(/recording it served stopped: ffmpeg exited/),
+      });
+      await until(() => jobs.length === 1 && sessions.current('ok')?.status === 'LIVE');
+      expect(jobs[0]).toMatchObject({ url: 'rtsp://127.0.0.1:1/ok', outputDir: path.join(hlsDir, session.id) });
+      expect(sessions.current('ok')?.status).toBe('LIVE');
+
+      recording.recording = true;
+      recording.add();
+      await until(() => stoppedJobs.length === 1 && listed(session.id).length > 0);
+      expect(stoppedJobs).toHaveLength(1);
+      expect(jobs).toHaveLength(1);
+      expect(sessions.current('ok')).toMatchObject({ status: 'LIVE', restarts: 1 });
+      await sessions.stopAll();
+    });
+
+    it('is placed on the service that records the camera while it has room, even when that one is busier', async () => {
+      const a = await manager({ id: 'a', recordings: recordings('b') });
+      const b = await manager({ id: 'b', recordings: recordings('b') });
+      await b.start('ok2');
+      expect(memoryRepository.active.get('ok2')?.owner).toBe('b');
+      // 'a' runs nothing and is asked: the least loaded rule alone would keep it there.
+      await a.start('ok');
+      expect(memoryRepository.active.get('ok')?.owner).toBe('b');
     });
   });
 

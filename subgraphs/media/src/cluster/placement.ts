@@ -36,11 +36,15 @@ export function loadOf(slots: readonly Slot[]): Map<string, number> {
 }
 
 /**
- * The member a new session goes to: the least loaded live one with room left. Ties go to `preferred`
- * (the service asked, which saves a hop), then to the lowest id. Undefined when every one is full.
+ * The member a new session goes to: the one recording the camera (`recordedBy`) if it has room, as it
+ * serves the recording instead of opening a second RTSP connection; else the least loaded live one
+ * with room left. Ties go to `preferred` (the service asked, which saves a hop), then to the lowest
+ * id. Undefined when every one is full.
  */
-export function placeSession(members: readonly Member[], load: ReadonlyMap<string, number>, preferred: string): Member | undefined {
+export function placeSession(members: readonly Member[], load: ReadonlyMap<string, number>, preferred: string, recordedBy?: string): Member | undefined {
   const candidates = members.filter((member) => (load.get(member.id) ?? 0) < member.capacity);
+  const recorder = candidates.find((member) => member.id === recordedBy);
+  if (recorder) return recorder;
   candidates.sort(
     (a, b) => (load.get(a.id) ?? 0) - (load.get(b.id) ?? 0) || Number(b.id === preferred) - Number(a.id === preferred) || a.id.localeCompare(b.id),
   );

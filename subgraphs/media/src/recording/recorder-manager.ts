@@ -5,7 +5,7 @@ import type { MediaCamera } from '../cameras/media-camera';
 import type { Member } from '../cluster/placement';
 import { ownerOf } from '../cluster/rendezvous';
 import { CameraAdmission } from '../sessions/camera-admission';
-import type { CameraHostPolicy, SpawnFfmpeg } from '../sessions/ports';
+import type { CameraHostPolicy, LiveRecording, LiveRecordings, SpawnFfmpeg } from '../sessions/ports';
 import type { HealthEvent, HealthPublisher, RecorderStatus, RecordingStore } from './ports';
 import { Recorder } from './recorder';
 import type { RecordedSegment } from './segment-index';
@@ -33,7 +33,7 @@ export interface RecorderManagerOptions {
  * members' rendezvous gives to this service, so recorders spread over the services and move when one
  * dies. Keeps each recording to its camera's retention and all of them within the disk budget.
  */
-export class RecorderManager {
+export class RecorderManager implements LiveRecordings {
   private readonly recorders = new Map<string, Recorder>();
   private readonly admission: CameraAdmission;
   private readonly statusWrites = new Map<string, Promise<void>>();
@@ -50,13 +50,27 @@ export class RecorderManager {
     return this.recorders.get(cameraId);
   }
 
+  /** The camera's recording if this service makes it: what its live session serves (sessions' LiveRecordings). */
+  of(cameraId: string): LiveRecording | undefined {
+    return this.recorders.get(cameraId);
+  }
+
+  /** The member that records the camera, of these (the rule `reconcile` follows), or undefined when it is not recorded. */
+  recordedBy(cameraId: string, memberIds: readonly string[]): string | undefined {
+    const camera = this.options.cameras.get(cameraId);
+    return camera?.status === 'ACTIVE' && camera.recording.enabled ? ownerOf(cameraId, memberIds) : undefined;
+  }
+
+  /** The camera's URL changed: its recorder, if it runs here, reconnects with the new one now. */
+  cameraUrlChanged(cameraId: string): void {
+    this.recorders.get(cameraId)?.respawn();
+  }
+
   /** Starts the recorders this service should run and halts the others (files stay). */
   async reconcile(members: readonly Member[]): Promise<void> {
     const ids = members.map((member) => member.id);
     const wanted = new Set<string>();
-    for (const camera of this.options.cameras.all()) {
-      if (camera.status === 'ACTIVE' && camera.recording.enabled && ownerOf(camera.id, ids) === this.options.me) wanted.add(camera.id);
-    }
+    for (const camera of this.options.cameras.all()) if (this.recordedBy(camera.id, ids) === this.options.me) wanted.add(camera.id);
     for (const [cameraId, recorder] of this.recorders) {
       if (wanted.has(cameraId)) continue;
       this.recorders.delete(cameraId);

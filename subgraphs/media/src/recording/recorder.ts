@@ -2,7 +2,7 @@ import { createHash } from 'node:crypto';
 import { appendFile, readFile, stat, writeFile } from 'node:fs/promises';
 import path from 'node:path';
 import type { Logger } from '../../../../lib/logging/logger';
-import { PLAYLIST_NAME, type SpawnFfmpeg } from '../sessions/ports';
+import { PLAYLIST_NAME, type LiveRecording, type LiveSegment, type SpawnFfmpeg } from '../sessions/ports';
 import { SessionRunner } from '../sessions/session-runner';
 import type { StreamSession } from '../sessions/session';
 import type { HealthEvent, RecorderState, RecorderStatus } from './ports';
@@ -40,16 +40,17 @@ const outageEventId = (cameraId: string, kind: string, at: number): string => {
  * ffmpeg lists them, the index kept on disk so a restart knows what is there. Reports its state, and
  * `camera.offline` once per outage that lasts `offlineMs`, `camera.online` when it records again.
  */
-export class Recorder {
+export class Recorder implements LiveRecording {
   readonly index = new SegmentIndex();
   private readonly runner: SessionRunner;
   private state: RecorderState = 'RECONNECTING';
   private since = new Date();
-  private lastError: string | null = null;
+  private lastFailure: string | null = null;
   private unreachableSince: number = Date.now();
   private offline: boolean;
   private timer: NodeJS.Timeout | undefined;
   private polling = false;
+  private halted = false;
 
   constructor(private readonly options: RecorderOptions) {
     this.offline = options.wasOffline;
@@ -92,9 +93,31 @@ export class Recorder {
 
   /** Ends ffmpeg; the recording stays on disk. */
   async halt(): Promise<void> {
+    this.halted = true;
     clearInterval(this.timer);
     await this.runner.halt();
     await this.poll();
+  }
+
+  /** Writing segments now: what a live session of the camera may serve (see LiveRecording). */
+  get recording(): boolean {
+    return this.state === 'RECORDING' && !this.halted;
+  }
+
+  get lastError(): string | null {
+    return this.lastFailure;
+  }
+
+  /** The segments ffmpeg lists now, read from its playlist (fresher than the index, which follows it every second). */
+  async recent(): Promise<LiveSegment[]> {
+    if (!this.recording) return [];
+    const listed = parsePlaylist(await readFile(path.join(this.options.dir, PLAYLIST_NAME), 'utf8').catch(() => ''));
+    return listed.map((entry) => ({ file: path.join(this.options.dir, entry.name), start: entry.start, durationMs: entry.durationMs }));
+  }
+
+  /** Reconnects at once with the camera's new URL. */
+  respawn(): void {
+    this.runner.respawn();
   }
 
   status(): RecorderStatus {
@@ -105,7 +128,7 @@ export class Recorder {
       since: this.since,
       oldest: oldest ? new Date(oldest.start) : null,
       bytes: this.index.bytes,
-      lastError: this.lastError,
+      lastError: this.lastFailure,
       owner: this.options.owner,
       offline: this.offline,
     };
@@ -123,7 +146,7 @@ export class Recorder {
 
   private onRunnerChange(session: StreamSession): void {
     const state: RecorderState = session.status === 'LIVE' ? 'RECORDING' : session.status === 'STOPPED' || session.status === 'FAILED' ? 'OFF' : 'RECONNECTING';
-    this.lastError = session.lastError;
+    this.lastFailure = session.lastError;
     if (state === this.state) return;
     this.state = state;
     this.since = new Date();

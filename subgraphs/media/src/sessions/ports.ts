@@ -89,6 +89,35 @@ export interface StatusPublisher {
   publish(session: StreamSession): void;
 }
 
+/** One segment of a recording, as a live session may serve it. */
+export interface LiveSegment {
+  /** Absolute path of the complete segment file (ffmpeg never changes it once it lists it). */
+  file: string;
+  /** Wall-clock start (ms) and length. */
+  start: number;
+  durationMs: number;
+}
+
+/**
+ * A camera's continuous recording made by this service: while it records, a live session of the
+ * camera serves its newest segments instead of opening a second RTSP connection.
+ */
+export interface LiveRecording {
+  /** Writing segments now (false while it reconnects, and once it is halted). */
+  readonly recording: boolean;
+  /** Why it does not record, when it does not (credentials redacted). */
+  readonly lastError: string | null;
+  /** The segments its current ffmpeg lists, oldest first (empty while it does not record). */
+  recent(): Promise<LiveSegment[]>;
+}
+
+/** The recordings this service makes, by camera (the recorders implement it). */
+export interface LiveRecordings {
+  of(cameraId: string): LiveRecording | undefined;
+  /** Which of these members records the camera (undefined: it is not recorded), by the recorders' own rule. */
+  recordedBy(cameraId: string, memberIds: readonly string[]): string | undefined;
+}
+
 /** One live RTSP -> HLS job: what a session asks of each ffmpeg it runs. */
 export interface HlsJob {
   /** An rtsp:// or rtsps:// URL, already checked by parseRtspUrl. */

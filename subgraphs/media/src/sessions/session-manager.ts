@@ -6,7 +6,7 @@ import type { Logger } from '../../../../lib/logging/logger';
 import { assignOrphans, loadOf, placeSession, type Member, type Slot } from '../cluster/placement';
 import type { Membership } from '../cluster/membership';
 import { CameraAdmission, startRefusal } from './camera-admission';
-import type { CameraDirectory, CameraHostPolicy, SessionRecord, SessionRepository, SpawnFfmpeg, StatusPublisher } from './ports';
+import type { CameraDirectory, CameraHostPolicy, LiveRecordings, SessionRecord, SessionRepository, SpawnFfmpeg, StatusPublisher } from './ports';
 import { pageOfSessions, type PageQuery } from './session-pages';
 import { SessionRunner } from './session-runner';
 import { isActive, type StreamSession } from './session';
@@ -23,6 +23,11 @@ export interface SessionManagerOptions {
   repository: SessionRepository;
   publisher: StatusPublisher;
   spawn: SpawnFfmpeg;
+  /**
+   * The cameras this service records: a session of one of them serves the recording's segments
+   * while it records, instead of running an ffmpeg of its own. Still a session against the cap.
+   */
+  recordings?: LiveRecordings;
   /** This media service among the others on the same store. */
   membership: Membership;
   logger: Logger;
@@ -235,7 +240,11 @@ export class SessionManager {
     const load = loadOf(slots);
     // From here to the reservation nothing awaits: concurrent starts here see each other's reservations.
     load.set(this.me, Math.max(load.get(this.me) ?? 0, this.runningCount()) + this.reserved);
-    const target = placeSession(members, load, this.me);
+    const recordedBy = this.options.recordings?.recordedBy(
+      cameraId,
+      members.map((member) => member.id),
+    );
+    const target = placeSession(members, load, this.me, recordedBy);
     if (!target) {
       const capacity = members.find((m) => m.id === this.me)?.capacity ?? 0;
       throw new AppError('LIMIT_EXCEEDED', `every media service already runs its maximum of ${capacity} concurrent sessions; stop one first`, {
@@ -337,6 +346,7 @@ export class SessionManager {
       rtspTimeoutSeconds: this.options.rtspTimeoutSeconds,
       maxFailures: this.options.maxFailures,
       stallMs: Math.max(10000, 3 * this.options.rtspTimeoutSeconds * 1000),
+      liveRecording: () => this.options.recordings?.of(session.cameraId),
       onChange: (changed) => this.onChange(changed),
       logger: this.options.logger,
     });

@@ -4,7 +4,8 @@ import { isUnavailable } from '../../../../lib/errors/engine-errors';
 import type { Logger } from '../../../../lib/logging/logger';
 import { redactCredentials } from '../../../../lib/security/rtsp-url';
 import { reconnectDelayMs } from './backoff';
-import { PLAYLIST_NAME, SEGMENT_PATTERN, type FfmpegHandle, type SpawnFfmpeg } from './ports';
+import { PLAYLIST_NAME, SEGMENT_PATTERN, type FfmpegHandle, type LiveRecording, type SpawnFfmpeg } from './ports';
+import { RecordingReuse } from './recording-reuse';
 import type { StreamSession } from './session';
 
 export interface RunnerOptions {
@@ -24,6 +25,11 @@ export interface RunnerOptions {
   onChange(session: StreamSession): void;
   /** A recording: earlier attempts' segments are kept, and every job keeps its segments (see HlsJob). */
   recording?: boolean;
+  /**
+   * The camera's recording on this service, if any. Each attempt serves its segments instead of
+   * running ffmpeg while it records, and a session running its own ffmpeg switches to it once it does.
+   */
+  liveRecording?(): LiveRecording | undefined;
   logger: Logger;
 }
 
@@ -39,6 +45,10 @@ const POLL_MS = 200;
 export class SessionRunner {
   private state: StreamSession;
   private handle: FfmpegHandle | undefined;
+  /** Set instead of `handle` while the session serves the camera's recording. */
+  private reuse: RecordingReuse | undefined;
+  /** Files of the attempts before this reuse are still there (removed once it has its first segment). */
+  private leftovers = false;
   private failures = 0;
   private transcode = false;
   /** The current ffmpeg is being replaced on purpose (codec switch, new URL): its exit is no failure. */
@@ -80,6 +90,11 @@ export class SessionRunner {
     return this.stopping;
   }
 
+  /** Whether the session serves the camera's recording now (no ffmpeg of its own). */
+  get reusesRecording(): boolean {
+    return this.reuse !== undefined;
+  }
+
   /** Replaces the running ffmpeg at once (the camera's URL changed); a waiting retry is not hurried. */
   respawn(): void {
     if (this.stopping || !this.handle) return;
@@ -109,6 +124,11 @@ export class SessionRunner {
     if (this.stopping) return;
     this.startNumber = await nextSegmentNumber(this.options.dir);
     if (this.stopping) return;
+    const recording = this.options.liveRecording?.();
+    if (recording?.recording) {
+      this.serveRecording(recording);
+      return;
+    }
     this.spawnedAt = Date.now();
     this.lastPlaylistMtime = 0;
     const transcode = this.transcode;
@@ -158,7 +178,73 @@ export class SessionRunner {
       this.options.logger.warn({ sessionId: this.state.id }, 'no new segment: restarting ffmpeg');
       this.lastProgressAt = now;
       void handle.stop();
+      return;
     }
+    if (!this.respawnNow && this.options.liveRecording?.()?.recording) {
+      // The camera is recorded here now: one RTSP connection is enough.
+      this.options.logger.info({ sessionId: this.state.id, cameraId: this.state.cameraId }, 'camera recorded here: switching to its recording');
+      this.respawnNow = true;
+      void handle.stop();
+    }
+  }
+
+  /** Serves the recording's segments from now on: LIVE with the first one, supervised like an ffmpeg. */
+  private serveRecording(recording: LiveRecording): void {
+    const reuse = new RecordingReuse(recording, this.options.dir, this.startNumber);
+    this.reuse = reuse;
+    this.leftovers = true;
+    this.spawnedAt = Date.now();
+    this.lastProgressAt = this.spawnedAt;
+    this.options.logger.info({ sessionId: this.state.id, cameraId: this.state.cameraId }, 'serving the camera recording: no ffmpeg of its own');
+    this.pollTimer = setInterval(() => void this.pollReuse(reuse), POLL_MS);
+  }
+
+  /**
+   * Takes in the recording's new segments. The recording gone (halted, moved to another service, its
+   * camera no longer recorded), not recording, or without a new segment for the stall time: this
+   * attempt ends like an ffmpeg exit (RECONNECTING, backoff), and the next one runs ffmpeg unless the
+   * recording records again by then.
+   */
+  private async pollReuse(reuse: RecordingReuse): Promise<void> {
+    const current = this.options.liveRecording?.();
+    if (current !== reuse.source || !current.recording) {
+      await this.endReuse(reuse, `the camera recording it served stopped${current?.lastError ? `: ${current.lastError}` : ''}`);
+      return;
+    }
+    let added: number;
+    try {
+      added = await reuse.step();
+    } catch (error) {
+      added = 0;
+      // A stop removes the folder under a step that is running: nothing to tell then.
+      if (!this.stopping) this.options.logger.warn({ sessionId: this.state.id, err: (error as Error).message }, 'recorded segment not taken in');
+    }
+    if (reuse !== this.reuse || this.stopping) return;
+    const now = Date.now();
+    if (added > 0) {
+      this.lastProgressAt = now;
+      if (this.state.status !== 'LIVE') {
+        this.failures = 0;
+        this.update({ status: 'LIVE' });
+      }
+      if (this.leftovers) {
+        this.leftovers = false;
+        void this.removeSegmentsBefore(this.startNumber);
+      }
+    } else if (now - this.lastProgressAt > this.options.stallMs) {
+      await this.endReuse(reuse, 'no new segment in the camera recording');
+    }
+  }
+
+  private async endReuse(reuse: RecordingReuse, message: string): Promise<void> {
+    if (reuse !== this.reuse || this.stopping) return;
+    clearInterval(this.pollTimer);
+    this.reuse = undefined;
+    this.options.logger.warn(
+      { sessionId: this.state.id, cameraId: this.state.cameraId, failures: this.failures + 1, reason: message },
+      'recording no longer served',
+    );
+    await this.failedAttempt(message);
   }
 
   private async onExit(handle: FfmpegHandle, message: string): Promise<void> {
@@ -203,6 +289,7 @@ export class SessionRunner {
   private clearTimers(): void {
     clearTimeout(this.retryTimer);
     clearInterval(this.pollTimer);
+    this.reuse = undefined;
   }
 
   private async removeSegmentsBefore(first: number): Promise<void> {

@@ -52,7 +52,7 @@ interface Step {
 /**
  * The bench's own test cameras for one step, each on a loopback port of its own: one path per
  * server, shared, so each runs one x264 encode. Fresh for every step: a server that already served
- * a step's clients refused the next step's connections (it had exited) in the first runs.
+ * a step's clients refused the next step's connections (it no longer listened) in the first runs.
  */
 class CameraServers {
   readonly servers: RtspCamera[] = [];

@@ -96,6 +96,17 @@ describe('recordings and clips (browser)', () => {
     const pendingEventId = await recordEvent('loitering', new Date(Date.now() + 3_600_000));
     const unavailableEventId = await recordEvent('tailgating', new Date(Date.now() - 3_600_000));
     await h.waitUntil(async () => (await clipStatusOf(pendingEventId)) === 'PENDING' && (await clipStatusOf(unavailableEventId)) === 'UNAVAILABLE', 30000);
+    // In the feed's first page, with their clip status: an event the page only hears of live comes
+    // without one (a recorded camera's shows as pending until opened).
+    await h.waitUntil(async () => {
+      const listed = await h.stack.graphql<{ events: { edges: Array<{ node: { id: string } }> } }>(
+        '{ events(first: 50) { edges { node { id } } } }',
+        {},
+        'viewer',
+      );
+      const ids = new Set(listed.data?.events.edges.map((edge) => edge.node.id));
+      return [readyEventId, pendingEventId, unavailableEventId].every((id) => ids.has(id));
+    }, 30000);
 
     await h.openAs('operator', 'olga');
     const item = (id: string) => h.page.locator(`#event-feed li[data-event-id="${id}"]`);
@@ -113,6 +124,24 @@ describe('recordings and clips (browser)', () => {
     await item(pendingEventId).locator('#feed-clip .clip[data-clip="pending"]').waitFor({ timeout: 30000 });
     expect(await h.page.locator('#event-feed video').count()).toBe(0);
     expect(await h.page.locator('#feed-clip').count()).toBe(1);
+    expect(h.pageErrors).toEqual([]);
+  });
+
+  it('says the video service is not answering, rather than "not recorded", when a clip cannot be read', async () => {
+    await h.openAs('operator', 'olga');
+    const marker = h.page.locator(`#event-feed li[data-event-id="${readyEventId}"] button.clip-badge[data-clip="ready"]`);
+    await marker.waitFor({ timeout: 30000 });
+    const media = h.stack.processes.get('media')!;
+    const gone = new Promise((resolve) => media.once('exit', resolve));
+    media.kill('SIGKILL');
+    await gone;
+    try {
+      await marker.click();
+      await h.page.locator('#feed-clip [data-clip="error"]').waitFor({ timeout: 30000 });
+      expect(await h.page.locator('#feed-clip [data-clip="none"]').count()).toBe(0);
+    } finally {
+      await h.stack.startService('media');
+    }
     expect(h.pageErrors).toEqual([]);
   });
 

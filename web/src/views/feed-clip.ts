@@ -1,4 +1,4 @@
-import { request } from '../api/graphql';
+import { ApiError, codeOf, request } from '../api/graphql';
 import { EVENT_CLIP, type EventClip } from '../api/operations';
 import { fill, h } from '../ui/dom';
 import { describeError } from '../ui/messages';
@@ -73,9 +73,12 @@ export class FeedClipPlayer {
     fill(this.root, h('p', { class: 'help' }, 'Loading the clip…'));
     const closeButton = h('button', { type: 'button', class: 'quiet', onclick: () => this.close() }, 'Close clip');
     try {
-      const { data } = await request<{ event: { id: string; clip: EventClip | null } | null }>(EVENT_CLIP, { id: eventId });
+      const { data, errors } = await request<{ event: { id: string; clip: EventClip | null } | null }>(EVENT_CLIP, { id: eventId });
       if (generation !== this.generation) return;
       const clip = data?.event?.clip ?? null;
+      // No clip beside an error (the video service not answering) is not "this camera is not recorded".
+      const failed = errors[0];
+      if (!clip && failed) throw new ApiError(failed.message, codeOf(failed));
       const view = clipView(eventId, clip, { autoplay: true });
       const video = view.querySelector('video');
       // Muted through the property (the attribute alone does not mute a video made by script), so

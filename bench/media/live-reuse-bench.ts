@@ -17,10 +17,8 @@ import pino from 'pino';
 import { sleep } from '../../lib/async/sleep';
 import { loadConfig } from '../../lib/config/config';
 import { connectMongo } from '../../lib/engines/mongo';
-import { MongoCameraRepository } from '../../subgraphs/media/src/adapters/mongo-camera-repository';
 import { MongoMemberRegistry } from '../../subgraphs/media/src/adapters/mongo-member-registry';
 import { MongoSessionRepository } from '../../subgraphs/media/src/adapters/mongo-session-repository';
-import { CameraStore } from '../../subgraphs/media/src/cameras/camera-store';
 import { Membership } from '../../subgraphs/media/src/cluster/membership';
 import { configureFfmpeg, spawnHlsFfmpeg } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
 import { findOrphanFfmpeg } from '../../subgraphs/media/src/ffmpeg/orphan-reaper';
@@ -29,7 +27,7 @@ import { LinkSigner } from '../../subgraphs/media/src/hls/link-signer';
 import { SessionManager } from '../../subgraphs/media/src/sessions/session-manager';
 import type { StreamSession } from '../../subgraphs/media/src/sessions/session';
 import { startRtspCamera } from '../../test/support/rtsp-camera';
-import { benchRecorders, recordCameras } from './bench-recorders';
+import { BENCH_MEMBER, recordingRig, startRecording, waitRecording } from './recording-rig';
 import { hardwareLine } from '../hardware';
 import { cpuSeconds } from '../process-cpu';
 
@@ -43,7 +41,6 @@ const { values } = parseArgs({
 const COUNT = Number(values.cameras);
 const SECONDS = Number(values.seconds);
 const RUNS = Number(values.runs);
-const ME = 'bench-live-reuse';
 
 const load = (): string =>
   os
@@ -72,9 +69,8 @@ async function main(): Promise<void> {
   const mongo = await connectMongo({ url: config.mongodb.url, database: namespace });
   const root = mkdtempSync(path.join(os.tmpdir(), 'bench-live-reuse-'));
   const dirs = { recordings: path.join(root, 'recordings'), hls: path.join(root, 'hls') };
-  const cameras = new CameraStore(new MongoCameraRepository(mongo.db));
-  const { recorders } = benchRecorders({ dir: dirs.recordings, me: ME, mongo, cameras, config });
-  const members = [{ id: ME, url: 'http://127.0.0.1:1', capacity: 1000, expiresAt: new Date(Date.now() + 86_400_000) }];
+  const rig = recordingRig(mongo.db, config, dirs.recordings);
+  const { cameras, recorders } = rig;
   const ids = Array.from({ length: COUNT }, (_, i) => `reuse-c${i}`);
   const signer = new LinkSigner('bench-live-reuse-link-secret', 3600);
   const holder: { manager?: SessionManager } = {};
@@ -94,7 +90,9 @@ async function main(): Promise<void> {
   const address = server.address();
   const base = `http://127.0.0.1:${typeof address === 'object' && address ? address.port : 0}`;
   try {
-    await recordCameras(cameras, recorders, ids, camera.url('shared'), members);
+    await startRecording(rig, ids, () => camera.url('shared'));
+    const behind = await waitRecording(recorders, ids, 60000);
+    if (behind.length > 0) throw new Error(`recorders not RECORDING after 60 s:\n${behind.join('\n')}`);
     await sleep(3000);
 
     const ffmpegPids = () => [...findOrphanFfmpeg(dirs.recordings), ...findOrphanFfmpeg(dirs.hls)];
@@ -135,7 +133,7 @@ async function main(): Promise<void> {
         ...(reuse ? { recordings: recorders } : {}),
         membership: new Membership({
           registry: new MongoMemberRegistry(mongo.db),
-          id: `${ME}-${reuse ? 'reuse' : 'own'}-${run}`,
+          id: `${BENCH_MEMBER}-${reuse ? 'reuse' : 'own'}-${run}`,
           url: 'http://127.0.0.1:1',
           capacity: 1000,
           ttlMs: 8000,

@@ -5,23 +5,18 @@
  * window end to its clip being READY.
  * Usage: bash bench/media/run-recording.sh [--cameras 1,4,8,16] [--seconds 20] [--events 20]
  */
-import { mkdtempSync, rmSync } from 'node:fs';
-import os from 'node:os';
+import { rmSync } from 'node:fs';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import { sleep } from '../../lib/async/sleep';
-import { loadConfig } from '../../lib/config/config';
-import { connectMongo } from '../../lib/engines/mongo';
-import { MongoCameraRepository } from '../../subgraphs/media/src/adapters/mongo-camera-repository';
-import { CameraStore } from '../../subgraphs/media/src/cameras/camera-store';
-import { configureFfmpeg, remuxToMp4 } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
+import { remuxToMp4 } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
 import { findOrphanFfmpeg } from '../../subgraphs/media/src/ffmpeg/orphan-reaper';
 import { ClipMaker } from '../../subgraphs/media/src/recording/clip-maker';
 import { startRtspCamera } from '../../test/support/rtsp-camera';
-import { benchRecorders, recordCameras } from './bench-recorders';
-import { hardwareLine, percentile } from '../hardware';
+import { percentile } from '../hardware';
 import { cpuSeconds } from '../process-cpu';
+import { BENCH_MEMBER, loadAverage, missingSeconds, recordingRig, runRecordingBench, startRecording, waitRecording } from './recording-rig';
 
 const { values } = parseArgs({
   options: {
@@ -33,18 +28,9 @@ const { values } = parseArgs({
 const COUNTS = values.cameras.split(',').map(Number);
 const SECONDS = Number(values.seconds);
 const EVENTS = Number(values.events);
-const ME = 'bench-recording';
-const MEMBERS = [{ id: ME, url: 'http://127.0.0.1:1', capacity: 1000, expiresAt: new Date(Date.now() + 86_400_000) }];
 
-async function main(): Promise<void> {
-  console.log(hardwareLine());
-  const config = loadConfig({ ...process.env });
-  configureFfmpeg(config.media.ffmpegPath);
+runRecordingBench('benchrec', async ({ db, root, config }) => {
   const camera = await startRtspCamera({ size: '1280x720', fps: 25, shared: true });
-  const logger = pino({ level: 'silent' });
-  const namespace = `benchrec${process.pid}`;
-  const mongo = await connectMongo({ url: config.mongodb.url, database: namespace });
-  const root = mkdtempSync(path.join(os.tmpdir(), 'bench-recording-'));
   try {
     console.log(
       '| recording cameras | ffmpeg CPU per camera (% of a core) | disk per camera-hour | segments missing | clip READY after window end p50 / p99 / max |',
@@ -52,11 +38,12 @@ async function main(): Promise<void> {
     console.log('| --- | --- | --- | --- | --- |');
     for (const count of COUNTS) {
       const dir = path.join(root, `n${count}`);
-      const cameras = new CameraStore(new MongoCameraRepository(mongo.db));
-      const { recorders, store } = benchRecorders({ dir, me: ME, mongo, cameras, config });
+      const rig = recordingRig(db, config, dir);
+      const { recorders, store } = rig;
       const ids = Array.from({ length: count }, (_, i) => `n${count}-c${i}`);
-      // Every camera pulls the same path: one x264 encode in the test camera feeds them all.
-      await recordCameras(cameras, recorders, ids, camera.url(`shared${count}`), MEMBERS);
+      await startRecording(rig, ids, () => camera.url(`shared${count}`));
+      const behind = await waitRecording(recorders, ids, 60000);
+      if (behind.length > 0) throw new Error(`recorders not RECORDING after 60 s:\n${behind.join('\n')}`);
       await sleep(3000);
       const pids = findOrphanFfmpeg(dir);
       const cpuBefore = pids.map((pid) => cpuSeconds(pid));
@@ -65,14 +52,14 @@ async function main(): Promise<void> {
 
       const clips = new ClipMaker({
         dir: path.join(dir, 'clips'),
-        me: ME,
+        me: BENCH_MEMBER,
         preMs: 2000,
         postMs: 2000,
         retentionMs: 86_400_000,
         recorders,
         store,
         remux: remuxToMp4,
-        logger,
+        logger: pino({ level: 'silent' }),
       });
       clips.start(250);
       const events: Array<{ id: string; to: number }> = [];
@@ -100,14 +87,7 @@ async function main(): Promise<void> {
           await sleep(100);
         }
       }
-      let missing = 0;
-      for (const id of ids) {
-        const segments = recorders.recorderOf(id)!.index.all.filter((s) => s.start >= started);
-        for (let i = 1; i < segments.length; i += 1) {
-          const gap = segments[i]!.start - (segments[i - 1]!.start + segments[i - 1]!.durationMs);
-          if (gap > 500) missing += Math.round(gap / 1000);
-        }
-      }
+      const missing = missingSeconds(recorders, ids, started);
       clips.stop();
       await recorders.shutdown();
       const sorted = [...readyAfter].sort((a, b) => a - b);
@@ -117,24 +97,8 @@ async function main(): Promise<void> {
       );
       rmSync(dir, { recursive: true, force: true });
     }
-    console.log(
-      `load after: ${os
-        .loadavg()
-        .map((l) => l.toFixed(2))
-        .join(' ')}`,
-    );
+    console.log(`load after: ${loadAverage()}`);
   } finally {
-    await mongo.db.dropDatabase().catch(() => undefined);
-    await mongo.close();
     await camera.stop();
-    rmSync(root, { recursive: true, force: true });
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+});

@@ -27,7 +27,10 @@ function dashboardView(info: TokenInfo): HTMLElement {
   cameras.onCameras = (list) => {
     stats.setCameras(list);
     feed.filters.setCameras(list);
+    feed.setRecordedCameras(list.filter((camera) => camera.recorder).map((camera) => camera.id));
   };
+  // A camera going offline or coming back is an event: the cards follow at once, not at the next poll.
+  feed.onHealthEvent = () => void cameras.load();
   stats.onTypes = (types) => feed.filters.addTypes(types);
   const openEvent = (id: string) => store.update((s) => ({ ...s, event: id }));
   feed.onOpen = openEvent;
@@ -78,6 +81,7 @@ function dashboardView(info: TokenInfo): HTMLElement {
       { class: 'top' },
       h('h1', {}, 'Sightline'),
       link,
+      cameras.offlineCount,
       h('span', { class: 'who', id: 'who' }, `${info.subject} · ${ROLE_TEXT[info.role]}`, expiry ? ' ' : '', expiry),
       h('button', { type: 'button', id: 'sign-out', class: 'quiet', onclick: () => session.end() }, 'Sign out'),
     ),

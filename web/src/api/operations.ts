@@ -23,7 +23,7 @@ export interface Camera {
   status: 'ACTIVE' | 'DECOMMISSIONED';
   liveStream: StreamSession | null;
   /** Null when the camera is not recorded. */
-  recorder?: { state: 'RECORDING' | 'RECONNECTING' | 'OFF'; since: string } | null;
+  recorder?: { state: 'RECORDING' | 'RECONNECTING' | 'OFF'; since: string; lastError?: string | null } | null;
 }
 
 export interface EventClip {
@@ -46,6 +46,8 @@ export interface FeedEvent {
   acknowledgedBy?: string | null;
   resolvedBy?: string | null;
   camera: { id: string; name: string; site?: string | null } | null;
+  /** Its clip's status, in the feed's pages only (live events come without it: see FeedClipPlayer). */
+  clip?: Pick<EventClip, 'status' | 'reason'> | null;
 }
 
 /** An event with everything the detail panel shows. */
@@ -120,7 +122,7 @@ export const CAMERA_PAGE = 100;
 export const CAMERAS = `query DashboardCameras($after: String) {
   cameras(first: ${CAMERA_PAGE}, after: $after) {
     pageInfo { hasNextPage endCursor }
-    edges { node { id name site status liveStream { ${STREAM_FIELDS} } recorder { state since } } }
+    edges { node { id name site status liveStream { ${STREAM_FIELDS} } recorder { state since lastError } } }
   }
 }`;
 export const CAMERA_LIVE = `query DashboardCamera($id: ID!) { camera(id: $id) { id liveStream { ${STREAM_FIELDS} } } }`;
@@ -136,7 +138,7 @@ const EVENT_FIELDS = 'id type severity occurredAt recordedAt status version came
 
 export const EVENTS = `query DashboardEvents($filter: EventFilter, $first: Int!, $after: String) {
   events(filter: $filter, first: $first, after: $after) {
-    totalCount pageInfo { hasNextPage endCursor } edges { node { ${EVENT_FIELDS} } }
+    totalCount pageInfo { hasNextPage endCursor } edges { node { ${EVENT_FIELDS} clip { status reason } } }
   }
 }`;
 export const EVENT = `query DashboardEvent($id: ID!) { event(id: $id) { ${EVENT_FIELDS} acknowledgedBy resolvedBy } }`;
@@ -147,6 +149,8 @@ export const EVENT_DETAIL = `query DashboardEventDetail($id: ID!, $minPosition: 
     clip { status from to hlsUrl mp4Url reason }
   }
 }`;
+/** One event's clip with fresh signed links, read when the operator opens it. */
+export const EVENT_CLIP = `query DashboardEventClip($id: ID!) { event(id: $id) { id clip { status from to hlsUrl mp4Url reason } } }`;
 export const EVENT_RECORDED = `subscription DashboardFeed($filter: EventFilter) { eventRecorded(filter: $filter) { ${EVENT_FIELDS} } }`;
 export const ACKNOWLEDGE = `mutation Acknowledge($id: ID!, $expectedVersion: Int, $note: String) {
   acknowledgeEvent(id: $id, expectedVersion: $expectedVersion, note: $note) { id version position }

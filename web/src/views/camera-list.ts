@@ -16,6 +16,26 @@ export const NO_SITE = '';
 
 export const streamStateOf = (camera: Camera): StreamState => camera.liveStream?.status ?? 'STOPPED';
 
+/**
+ * A recorder starting up is RECONNECTING until its first segment: it counts as offline only once it
+ * has failed to connect, or after this long.
+ */
+export const CONNECT_GRACE_MS = 10000;
+
+/**
+ * Why an active camera is offline (its recorder cannot reach it, or its live stream lost it), or
+ * null. Cameras that are neither recorded nor streaming give no sign either way.
+ */
+export function offlineReason(camera: Camera, now: number): string | null {
+  if (camera.status !== 'ACTIVE') return null;
+  const recorder = camera.recorder;
+  if (recorder?.state === 'RECONNECTING' && (recorder.lastError || now - Date.parse(recorder.since) >= CONNECT_GRACE_MS)) {
+    return `The recorder cannot reach the camera${recorder.lastError ? `: ${recorder.lastError}` : ''}.`;
+  }
+  if (camera.liveStream?.status === 'RECONNECTING') return 'The live stream lost the camera and is reconnecting.';
+  return null;
+}
+
 const bySiteThenName = (a: Camera, b: Camera): number =>
   // Cameras without a site go last.
   (a.site ?? '\uffff').localeCompare(b.site ?? '\uffff') || a.name.localeCompare(b.name) || a.id.localeCompare(b.id);

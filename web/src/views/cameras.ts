@@ -6,7 +6,7 @@ import { store } from '../state/store';
 import { fill, h, panel } from '../ui/dom';
 import { field, select, setOptions } from '../ui/fields';
 import { describeError, setStatus, statusLine } from '../ui/messages';
-import { groupBySite, NO_SITE, pageOf, selectCameras, sitesOf, STREAM_STATES } from './camera-list';
+import { groupBySite, NO_SITE, offlineReason, pageOf, selectCameras, sitesOf, STREAM_STATES } from './camera-list';
 import { attachHls } from './video-player';
 
 const STATUS_TEXT: Record<string, string> = {
@@ -17,6 +17,8 @@ const STATUS_TEXT: Record<string, string> = {
   FAILED: 'Stream failed',
 };
 
+const RECORDER_TEXT = { RECORDING: 'Recording', RECONNECTING: 'Recording: connecting to the camera…', OFF: 'Not recording' } as const;
+
 const LAYOUT_TEXT: Record<Layout, string> = { cards: 'Cards', '2x2': 'Wall 2×2', '3x3': 'Wall 3×3', '4x4': 'Wall 4×4' };
 /** Tiles per page: a card page stays small enough to render at once; a wall shows exactly its grid. */
 const PAGE_SIZE: Record<Layout, number> = { cards: 24, '2x2': 4, '3x3': 9, '4x4': 16 };
@@ -26,6 +28,8 @@ interface Tile {
   root: HTMLElement;
   video: HTMLVideoElement;
   badge: HTMLElement;
+  /** Recording state and, for an offline camera, why. */
+  health: HTMLElement;
   note: HTMLElement;
   button: HTMLButtonElement | undefined;
   playingUrl: string | undefined;
@@ -58,6 +62,8 @@ export class CamerasView {
   private readonly stream: HTMLSelectElement;
   private readonly layout: HTMLSelectElement;
   private readonly tiles = new Map<string, Tile>();
+  /** "N cameras offline" over every camera, not only the page: the header shows it. */
+  readonly offlineCount: HTMLElement;
   private cameras: Camera[] = [];
   private mediaDown = false;
   private loaded = false;
@@ -107,6 +113,7 @@ export class CamerasView {
       criteria.layout,
     );
     this.summary = h('p', { class: 'summary', id: 'camera-summary', 'aria-live': 'polite' });
+    this.offlineCount = h('span', { class: 'offline-count', id: 'offline-count', role: 'status', hidden: true });
     this.groups = h('div', { class: 'camera-groups', id: 'camera-tiles' });
     this.pager = h('nav', { class: 'pager', 'aria-label': 'Camera pages' });
     this.root = panel(
@@ -155,6 +162,7 @@ export class CamerasView {
         if (camera) camera.liveStream = streamStatusChanged.status === 'STOPPED' ? null : streamStatusChanged;
         const tile = cameraId ? this.tiles.get(cameraId) : undefined;
         if (tile) this.applyStream(tile, streamStatusChanged);
+        this.countOffline();
       },
       () => undefined, // the poll below keeps tiles right when the live link is down
     );
@@ -243,6 +251,7 @@ export class CamerasView {
           ? ''
           : `No camera matches these filters (${this.cameras.length} cameras in all).`
         : `Showing ${first}–${first + page.items.length - 1} of ${selected.length} matching cameras (${this.cameras.length} in all).`;
+    this.countOffline();
 
     // A new layout moves every tile: what was on screen may not be any more. Until the observer has
     // seen the new layout, no tile counts as on screen (else a wall would start streams below the fold).
@@ -282,6 +291,7 @@ export class CamerasView {
                 this.observer.observe(tile.root);
               }
               tile.camera = camera;
+              this.applyHealth(tile);
               if (this.mediaDown) this.showUnknown(tile);
               else this.applyStream(tile, camera.liveStream);
               return tile.root;
@@ -310,12 +320,14 @@ export class CamerasView {
     const titleId = `camera-${camera.id}-title`;
     const video = h('video', { muted: true, playsinline: true, 'aria-labelledby': titleId, 'data-camera-id': camera.id });
     const badge = h('span', { class: 'badge' });
+    const health = h('p', { class: 'recorder' });
     const note = h('p', { class: 'tile-note', role: 'status' });
     const tile: Tile = {
       camera,
       root: h('article', { class: 'tile', 'aria-labelledby': titleId, 'data-camera-id': camera.id }),
       video,
       badge,
+      health,
       note,
       button: undefined,
       playingUrl: undefined,
@@ -331,7 +343,7 @@ export class CamerasView {
       h('div', { class: 'tile-video' }, video),
       h('div', { class: 'tile-head' }, h('h4', { id: titleId }, camera.name), badge),
       h('p', { class: 'tile-site' }, camera.status === 'DECOMMISSIONED' ? 'Decommissioned' : ''),
-      recorderBadge(camera),
+      health,
       note,
     );
     if (tile.button) tile.root.append(tile.button);
@@ -347,8 +359,29 @@ export class CamerasView {
     if (tile.button) tile.button.disabled = true;
   }
 
+  /** Offline cameras stand out: a red card saying why; the header counts them over all cameras. */
+  private applyHealth(tile: Tile): void {
+    const camera = tile.camera;
+    const reason = offlineReason(camera, Date.now());
+    tile.root.dataset.offline = String(reason !== null);
+    const recorder = camera.recorder;
+    tile.health.hidden = !recorder && !reason;
+    tile.health.dataset.recorder = recorder?.state ?? 'NONE';
+    if (reason) fill(tile.health, h('strong', {}, 'Offline'), ` · ${reason}`);
+    else fill(tile.health, recorder ? RECORDER_TEXT[recorder.state] : '');
+  }
+
+  private countOffline(): void {
+    const now = Date.now();
+    const offline = this.cameras.filter((camera) => offlineReason(camera, now) !== null).length;
+    this.offlineCount.hidden = offline === 0;
+    this.offlineCount.dataset.count = String(offline);
+    this.offlineCount.textContent = `${offline} camera${offline === 1 ? '' : 's'} offline`;
+  }
+
   private applyStream(tile: Tile, stream: StreamSession | null): void {
     tile.camera = { ...tile.camera, liveStream: stream };
+    this.applyHealth(tile);
     const status = stream?.status ?? 'STOPPED';
     tile.badge.textContent = STATUS_TEXT[status] ?? status;
     tile.badge.dataset.status = status;
@@ -451,12 +484,4 @@ export class CamerasView {
     if (camera) camera.liveStream = stream && stream.status !== 'STOPPED' ? stream : null;
     this.applyStream(tile, stream);
   }
-}
-
-/** Whether the camera is recorded and reachable: an offline recorded camera stands out at a glance. */
-function recorderBadge(camera: Camera): HTMLElement | string {
-  const recorder = camera.recorder;
-  if (!recorder) return '';
-  const text = recorder.state === 'RECORDING' ? 'Recording' : recorder.state === 'RECONNECTING' ? 'Recording: camera unreachable' : 'Not recording';
-  return h('p', { class: 'recorder', 'data-recorder': recorder.state }, text);
 }

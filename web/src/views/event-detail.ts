@@ -5,6 +5,7 @@ import { fill, h } from '../ui/dom';
 import { describeError, setStatus, statusLine } from '../ui/messages';
 import { formatWhen } from '../ui/time';
 import { type Action, labelOf, STATUS_TEXT } from './event-feed';
+import { clipView } from './clip-view';
 import { attachHls } from './video-player';
 
 const REFRESH_ATTEMPTS = 10;
@@ -14,7 +15,7 @@ const valueText = (value: unknown): string => (typeof value === 'string' ? value
 
 /**
  * One event in full beside the feed: its attributes, its history (recorded, acknowledged, resolved:
- * when, by whom, with which note), its camera's live view and, once Sightline records clips, its clip.
+ * when, by whom, with which note), its camera's live view and its recorded clip.
  */
 export class EventDetailView {
   readonly root: HTMLElement;
@@ -173,7 +174,7 @@ export class EventDetailView {
     if (this.canOperate && event.status !== 'RESOLVED') parts.push(this.actions(event));
     if (firstRender || !this.root.querySelector('.live-view')) parts.push(this.liveView(event));
     else parts.push(this.root.querySelector('.live-view'));
-    parts.push(h('h3', {}, 'Clip'), clipView(event));
+    parts.push(h('h3', {}, 'Clip'), clipView(event.id, event.clip));
     fill(this.body, ...parts);
   }
 
@@ -268,32 +269,4 @@ export class EventDetailView {
     );
     return root;
   }
-}
-
-/** The event's recorded clip: a player once READY, otherwise what is known (pending, why not, not recorded). */
-function clipView(event: EventDetail): HTMLElement {
-  const clip = event.clip;
-  if (!clip) return h('p', { class: 'help clip', 'data-clip': 'none' }, "No clip: this event's camera is not recorded.");
-  if (clip.status === 'PENDING') {
-    return h(
-      'p',
-      { class: 'help clip', 'data-clip': 'pending' },
-      `The clip (${formatWhen(clip.from)} to ${formatWhen(clip.to)}) is still being recorded: open the event again in a few seconds.`,
-    );
-  }
-  if (clip.status === 'UNAVAILABLE' || !clip.mp4Url) {
-    return h('p', { class: 'help clip', 'data-clip': 'unavailable' }, `No clip: ${clip.reason ?? 'the video was not recorded'}.`);
-  }
-  return h(
-    'div',
-    { class: 'clip', 'data-clip': 'ready' },
-    // An MP4 plays in every browser without hls.js; the link lets an operator keep the file.
-    h('video', {
-      controls: true,
-      preload: 'metadata',
-      src: clip.mp4Url,
-      'aria-label': `Clip of this event, ${formatWhen(clip.from)} to ${formatWhen(clip.to)}`,
-    }),
-    h('p', {}, h('a', { href: clip.mp4Url, download: `clip-${event.id}.mp4` }, 'Download the clip (MP4)')),
-  );
 }

@@ -8,6 +8,7 @@ import { describeError, setStatus, statusLine } from '../ui/messages';
 import { formatWhen } from '../ui/time';
 import { eventFilterOf } from './event-criteria';
 import { EventFiltersView } from './event-filters';
+import { type ClipSummary, clipBadge, FeedClipPlayer } from './feed-clip';
 
 const PAGE_SIZE = 50;
 const REFETCH_ATTEMPTS = 10;
@@ -21,6 +22,9 @@ const NOUN = { acknowledge: 'acknowledgement', resolve: 'resolution' } as const;
 const VERB = { acknowledge: 'Acknowledge', resolve: 'Resolve' } as const;
 
 export type Action = keyof typeof PAST_TENSE;
+
+/** The events a recorder raises when its camera goes offline and comes back (source `media`). */
+const HEALTH_EVENT_TYPES = new Set(['camera.offline', 'camera.online']);
 
 const allowed = (event: FeedEvent, action: Action): boolean => (action === 'acknowledge' ? event.status === 'OPEN' : event.status !== 'RESOLVED');
 export const labelOf = (event: FeedEvent): string => `${event.severity} ${event.type} on ${event.camera?.name ?? 'unknown camera'}`;
@@ -55,6 +59,11 @@ export class EventFeedView {
   private readonly selected = new Set<string>();
   private readonly messages = new Map<string, { text: string; kind: 'error' | 'info' }>();
   private readonly rendered = new Map<string, Rendered>();
+  /** Clip status by event id (null: not recorded), kept apart so an event re-read without it keeps it. */
+  private readonly clips = new Map<string, ClipSummary | null>();
+  /** Cameras that are recorded: a live event of one has a clip on the way (PENDING). */
+  private recordedCameras = new Set<string>();
+  private readonly clipPlayer = new FeedClipPlayer();
   private cursor: string | undefined;
   private total = 0;
   private endCursor: string | null = null;
@@ -65,6 +74,8 @@ export class EventFeedView {
   private retryTimer: ReturnType<typeof setTimeout> | undefined;
   /** Opens an event's detail panel. */
   onOpen: (id: string) => void = () => undefined;
+  /** A live `camera.offline` or `camera.online` event arrived. */
+  onHealthEvent: () => void = () => undefined;
   /** An event changed here (acknowledged, resolved, refreshed): the detail panel follows. */
   onChanged: (event: FeedEvent) => void = () => undefined;
 
@@ -115,6 +126,10 @@ export class EventFeedView {
       this.list,
       this.more,
     );
+    this.clipPlayer.onStatus = (id, clip) => {
+      this.clips.set(id, clip);
+      this.render();
+    };
     this.list.addEventListener('scroll', () => {
       if (this.list.scrollTop <= 2 && this.pending.length > 0 && !this.reading()) this.showPending();
     });
@@ -131,7 +146,13 @@ export class EventFeedView {
     this.stopLive?.();
     this.stopStore?.();
     this.filters.stop();
+    this.clipPlayer.close();
     clearTimeout(this.retryTimer);
+  }
+
+  /** The cameras that record (the cameras panel knows them): their live events get a PENDING clip marker. */
+  setRecordedCameras(ids: Iterable<string>): void {
+    this.recordedCameras = new Set(ids);
   }
 
   /** New filters: a fresh first page and a live subscription with the same filter. */
@@ -159,8 +180,9 @@ export class EventFeedView {
       const page = await this.fetchPage(null);
       if (generation !== this.generation) return;
       this.events.clear();
+      this.clips.clear();
       this.pending = [];
-      for (const event of page.edges.map((e) => e.node)) this.events.set(event.id, event);
+      for (const event of page.edges.map((e) => e.node)) this.keep(event);
       this.order = page.edges.map((e) => e.node.id);
       this.total = page.totalCount;
       this.endCursor = page.pageInfo.endCursor;
@@ -191,7 +213,7 @@ export class EventFeedView {
       if (generation !== this.generation) return;
       for (const { node } of page.edges) {
         if (!this.events.has(node.id)) this.order.push(node.id);
-        this.events.set(node.id, node);
+        this.keep(node);
       }
       this.endCursor = page.pageInfo.endCursor;
       this.hasMore = page.pageInfo.hasNextPage;
@@ -203,14 +225,24 @@ export class EventFeedView {
     }
   }
 
+  /** Holds an event of a page, and its clip status (a page says it; a live event does not). */
+  private keep(event: FeedEvent): void {
+    this.events.set(event.id, event);
+    if (event.clip !== undefined) this.clips.set(event.id, event.clip);
+    else if (!this.clips.has(event.id) && event.camera && this.recordedCameras.has(event.camera.id)) {
+      this.clips.set(event.id, { status: 'PENDING', reason: null });
+    }
+  }
+
   /** Whether the operator is busy with the list: scrolled down (j/k scroll too) or selecting. */
   private reading(): boolean {
     return this.list.scrollTop > 2 || this.selected.size > 0;
   }
 
   private arrived(event: FeedEvent): void {
+    if (HEALTH_EVENT_TYPES.has(event.type)) this.onHealthEvent();
     if (this.events.has(event.id)) {
-      this.events.set(event.id, event);
+      this.keep(event);
       this.render();
       return;
     }
@@ -220,7 +252,7 @@ export class EventFeedView {
       this.pending.unshift(event);
       this.render();
     } else {
-      this.events.set(event.id, event);
+      this.keep(event);
       this.order.unshift(event.id);
       this.render();
     }
@@ -230,7 +262,7 @@ export class EventFeedView {
   private showPending(): void {
     for (const event of this.pending.reverse()) {
       if (this.events.has(event.id)) continue;
-      this.events.set(event.id, event);
+      this.keep(event);
       this.order.unshift(event.id);
     }
     this.pending = [];
@@ -303,7 +335,8 @@ export class EventFeedView {
       if (!event) continue;
       keep.add(id);
       const message = this.messages.get(id);
-      const signature = `${event.status}|${event.version}|${message?.kind}|${message?.text}`;
+      const clip = this.clips.get(id);
+      const signature = `${event.status}|${event.version}|${message?.kind}|${message?.text}|${clip?.status}|${clip?.reason}`;
       let rendered = this.rendered.get(id);
       if (!rendered || rendered.signature !== signature) {
         const element = this.item(event);
@@ -346,6 +379,7 @@ export class EventFeedView {
       const box = element.querySelector<HTMLInputElement>('input.select');
       if (box) box.checked = this.selected.has(id);
     });
+    this.placeClipPlayer(keep);
     if (replacedFocus || (focusInList && !this.list.contains(document.activeElement))) this.focusCursor();
 
     const shown = this.order.length;
@@ -361,6 +395,15 @@ export class EventFeedView {
     for (const button of this.bulkButtons) button.disabled = selected.length === 0;
   }
 
+  /** The one inline player stays under its event (whose element a change replaces), or closes with it. */
+  private placeClipPlayer(shown: ReadonlySet<string>): void {
+    const id = this.clipPlayer.eventId;
+    if (!id) return;
+    const element = shown.has(id) ? this.rendered.get(id)?.element : undefined;
+    if (!element) this.clipPlayer.close();
+    else if (this.clipPlayer.root.parentElement !== element) element.append(this.clipPlayer.root);
+  }
+
   private item(event: FeedEvent): HTMLLIElement {
     const label = labelOf(event);
     const message = this.messages.get(event.id);
@@ -374,6 +417,12 @@ export class EventFeedView {
       );
     }
     actions.append(h('button', { type: 'button', class: 'quiet', 'aria-label': `Details of ${label}`, onclick: () => this.open(event.id) }, 'Details'));
+    const clip = clipBadge(event.id, this.clips.get(event.id), label, (id) => {
+      this.cursor = id;
+      this.clipPlayer.toggle(id);
+      this.render();
+    });
+    if (clip) actions.append(clip);
     const checkbox = this.canOperate
       ? h('input', {
           type: 'checkbox',

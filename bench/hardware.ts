@@ -23,6 +23,14 @@ export function hardwareLine(): string {
   ].join(' | ');
 }
 
+/** The load average now, e.g. "load: 1.20 0.90 0.50" (printed beside figures: the machine is shared). */
+export function loadLine(): string {
+  return `load: ${os
+    .loadavg()
+    .map((l) => l.toFixed(2))
+    .join(' ')}`;
+}
+
 /** p-th percentile (0..100) of a sample, nearest-rank. */
 export function percentile(sorted: readonly number[], p: number): number {
   if (sorted.length === 0) return Number.NaN;

@@ -1,5 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync, readdirSync } from 'node:fs';
+import { loadConfig } from '../lib/config/config';
 
 /**
  * A process's user + system CPU seconds so far (all its threads), from /proc (Linux); with
@@ -42,11 +43,22 @@ export class CpuMeter {
   private before = new Map<string, number>();
   private started = 0;
 
-  constructor(private readonly pids: ReadonlyMap<string, number | undefined>) {}
+  /**
+   * `alone`: processes counted without their children, e.g. a bench that started the stack it
+   * measures (its children are the services, counted on their own).
+   */
+  constructor(
+    private readonly pids: ReadonlyMap<string, number | undefined>,
+    private readonly alone: ReadonlySet<string> = new Set(),
+  ) {}
+
+  private seconds(name: string, pid: number | undefined): number {
+    return cpuSeconds(pid, { children: !this.alone.has(name) });
+  }
 
   start(): void {
     this.started = performance.now();
-    this.before = new Map([...this.pids].map(([name, pid]) => [name, cpuSeconds(pid, { children: true })]));
+    this.before = new Map([...this.pids].map(([name, pid]) => [name, this.seconds(name, pid)]));
   }
 
   /** e.g. "RabbitMQ 61 µs (78%), FerretDB 52 µs (66%) ... per event; all 190 µs". */
@@ -55,7 +67,7 @@ export class CpuMeter {
     let all = 0;
     const parts: string[] = [];
     for (const [name, pid] of this.pids) {
-      const used = cpuSeconds(pid, { children: true }) - (this.before.get(name) ?? Number.NaN);
+      const used = this.seconds(name, pid) - (this.before.get(name) ?? Number.NaN);
       if (!Number.isFinite(used)) continue;
       all += used;
       parts.push(`${name} ${((used * 1e6) / units).toFixed(0)} µs (${((100 * used) / seconds).toFixed(0)}% of a core)`);
@@ -65,16 +77,22 @@ export class CpuMeter {
 }
 
 /**
- * Pids of the running engines but the test camera, from `engines.sh status` (empty when unknown).
- * Some are launchers (Elasticsearch's CLI, rabbitmq-server): count them with their children.
+ * Pids of the running engines (RabbitMQ, FerretDB, Elasticsearch): the processes listening on the
+ * ports of the configured URLs, so engines started from any checkout are found (pid files belong to
+ * the checkout that started them). Empty for an engine that is not listening.
  */
 export function enginePids(): Map<string, number> {
+  const { amqp, mongodb, elasticsearch } = loadConfig();
+  const engines: Array<[string, string, number]> = [
+    ['rabbitmq', amqp.url, 5672],
+    ['ferretdb', mongodb.url, 27017],
+    ['elasticsearch', elasticsearch.url, 9200],
+  ];
   const pids = new Map<string, number>();
-  try {
-    const status = execFileSync('bash', ['scripts/engines/engines.sh', 'status'], { encoding: 'utf8' });
-    for (const match of status.matchAll(/^(\S+)\s+running\s+pid\s+(\d+)/gm)) if (match[1] !== 'camera') pids.set(match[1]!, Number(match[2]));
-  } catch {
-    // no engines script: no CPU figures
+  for (const [name, urls, defaultPort] of engines) {
+    const port = Number(new URL(urls.split(',')[0]!).port) || defaultPort;
+    const pid = pidListening(port);
+    if (pid !== undefined) pids.set(name, pid);
   }
   return pids;
 }

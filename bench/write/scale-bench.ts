@@ -11,7 +11,7 @@ import { connectMongo } from '../../lib/engines/mongo';
 import { createMongoEventStore } from '../../lib/event-store/mongo-event-store';
 import { CommandService } from '../../subgraphs/command/src/application/command-service';
 import { recordEvents } from '../../subgraphs/command/src/application/event-recorder';
-import { hardwareLine, percentile } from '../hardware';
+import { hardwareLine, loadLine, percentile } from '../hardware';
 
 const { values } = parseArgs({
   options: {
@@ -107,13 +107,7 @@ async function main(): Promise<void> {
   console.log(
     `fill: ${Number(values.small).toLocaleString('en')} events in ${smallFill.toFixed(0)} s, then on to ${Number(values.large).toLocaleString('en')} in ${largeFill.toFixed(0)} s (recordEvents of 1,000, in-process)`,
   );
-  console.log(
-    `load after: ${
-      hardwareLine()
-        .split(' | ')
-        .find((part) => part.startsWith('load')) ?? ''
-    }`,
-  );
+  console.log(`load after: ${loadLine()}`);
   console.log('');
   console.log('| stored events | recordEvent (one new event) | recordEvents of 1,000 | acknowledge, cached | acknowledge, uncached |');
   console.log('| --- | --- | --- | --- | --- |');

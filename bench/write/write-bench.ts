@@ -2,10 +2,11 @@
  * Write-side benchmark: the raw engine limits and the write path's figures, measured in ONE run on
  * the same machine, printed side by side. See bench/write/README.md.
  *
- *   node dist/bench/write/write-bench.js [--events 20000] [--latency-seconds 15] [--rate 200] [--only latency]
+ *   node dist/bench/write/write-bench.js [--events 20000] [--latency-seconds 15] [--rate 200] [--only latency [--before DIR]]
  *
  * `--only latency`: the recordEvent latency part alone (via gateway, direct, via gateway again),
- * after 5 s of each at the same rate, so the gateway's share can be compared quickly.
+ * after 5 s of each at the same rate, so the gateway's share can be compared quickly. `--before DIR`:
+ * the same first against a stack run from another built checkout (e.g. main), for before/after.
  */
 import { randomUUID } from 'node:crypto';
 import { parseArgs } from 'node:util';
@@ -15,8 +16,9 @@ import { sleep } from '../../lib/async/sleep';
 import { INTERNAL_HEADER, signInternalToken } from '../../lib/auth/internal-token';
 import { amqpNames } from '../../lib/events/topology';
 import { startStack, type Stack } from '../../test/support/stack';
-import { hardwareLine, percentile } from '../hardware';
+import { hardwareLine, loadLine, percentile } from '../hardware';
 import { CpuMeter, enginePids, pidListening } from '../process-cpu';
+import { openLoopPost, type OpenLoopResult } from './open-loop-client';
 import { loadConfig } from '../../lib/config/config';
 
 // The same engines (and defaults) the services use.
@@ -25,14 +27,18 @@ const {
   amqp: { url: AMQP_URL },
 } = loadConfig();
 
-/** CPU of the engines, the stack's services and this bench (where the time of a phase goes). */
+/**
+ * CPU of the engines, the stack's services (found by their ports) and this bench (where the time of
+ * a phase goes). The bench is counted without its children: they are the stack's services.
+ */
 const stackCpuMeter = (stack: Stack) =>
   new CpuMeter(
     new Map<string, number | undefined>([
       ...enginePids(),
-      ...(['command', 'query', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
+      ...(['command', 'query', 'media', 'gateway'] as const).map((name): [string, number | undefined] => [name, pidListening(stack.ports[name])]),
       ['bench', process.pid],
     ]),
+    new Set(['bench']),
   );
 /** The development default of INTERNAL_SECRET (the stack does not override it). */
 const INTERNAL_SECRET = process.env.INTERNAL_SECRET ?? 'sightline-development-internal-secret';
@@ -43,12 +49,15 @@ const { values } = parseArgs({
     'latency-seconds': { type: 'string', default: '15' },
     rate: { type: 'string', default: '200' },
     only: { type: 'string' },
+    before: { type: 'string' },
   },
 });
 const EVENTS = Number(values.events);
 const LATENCY_SECONDS = Number(values['latency-seconds']);
 const RATE = Number(values.rate);
 const LATENCY_ONLY = values.only === 'latency';
+/** Another checkout (built) to measure first with the same load: `--only latency --before DIR`. */
+const BEFORE = values.before;
 
 /** A stored event's document size, so the raw figure is for the same bytes. */
 const sampleEvent = () =>
@@ -113,34 +122,33 @@ async function rawPublishConsume(): Promise<number> {
   return EVENTS / seconds;
 }
 
-/** Sends requests at RATE per second for LATENCY_SECONDS (open loop) and returns the sorted latencies. */
-async function fixedRate(
-  send: (variables: Record<string, unknown>) => Promise<{ errors?: unknown }>,
-  input: () => Record<string, unknown>,
-  seconds = LATENCY_SECONDS,
-): Promise<{ latencies: number[]; failures: number }> {
-  const latencies: number[] = [];
-  let failures = 0;
-  const total = RATE * seconds;
-  const interval = 1000 / RATE;
-  const pending: Array<Promise<void>> = [];
-  const start = performance.now();
-  for (let i = 0; i < total; i += 1) {
-    const wait = start + i * interval - performance.now();
-    if (wait > 0) await sleep(wait);
-    pending.push(
-      (async () => {
-        const sent = performance.now();
-        // A refused or reset request is a failure of the run, counted and shown, not a crash.
-        const response = await send({ input: input() }).catch(() => ({ errors: ['request failed'] }));
-        if (response.errors) failures += 1;
-        else latencies.push(performance.now() - sent);
-      })(),
-    );
-  }
-  await Promise.all(pending);
-  return { latencies: latencies.sort((a, b) => a - b), failures };
-}
+/**
+ * recordEvent bodies for an open loop, serialised before it starts (the client's CPU is measured
+ * with the stack's). Distinct occurredAt values, in the past: each is a new event.
+ */
+const recordBodies = (cameraId: string, count: number): Buffer[] => {
+  const first = Date.now() - count;
+  return Array.from({ length: count }, (_, i) =>
+    Buffer.from(
+      JSON.stringify({
+        query: RECORD,
+        variables: {
+          input: { cameraId, type: 'motion', severity: 'HIGH', occurredAt: new Date(first + i).toISOString(), attributes: { zone: 3, score: 0.93 } },
+        },
+      }),
+    ),
+  );
+};
+
+/**
+ * recordEvent at RATE per second for `seconds` (open loop, cheap client: open-loop-client.ts). The
+ * bodies are made now; the returned function runs the loop (so a CPU meter started in between
+ * counts only the loop).
+ */
+const fixedRate = (url: string, headers: Record<string, string>, cameraId: string, seconds = LATENCY_SECONDS): (() => Promise<OpenLoopResult>) => {
+  const bodies = recordBodies(cameraId, RATE * seconds);
+  return () => openLoopPost(url, { 'content-type': 'application/json', ...headers }, bodies, RATE);
+};
 
 const describe = ({ latencies, failures }: { latencies: number[]; failures: number }) =>
   `p50 ${percentile(latencies, 50).toFixed(1)} ms, p99 ${percentile(latencies, 99).toFixed(1)} ms, max ${(latencies.at(-1) ?? NaN).toFixed(1)} ms, ${failures} errors`;
@@ -190,17 +198,10 @@ async function main(): Promise<void> {
     };
 
     // recordEvent latency at a fixed request rate (open loop: requests are not held back by slow answers).
-    const viaGateway = await fixedRate((variables) => stack.graphql(RECORD, variables, 'operator'), input);
+    const viaGateway = await fixedRate(stack.gatewayUrl, { authorization: `Bearer ${stack.token('operator')}` }, cameraId)();
     // The same straight to the command subgraph (as the gateway would call it): splits gateway from write path.
     const internal = signInternalToken(INTERNAL_SECRET, { subject: 'bench', role: 'operator' }, 'bench');
-    const direct = await fixedRate(async (variables) => {
-      const response = await fetch(`http://127.0.0.1:${stack.ports.command}/graphql`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: internal },
-        body: JSON.stringify({ query: RECORD, variables }),
-      });
-      return (await response.json()) as { errors?: unknown[] };
-    }, input);
+    const direct = await fixedRate(`http://127.0.0.1:${stack.ports.command}/graphql`, { [INTERNAL_HEADER]: internal }, cameraId)();
 
     // AMQP ingest: publish -> stored (observed when the relay re-publishes it: includes the relay),
     // one event per message, then 100 per message (the contract's array body).
@@ -269,67 +270,59 @@ async function main(): Promise<void> {
     `| recordEvent at ${RATE} req/s straight to the command subgraph, running alone (no gateway, query or media) | ${describe(await commandAlone())} | the write path without the rest of the stack on the 2 cores |`,
   );
   console.log('');
-  console.log(
-    `load after: ${
-      hardwareLine()
-        .split(' | ')
-        .find((part) => part.startsWith('load')) ?? ''
-    }`,
-  );
+  console.log(`load after: ${loadLine()}`);
 }
 
-/** recordEvent at RATE via the gateway and straight to the command subgraph, alternating, after a warm-up. */
+/**
+ * recordEvent at RATE via the gateway and straight to the command subgraph, alternating, after a
+ * warm-up; with `--before DIR` (another checkout, built), first the same against a stack run from
+ * DIR, then against this one, and both tables side by side. One stack runs at a time.
+ */
 async function latencyOnly(): Promise<void> {
-  const stack: Stack = await startStack({ label: 'benchwritelat', env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'warn' } });
+  const runs: Array<[string, Array<[string, string, string]>]> = [];
+  if (BEFORE) runs.push([`before (${BEFORE})`, await latencyRows(BEFORE)]);
+  runs.push([BEFORE ? 'after (this checkout)' : 'this checkout', await latencyRows()]);
+  console.log('');
+  console.log('| code | recordEvent at ' + RATE + ' req/s for ' + LATENCY_SECONDS + ' s | latency | CPU per request by process |');
+  console.log('| --- | --- | --- | --- |');
+  for (const [code, rows] of runs) for (const [name, figures, cpuFigures] of rows) console.log(`| ${code} | ${name} | ${figures} | ${cpuFigures} |`);
+  console.log('');
+  console.log(`load after: ${loadLine()}`);
+}
+
+/** The latency rows of one stack, run from `root` (default: this checkout). */
+async function latencyRows(root?: string): Promise<Array<[string, string, string]>> {
+  const stack: Stack = await startStack({
+    label: 'benchwritelat',
+    ...(root ? { root } : {}),
+    env: { RATE_LIMIT_PER_SECOND: '1000000', RATE_LIMIT_BURST: '1000000', LOG_LEVEL: 'warn' },
+  });
   try {
     const registered = await stack.graphql<{ registerCamera: { id: string } }>(REGISTER, { input: { name: 'bench', rtspUrl: 'rtsp://127.0.0.1/bench' } });
     const cameraId = registered.data!.registerCamera.id;
-    const input = () => ({ cameraId, type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), attributes: { zone: 3, score: 0.93 } });
     const internal = signInternalToken(INTERNAL_SECRET, { subject: 'bench', role: 'operator' }, 'bench');
-    const viaGateway = (seconds?: number) => fixedRate((variables) => stack.graphql(RECORD, variables, 'operator'), input, seconds);
-    const direct = (seconds?: number) =>
-      fixedRate(
-        async (variables) => {
-          const response = await fetch(`http://127.0.0.1:${stack.ports.command}/graphql`, {
-            method: 'POST',
-            headers: { 'content-type': 'application/json', [INTERNAL_HEADER]: internal },
-            body: JSON.stringify({ query: RECORD, variables }),
-          });
-          return (await response.json()) as { errors?: unknown[] };
-        },
-        input,
-        seconds,
-      );
+    const viaGateway = (seconds?: number) => fixedRate(stack.gatewayUrl, { authorization: `Bearer ${stack.token('operator')}` }, cameraId, seconds);
+    const direct = (seconds?: number) => fixedRate(`http://127.0.0.1:${stack.ports.command}/graphql`, { [INTERNAL_HEADER]: internal }, cameraId, seconds);
     // Warm-up at the same rate, figures discarded: the first seconds after start (code compiled,
     // caches and connection pools filled, in every process) are slower, whichever path runs first.
-    await viaGateway(5);
-    await direct(5);
+    await viaGateway(5)();
+    await direct(5)();
     const cpu = stackCpuMeter(stack);
     const rows: Array<[string, string, string]> = [];
-    const measure = async (name: string, run: () => Promise<{ latencies: number[]; failures: number }>) => {
+    const measure = async (name: string, prepare: () => () => Promise<OpenLoopResult>) => {
+      const run = prepare();
       cpu.start();
       const result = await run();
       rows.push([name, describe(result), cpu.report(result.latencies.length + result.failures, 'request')]);
     };
-    await measure('via gateway', viaGateway);
-    await measure('straight to the command subgraph', direct);
-    await measure('via gateway, again', viaGateway);
-    console.log('');
-    console.log('| recordEvent at ' + RATE + ' req/s for ' + LATENCY_SECONDS + ' s | latency | CPU per request by process |');
-    console.log('| --- | --- | --- |');
-    for (const [name, figures, cpuFigures] of rows) console.log(`| ${name} | ${figures} | ${cpuFigures} |`);
+    await measure('via gateway', () => viaGateway());
+    await measure('straight to the command subgraph', () => direct());
+    await measure('via gateway, again', () => viaGateway());
+    return rows;
   } finally {
     await stack.stop();
     await dropDatabase(stack.namespace);
   }
-  console.log('');
-  console.log(
-    `load after: ${
-      hardwareLine()
-        .split(' | ')
-        .find((part) => part.startsWith('load')) ?? ''
-    }`,
-  );
 }
 
 async function dropDatabase(name: string): Promise<void> {
@@ -357,8 +350,7 @@ async function commandAlone(): Promise<{ latencies: number[]; failures: number }
     const registered = await post(REGISTER, { input: { name: 'bench', rtspUrl: 'rtsp://127.0.0.1/bench' } }, 'admin');
     const cameraId = registered.data?.registerCamera?.id;
     if (!cameraId) throw new Error(`registerCamera failed: ${JSON.stringify(registered.errors)}`);
-    const input = () => ({ cameraId, type: 'motion', severity: 'HIGH', occurredAt: new Date().toISOString(), attributes: { zone: 3, score: 0.93 } });
-    return await fixedRate((variables) => post(RECORD, variables, 'operator'), input);
+    return await fixedRate(`http://127.0.0.1:${stack.ports.command}/graphql`, { [INTERNAL_HEADER]: token('operator') }, cameraId)();
   } finally {
     await stack.stop();
     await dropDatabase(stack.namespace);

@@ -5,7 +5,7 @@ import type { Config } from '../../lib/config/config';
 import type { GatewayContext } from './context/gateway-context';
 import { dashboard } from './dashboard';
 import { mediaBaseUrlOf, mediaRelay } from './hls-proxy';
-import { graphqlHandler } from './http/graphql-handler';
+import { graphqlHandler } from '../../lib/graphql/graphql-handler';
 import type { GatewayMetrics } from './observability/metrics';
 import { bodyErrorHandler } from './protection/http-errors';
 import { checkReadiness } from './readiness';

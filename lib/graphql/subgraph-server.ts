@@ -3,7 +3,6 @@ import http from 'node:http';
 import path from 'node:path';
 import { ApolloServer } from '@apollo/server';
 import { ApolloServerPluginDrainHttpServer } from '@apollo/server/plugin/drainHttpServer';
-import { expressMiddleware } from '@as-integrations/express5';
 import { buildSubgraphSchema, type GraphQLResolverMap } from '@apollo/subgraph';
 import express from 'express';
 import { parse } from 'graphql';
@@ -14,6 +13,7 @@ import { AppError } from '../errors/app-error';
 import type { Logger } from '../logging/logger';
 import { schemaDir } from '../paths';
 import { makeFormatError, toGraphQLError } from './errors';
+import { graphqlHandler } from './graphql-handler';
 import { roleCheckPlugin } from './role-check-plugin';
 import { scalarResolvers } from './scalars';
 
@@ -79,18 +79,16 @@ export async function startSubgraphServer(options: SubgraphOptions): Promise<Run
   app.use(
     '/graphql',
     express.json({ limit: '2mb' }),
-    expressMiddleware(server, {
-      context: async ({ req }) => {
-        try {
-          const header = req.headers[INTERNAL_HEADER];
-          const verified = verifyInternalToken(config.auth.internalSecret, Array.isArray(header) ? header[0] : header);
-          const correlation = req.headers[CORRELATION_HEADER];
-          return { identity: verified.identity, correlationId: typeof correlation === 'string' ? correlation : verified.correlationId };
-        } catch (error) {
-          if (error instanceof AppError) throw toGraphQLError(error);
-          throw error;
-        }
-      },
+    graphqlHandler(server, async (req) => {
+      try {
+        const header = req.headers[INTERNAL_HEADER];
+        const verified = verifyInternalToken(config.auth.internalSecret, Array.isArray(header) ? header[0] : header);
+        const correlation = req.headers[CORRELATION_HEADER];
+        return { identity: verified.identity, correlationId: typeof correlation === 'string' ? correlation : verified.correlationId };
+      } catch (error) {
+        if (error instanceof AppError) throw toGraphQLError(error);
+        throw error;
+      }
     }),
   );
 

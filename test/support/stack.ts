@@ -112,11 +112,14 @@ export async function startStack(
     nodeOf?: Stack;
     /** A namespace to reuse instead of a fresh one (benches: data seeded once); its data is kept at stop. */
     namespace?: string;
+    /** Another built checkout to run the services from (benches: the same load against older code). */
+    root?: string;
   } = {},
 ): Promise<Stack> {
   const services = options.services ?? ['command', 'query', 'media', 'gateway'];
+  const root = options.root ?? repoRoot;
   for (const service of services) {
-    if (!existsSync(path.join(repoRoot, ENTRY[service]))) throw new Error(`${ENTRY[service]} missing: run npm run build`);
+    if (!existsSync(path.join(root, ENTRY[service]))) throw new Error(`${ENTRY[service]} missing: run npm run build`);
   }
   const namespace = options.nodeOf?.namespace ?? options.namespace ?? testNamespace(options.label ?? 'stack');
   const ports = {
@@ -146,7 +149,7 @@ export async function startStack(
     // e.g. STACK_GATEWAY_NODE_ARGS="--max-semi-space-size=64": V8 flags for one service (benches).
     const nodeArgs = (process.env[`STACK_${name.toUpperCase()}_NODE_ARGS`] ?? '').split(' ').filter(Boolean);
     const child = spawn(process.execPath, [...nodeArgs, ENTRY[name]], {
-      cwd: repoRoot,
+      cwd: root,
       env: { ...process.env, ...env, NODE_ENV: env.NODE_ENV ?? 'development' },
       stdio: ['ignore', 'pipe', 'pipe'],
     });

@@ -25,6 +25,13 @@ const MIN_TICK_INTERVAL_MS = 50;
  */
 const BACKLOG = 5000;
 const BACKLOG_TICK_INTERVAL_MS = 1000;
+/**
+ * Applied events are made searchable (a refresh, then the position published) when a read waits for
+ * them (`minPosition`, which is also how the gateway's subscription payloads wait for the read
+ * model), and otherwise at most this long after they are applied. A refresh after every batch, with
+ * no one asking, was most of Elasticsearch's CPU under a trickle of single events (bench/write).
+ */
+export const IDLE_REFRESH_MS = 500;
 
 export type EventStoreReader = Pick<EventStore, 'readAll' | 'headPosition'>;
 
@@ -40,6 +47,8 @@ export interface RuntimeDeps {
   logger: Logger;
   /** How often the checkpoint is advanced and made searchable when nothing else triggers it. */
   tickMs?: number;
+  /** See IDLE_REFRESH_MS (the default). */
+  idleRefreshMs?: number;
   /** Deliveries received and not yet being applied (AmqpBatches.waiting). */
   backlog?: () => number;
   /** The Elasticsearch node identity last verified (RestartHealer): the checkpoint is saved under it. */
@@ -70,8 +79,12 @@ export class ProjectionRuntime {
   private delayed: NodeJS.Timeout | undefined;
   private delayedUntil = 0;
   private persisted = 0;
+  private lastRefreshAt = Number.NEGATIVE_INFINITY;
+  private idleRefresh: NodeJS.Timeout | undefined;
+  private forceRefresh = false;
 
   constructor(private readonly deps: RuntimeDeps) {
+    this.freshness.onWait = () => this.tick();
     this.checkpoint = new Checkpoint(
       {
         store: deps.store,
@@ -124,6 +137,8 @@ export class ProjectionRuntime {
     this.timers = [];
     if (this.delayed) clearTimeout(this.delayed);
     this.delayed = undefined;
+    if (this.idleRefresh) clearTimeout(this.idleRefresh);
+    this.idleRefresh = undefined;
     await this.ticking;
     await this.persist();
   }
@@ -174,13 +189,30 @@ export class ProjectionRuntime {
     });
   }
 
-  /** Resolves after one full tick from now. */
+  /** Resolves after one full tick from now, which makes everything applied so far searchable. */
   async settle(): Promise<void> {
     await this.ticking;
     if (this.delayed) clearTimeout(this.delayed);
     this.delayed = undefined;
+    this.forceRefresh = true;
     if (!this.ticking) this.startTick();
     await this.ticking;
+  }
+
+  /**
+   * Whether to refresh now: a read waits for what is applied, or the oldest unsearchable applied
+   * event reached IDLE_REFRESH_MS (then a tick is set up for that moment).
+   */
+  private refreshDue(position: number, force: boolean): boolean {
+    if (force || this.freshness.awaitedUpTo(position)) return true;
+    const due = this.lastRefreshAt + (this.deps.idleRefreshMs ?? IDLE_REFRESH_MS);
+    const now = performance.now();
+    if (now >= due) return true;
+    this.idleRefresh ??= setTimeout(() => {
+      this.idleRefresh = undefined;
+      this.tick();
+    }, due - now);
+    return false;
   }
 
   private async runTick(): Promise<void> {
@@ -190,7 +222,12 @@ export class ProjectionRuntime {
       const advanced = performance.now();
       const position = this.checkpoint.position;
       const epoch = this.checkpoint.epoch;
-      if (position > this.freshness.searchable) {
+      const force = this.forceRefresh;
+      this.forceRefresh = false;
+      if (position > this.freshness.searchable && this.refreshDue(position, force)) {
+        this.lastRefreshAt = performance.now();
+        if (this.idleRefresh) clearTimeout(this.idleRefresh);
+        this.idleRefresh = undefined;
         // Only what readers read (rollups refresh themselves; a rebuild's index once, when complete),
         // and the hour marks: the projector writes them unrefreshed, and a reader at this position
         // must see the hours it dirtied as dirty (else a stale rollup would answer for them).

@@ -10,15 +10,27 @@ import { AppError } from '../../../../lib/errors/app-error';
  * (`rewind`), instead of answering a count that claims a position the views no longer reach.
  */
 export class Freshness {
-  private waiters = new Set<() => void>();
+  /** Each waiting read's wake-up, with the position it waits for. */
+  private waiters = new Map<() => void, number>();
   private gate: { opened: Promise<void>; open: () => void } | undefined;
+  /**
+   * Called when a read starts waiting for a position that is not searchable yet: the projection
+   * makes applied events searchable on demand (ProjectionRuntime), not after every batch.
+   */
+  onWait: (() => void) | undefined;
 
   constructor(public searchable = 0) {}
+
+  /** Whether a read waits for a position at or below `position` (a refresh up to it would answer it). */
+  awaitedUpTo(position: number): boolean {
+    for (const min of this.waiters.values()) if (min <= position) return true;
+    return false;
+  }
 
   advanced(position: number): void {
     if (position <= this.searchable) return;
     this.searchable = position;
-    for (const wake of [...this.waiters]) wake();
+    for (const wake of [...this.waiters.keys()]) wake();
   }
 
   /** The views may have lost what the position claims: reads wait until `release`. */
@@ -82,7 +94,8 @@ export class Freshness {
         },
         Math.max(0, deadline - performance.now()),
       );
-      this.waiters.add(check);
+      this.waiters.set(check, min);
+      this.onWait?.();
     });
   }
 

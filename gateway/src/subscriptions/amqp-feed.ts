@@ -9,9 +9,10 @@ const QUEUE_MAX_LENGTH = 20000;
 // Messages being resolved at once; the broker holds the rest.
 const PREFETCH = 256;
 
-const BINDINGS = (names: AmqpNames): Record<FeedName, { exchange: string; pattern: string }> => ({
-  events: { exchange: names.eventsExchange, pattern: 'event.*' },
-  streams: { exchange: names.streamStatusExchange, pattern: 'stream.*' },
+const BINDINGS = (names: AmqpNames): Record<FeedName, { exchange: string; patterns: string[] }> => ({
+  // Camera events too: payloads answered from kept camera reads must see every camera change (lookup-cache.ts).
+  events: { exchange: names.eventsExchange, patterns: ['event.*', 'camera.*'] },
+  streams: { exchange: names.streamStatusExchange, patterns: ['stream.*'] },
 });
 
 /**
@@ -21,10 +22,12 @@ const BINDINGS = (names: AmqpNames): Record<FeedName, { exchange: string; patter
  */
 export class AmqpFeed implements MessageFeed {
   private readonly handlers = new Map<FeedName, FeedHandler>();
+  /** Connections so far: each has a queue of its own, and what was published between two is lost. */
+  epoch = 0;
   private readonly holds = new Map<FeedName, number>();
   /** The last (un)bind of each feed: a new hold waits for it to be in place. */
   private readonly binding = new Map<FeedName, Promise<void>>();
-  private readonly bindings: Record<FeedName, { exchange: string; pattern: string }>;
+  private readonly bindings: Record<FeedName, { exchange: string; patterns: string[] }>;
   private readonly names: AmqpNames;
   private channel: Channel | undefined;
   private queue: string | undefined;
@@ -83,6 +86,7 @@ export class AmqpFeed implements MessageFeed {
     });
     this.channel = channel;
     this.queue = queue;
+    this.epoch += 1;
     for (const [feed, holds] of this.holds) if (holds > 0) await this.bindNow(feed, true);
     for (const wake of this.setUp.splice(0)) wake();
   }
@@ -97,10 +101,12 @@ export class AmqpFeed implements MessageFeed {
   private async bindNow(feed: FeedName, on: boolean): Promise<void> {
     const { channel, queue } = this;
     if (!channel || !queue) return;
-    const { exchange, pattern } = this.bindings[feed];
+    const { exchange, patterns } = this.bindings[feed];
     try {
-      if (on) await channel.bindQueue(queue, exchange, pattern);
-      else await channel.unbindQueue(queue, exchange, pattern);
+      for (const pattern of patterns) {
+        if (on) await channel.bindQueue(queue, exchange, pattern);
+        else await channel.unbindQueue(queue, exchange, pattern);
+      }
     } catch (error) {
       this.logger.warn({ err: (error as Error).message, feed, on }, 'subscription feed (un)bind failed');
     }

@@ -1,4 +1,4 @@
-import { Kind, type FieldNode } from 'graphql';
+import { Kind, type FieldNode, type SelectionNode } from 'graphql';
 import type { EventRecorded } from '../../../lib/events/domain-events';
 import type { WireEnvelope } from '../../../lib/events/envelope';
 import type { BatchTarget } from './batch-query';
@@ -47,6 +47,7 @@ export function cameraLookupFor(request: SubscriptionRequest): Lookup | undefine
     fields.push({ key: node.alias?.value ?? node.name.value, read: 'camera' });
   }
   if (!camera) return undefined;
+  const cacheable = keptAnswerFits(camera);
   const cameraKey = camera.alias?.value ?? camera.name.value;
   const query = buildInnerQuery(
     { ...request, field: camera, responseKey: cameraKey },
@@ -59,10 +60,28 @@ export function cameraLookupFor(request: SubscriptionRequest): Lookup | undefine
     query,
     target: CAMERA_TARGET,
     valuesOf: (envelope: Envelope) => ({ id: envelope.data.cameraId }),
+    ...(cacheable ? { itemOf: (values: Record<string, unknown>) => String(values.id) } : {}),
     compose: (envelope: Envelope, found: unknown) => {
       const payload: Record<string, unknown> = {};
       for (const { key, read } of fields) payload[key] = read === 'camera' ? found : read(envelope.data, envelope);
       return { data: { [responseKey]: payload } };
     },
   };
+}
+
+/**
+ * Camera fields that only camera events change (the query subgraph's projection of them): an answer
+ * made of these alone can be kept until the camera's next event (lookup-cache.ts). Not `stats`
+ * (every event changes it) nor the media subgraph's `liveStream` (it changes without events).
+ */
+const KEPT_CAMERA_FIELDS = new Set(['__typename', 'id', 'name', 'site', 'rtspUrl', 'tags', 'status', 'version', 'registeredAt', 'recording']);
+
+function keptAnswerFits(camera: FieldNode): boolean {
+  const plain = (node: SelectionNode, allowed: (name: string) => boolean): boolean =>
+    node.kind === Kind.FIELD && allowed(node.name.value) && (node.arguments?.length ?? 0) === 0 && (node.directives?.length ?? 0) === 0;
+  return (camera.selectionSet?.selections ?? []).every(
+    (node) =>
+      plain(node, (name) => KEPT_CAMERA_FIELDS.has(name)) &&
+      (node as FieldNode).selectionSet?.selections.every((inner) => plain(inner, () => true) && !(inner as FieldNode).selectionSet) !== false,
+  );
 }

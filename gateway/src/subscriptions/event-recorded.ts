@@ -8,6 +8,7 @@ import { matchesRecordedEvent, needsSite, siteMatches, type EventFilter } from '
 import type { GatewayExecutor } from '../context/gateway-executor';
 import { Fanout, type BatchItem, type Subscriber } from './fanout';
 import { buildInnerQuery, type SubscriptionRequest } from './inner-query';
+import { LookupCache } from './lookup-cache';
 import type { FeedMessage, MessageFeed } from './message-feed';
 import { MicroBatcher, type BatchWork } from './micro-batch';
 import type { SubscriptionContext, SubscriptionHooks, SubscriptionKind } from './subscription-kind';
@@ -49,12 +50,15 @@ interface Recorded {
  * A selection made only of immutable Event fields is answered from the envelope at once
  * (envelope-answer.ts): the same answer, without the read-model wait. One of immutable fields plus
  * `camera { … }` is built from the envelope and one `camera(id, minPosition)` read per camera of the
- * batch (camera-lookup.ts), instead of reading every event and then its camera.
+ * batch (camera-lookup.ts), instead of reading every event and then its camera; a camera read is
+ * kept for later batches until that camera's next event (lookup-cache.ts).
  */
 export class EventRecordedSubscriptions implements SubscriptionKind {
   private readonly fanout: Fanout;
   private readonly filters = new WeakMap<Subscriber, EventFilter | null>();
   private readonly batcher: MicroBatcher<Recorded>;
+  /** Camera reads of payloads, kept until the camera's next event (lookup-cache.ts). */
+  private readonly cameras: LookupCache;
 
   constructor(
     executor: GatewayExecutor,
@@ -63,7 +67,8 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
     queueMax: number,
     batch: BatchOptions = DEFAULT_BATCH,
   ) {
-    this.fanout = new Fanout(FIELD, executor, feed, 'events', hooks, queueMax);
+    this.cameras = new LookupCache(() => feed.epoch ?? 0);
+    this.fanout = new Fanout(FIELD, executor, feed, 'events', hooks, queueMax, this.cameras);
     this.batcher = new MicroBatcher((items) => this.publish(items), batch.windowMs, batch.max, batch.maxInFlight ?? 2);
   }
 
@@ -99,6 +104,11 @@ export class EventRecordedSubscriptions implements SubscriptionKind {
   /** Handles one message of the events feed; resolves once its payloads are queued or written. */
   async handle(message: FeedMessage): Promise<void> {
     const envelope = message.body as WireEnvelope;
+    if (message.routingKey.startsWith('camera.')) {
+      const cameraId = (envelope.data as { cameraId?: unknown } | undefined)?.cameraId;
+      if (typeof cameraId === 'string') this.cameras.changed(cameraId);
+      return;
+    }
     if (envelope.type !== 'EventRecorded' || this.fanout.size === 0) return;
     const { data } = envelope;
     this.fanout.publishLocal((subscriber) => matchesRecordedEvent(this.filters.get(subscriber), data), envelope);

@@ -5,6 +5,7 @@ import { batchQueryText, batchVariable, splitBatchResult, type BatchTarget } fro
 import { FrameOutbox, FrameWriter, type SubscriptionChannel } from './frame-writer';
 import type { InnerQuery } from './inner-query';
 import type { FeedName, MessageFeed } from './message-feed';
+import type { LookupCache, Ticket } from './lookup-cache';
 import { PushQueue } from './push-queue';
 import type { SubscriptionHooks } from './subscription-kind';
 
@@ -47,6 +48,11 @@ export interface Lookup {
   /** The lookup's per-item argument values for a message, e.g. `{ id: cameraId }`. */
   valuesOf: (message: never) => Record<string, unknown>;
   compose: (message: never, value: unknown) => ExecutionResult;
+  /**
+   * Set where a looked-up answer can be kept between batches (Fanout's LookupCache): the item the
+   * values name (e.g. the camera id), whose changes the cache is told of.
+   */
+  itemOf?: (values: Record<string, unknown>) => string;
 }
 
 export interface OpenOptions extends Omit<Subscriber, 'queue' | 'frames'> {
@@ -104,6 +110,7 @@ export class Fanout {
     private readonly feedName: FeedName,
     private readonly hooks: SubscriptionHooks,
     private readonly queueMax: number,
+    private readonly lookupCache?: LookupCache,
   ) {}
 
   get size(): number {
@@ -127,6 +134,8 @@ export class Fanout {
         if (this.subscribers.size === 0) {
           this.hold?.release();
           this.hold = undefined;
+          // Unbound, the feed brings no camera events: kept answers could go stale unseen.
+          this.lookupCache?.clear();
         }
       }),
     };
@@ -288,10 +297,32 @@ export class Fanout {
       }
       return slot;
     });
-    const found = distinct.length > 0 ? await this.resolveBatch(lookup.query, first.identity, distinct, shared, lookup.target, correlationId) : [];
-    const answers = items.map((item, i): ExecutionResult | undefined => {
-      const result = found[slotOf[i] as number];
+    // Answers kept from earlier batches are used as they are; only the others are read.
+    const cache = lookup.itemOf ? this.lookupCache : undefined;
+    const group = groupKey(first);
+    const itemOf = (slot: number) => (lookup.itemOf as (values: Record<string, unknown>) => string)(distinct[slot] as Record<string, unknown>);
+    const values: unknown[] = distinct.map((_, slot) => cache?.get(group, itemOf(slot)));
+    const toRead = distinct.flatMap((_, slot) => (values[slot] === undefined ? [slot] : []));
+    const tickets = cache ? toRead.map((slot) => cache.ticket(itemOf(slot))) : [];
+    const found =
+      toRead.length > 0
+        ? await this.resolveBatch(
+            lookup.query,
+            first.identity,
+            toRead.map((slot) => distinct[slot] as Record<string, unknown>),
+            shared,
+            lookup.target,
+            correlationId,
+          )
+        : [];
+    toRead.forEach((slot, n) => {
+      const result = found[n];
       const value = result && !result.errors?.length ? result.data?.[lookup.query.responseKey] : undefined;
+      values[slot] = value;
+      if (cache && value !== null && value !== undefined) cache.set(group, itemOf(slot), tickets[n] as Ticket, value);
+    });
+    const answers = items.map((item, i): ExecutionResult | undefined => {
+      const value = values[slotOf[i] as number];
       return value === null || value === undefined ? undefined : lookup.compose(item.message as never, value);
     });
     const rest = answers.flatMap((answer, i) => (answer ? [] : [i]));

@@ -20,4 +20,6 @@ export interface MessageFeed {
    * will arrive (the broker binding exists); `release` gives this hold back.
    */
   retain(feed: FeedName): { bound: Promise<void>; release: () => void };
+  /** Bumped by every (re)connection: messages published between two may never arrive. */
+  readonly epoch?: number;
 }

@@ -87,6 +87,32 @@ describe('federated subscriptions through the gateway', () => {
     return body.data!.recordEvent.id;
   };
 
+  it("shows a camera's new name in the payloads of events recorded after the change (camera reads kept between batches)", async () => {
+    const cameraId = await register('Renamed', 'west');
+    const client = wsClient();
+    const pushed = collect<{ id: string; camera: { name: string } }>(
+      client,
+      `subscription($f: EventFilter) { eventRecorded(filter: $f) { id camera { name } } }`,
+      { f: { cameraIds: [cameraId] } },
+      'eventRecorded',
+    );
+    await new Promise((resolve) => setTimeout(resolve, 500));
+    const first = await record(cameraId, 'LOW', 'rename-1');
+    const second = await record(cameraId, 'LOW', 'rename-2');
+    await waitFor('two payloads', () => (pushed.values.length >= 2 ? true : undefined));
+    const renamed = await stack.graphql(`mutation { updateCamera(input: { id: "${cameraId}", name: "Renamed later" }) { position } }`, undefined, 'admin');
+    expect(renamed.errors).toBeUndefined();
+    const third = await record(cameraId, 'LOW', 'rename-3');
+    await waitFor('the third payload', () => (pushed.values.length >= 3 ? true : undefined));
+    expect(pushed.errors).toEqual([]);
+    expect(pushed.values).toEqual([
+      { id: first, camera: { name: 'Renamed' } },
+      { id: second, camera: { name: 'Renamed' } },
+      { id: third, camera: { name: 'Renamed later' } },
+    ]);
+    await client.dispose();
+  });
+
   it('pushes the federated Event with fields from two subgraphs, filtered on the server', async () => {
     const gate = await register('Gate', 'north');
     const yard = await register('Yard', 'south');

@@ -267,6 +267,34 @@ describe('eventRecorded of immutable fields and the camera', () => {
     ]);
   });
 
+  it('keeps a camera read for the next batches until an event of that camera comes', async () => {
+    const { executor, calls } = cameraGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
+    const iterator = await subscribe(hub, 'subscription { eventRecorded { id cam: camera { name } } }');
+    await hub.handle(envelope('e1', 5, { cameraId: 'cam-1' }));
+    await hub.handle(envelope('e2', 6, { cameraId: 'cam-1' }));
+    await hub.handle(envelope('e3', 7, { cameraId: 'cam-2' }));
+    expect(calls.map((c) => c.variables)).toEqual([
+      { sightlineMinPosition: '5', sightlineId0: 'cam-1' },
+      { sightlineMinPosition: '7', sightlineId0: 'cam-2' },
+    ]);
+    await hub.handle({ routingKey: 'camera.CameraUpdated', body: { type: 'CameraUpdated', position: '8', data: { cameraId: 'cam-1', name: 'Renamed' } } });
+    await hub.handle(envelope('e4', 9, { cameraId: 'cam-1' }));
+    await hub.handle(envelope('e5', 10, { cameraId: 'cam-2' }));
+    // cam-1 changed: read again at the new event's position; cam-2 did not.
+    expect(calls.map((c) => c.variables).slice(2)).toEqual([{ sightlineMinPosition: '9', sightlineId0: 'cam-1' }]);
+    expect((await drain(iterator, 5)).map((r) => (r.data?.eventRecorded as { id: string }).id)).toEqual(['e1', 'e2', 'e3', 'e4', 'e5']);
+  });
+
+  it('reads the camera for every batch where the selection has fields that change without camera events', async () => {
+    const { executor, calls } = cameraGateway();
+    const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);
+    await subscribe(hub, 'subscription { eventRecorded { id camera { name stats { total } } } }');
+    await hub.handle(envelope('e1', 5, { cameraId: 'cam-1' }));
+    await hub.handle(envelope('e2', 6, { cameraId: 'cam-1' }));
+    expect(calls).toHaveLength(2);
+  });
+
   it('keeps the full event query for a second camera field, a fragment, a directive or a site filter', async () => {
     const { executor, calls } = cameraGateway();
     const hub = new EventRecordedSubscriptions(executor, new FakeFeed(), noHooks, 100, quick);

@@ -35,9 +35,11 @@ const IDLE_MS = 300;
  * longer may never come: events relayed to a broker that is gone (a switch of engine layout, a
  * lost queue), or a queue that is not served for a while (its RabbitMQ leader died). Applying an
  * event twice is harmless (the views merge by stream version), so a delivery that comes after all
- * costs one no-op write.
+ * costs one no-op write. Long enough that a loaded machine, whose deliveries can lag a few seconds,
+ * does not apply from the store what its queue is about to bring (the work twice, and a refused
+ * document's dead letter reaching the queue's DLQ only once its delivery comes).
  */
-const STRANDED_MS = 3000;
+const STRANDED_MS = 10_000;
 /** Stranded events applied per advance. */
 const STRANDED_BATCH = 2000;
 /** `waitingFor` after a read stopped at STRANDED_BATCH: the next missing event is applied at once. */

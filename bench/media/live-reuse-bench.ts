@@ -7,28 +7,24 @@
  * service's parts: linking, playlists, serving, and the poller itself); and how many ffmpeg run. Phases alternate `--runs` times.
  * Usage: bash bench/media/run-live-reuse.sh [--cameras 4] [--seconds 20] [--runs 3]
  */
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import http from 'node:http';
-import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import express from 'express';
 import pino from 'pino';
 import { sleep } from '../../lib/async/sleep';
-import { loadConfig } from '../../lib/config/config';
-import { connectMongo } from '../../lib/engines/mongo';
 import { MongoMemberRegistry } from '../../subgraphs/media/src/adapters/mongo-member-registry';
 import { MongoSessionRepository } from '../../subgraphs/media/src/adapters/mongo-session-repository';
 import { Membership } from '../../subgraphs/media/src/cluster/membership';
-import { configureFfmpeg, spawnHlsFfmpeg } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
+import { spawnHlsFfmpeg } from '../../subgraphs/media/src/ffmpeg/ffmpeg-process';
 import { findOrphanFfmpeg } from '../../subgraphs/media/src/ffmpeg/orphan-reaper';
 import { hlsRouter } from '../../subgraphs/media/src/hls/hls-routes';
 import { LinkSigner } from '../../subgraphs/media/src/hls/link-signer';
 import { SessionManager } from '../../subgraphs/media/src/sessions/session-manager';
 import type { StreamSession } from '../../subgraphs/media/src/sessions/session';
 import { startRtspCamera } from '../../test/support/rtsp-camera';
-import { BENCH_MEMBER, recordingRig, startRecording, waitRecording } from './recording-rig';
-import { hardwareLine } from '../hardware';
+import { BENCH_MEMBER, loadAverage, recordingRig, runRecordingBench, startRecording, waitRecording } from './recording-rig';
 import { cpuSeconds } from '../process-cpu';
 
 const { values } = parseArgs({
@@ -42,11 +38,6 @@ const COUNT = Number(values.cameras);
 const SECONDS = Number(values.seconds);
 const RUNS = Number(values.runs);
 
-const load = (): string =>
-  os
-    .loadavg()
-    .map((l) => l.toFixed(2))
-    .join(' ');
 interface Measured {
   ffmpegCpu: number;
   ownCpu: number;
@@ -59,17 +50,11 @@ const ownCpu = (): number => {
   return (usage.user + usage.system) / 1e6;
 };
 
-async function main(): Promise<void> {
-  console.log(hardwareLine());
-  const config = loadConfig({ ...process.env });
-  configureFfmpeg(config.media.ffmpegPath);
+runRecordingBench('benchreuse', async ({ db, root, config }) => {
   const camera = await startRtspCamera({ size: '1280x720', fps: 25, shared: true });
   const logger = pino({ level: 'silent' });
-  const namespace = `benchreuse${process.pid}`;
-  const mongo = await connectMongo({ url: config.mongodb.url, database: namespace });
-  const root = mkdtempSync(path.join(os.tmpdir(), 'bench-live-reuse-'));
   const dirs = { recordings: path.join(root, 'recordings'), hls: path.join(root, 'hls') };
-  const rig = recordingRig(mongo.db, config, dirs.recordings);
+  const rig = recordingRig(db, config, dirs.recordings);
   const { cameras, recorders } = rig;
   const ids = Array.from({ length: COUNT }, (_, i) => `reuse-c${i}`);
   const signer = new LinkSigner('bench-live-reuse-link-secret', 3600);
@@ -127,12 +112,12 @@ async function main(): Promise<void> {
         maxFailures: 10,
         cameras,
         cameraHosts: config.cameraAllowedHosts,
-        repository: new MongoSessionRepository(mongo.db),
+        repository: new MongoSessionRepository(db),
         publisher: { publish: () => undefined },
         spawn: spawnHlsFfmpeg,
         ...(reuse ? { recordings: recorders } : {}),
         membership: new Membership({
-          registry: new MongoMemberRegistry(mongo.db),
+          registry: new MongoMemberRegistry(db),
           id: `${BENCH_MEMBER}-${reuse ? 'reuse' : 'own'}-${run}`,
           url: 'http://127.0.0.1:1',
           capacity: 1000,
@@ -173,7 +158,7 @@ async function main(): Promise<void> {
     for (let run = 1; run <= RUNS; run += 1) {
       const baseline = await measure(undefined);
       console.log(
-        `| ${run} | recording only (${COUNT} cameras), totals | ${baseline.ffmpeg} | ${pct(baseline.ffmpegCpu, baseline.seconds)} | ${pct(baseline.ownCpu, baseline.seconds)} | ${load()} |`,
+        `| ${run} | recording only (${COUNT} cameras), totals | ${baseline.ffmpeg} | ${pct(baseline.ffmpegCpu, baseline.seconds)} | ${pct(baseline.ownCpu, baseline.seconds)} | ${loadAverage()} |`,
       );
       for (const reuse of [true, false]) {
         const result = await phase(reuse, run);
@@ -181,24 +166,13 @@ async function main(): Promise<void> {
         const ffmpegPerView = (result.ffmpegCpu / result.seconds - baseline.ffmpegCpu / baseline.seconds) / COUNT;
         const ownPerView = (result.ownCpu / result.seconds - baseline.ownCpu / baseline.seconds) / COUNT;
         console.log(
-          `| ${run} | ${reuse ? 'served from the recordings' : 'own ffmpeg'} | ${result.ffmpeg} | ${pct(ffmpegPerView, 1)} | ${pct(ownPerView, 1)} | ${load()} |`,
+          `| ${run} | ${reuse ? 'served from the recordings' : 'own ffmpeg'} | ${result.ffmpeg} | ${pct(ffmpegPerView, 1)} | ${pct(ownPerView, 1)} | ${loadAverage()} |`,
         );
       }
     }
   } finally {
     await recorders.shutdown();
     await new Promise((resolve) => server.close(resolve));
-    await mongo.db.dropDatabase().catch(() => undefined);
-    await mongo.close();
     await camera.stop();
-    rmSync(root, { recursive: true, force: true });
   }
-}
-
-main().then(
-  () => process.exit(0),
-  (error: unknown) => {
-    console.error(error);
-    process.exit(1);
-  },
-);
+});

@@ -7,7 +7,7 @@ import net from 'node:net';
  * process also draws its source port from; between the check here and the child process binding
  * it, a client could take it (EADDRINUSE in a stack test). Outside it, only another test could.
  */
-function pickRange(): { from: number; to: number } {
+function wholeRange(): { from: number; to: number } {
   try {
     const [low] = readFileSync('/proc/sys/net/ipv4/ip_local_port_range', 'utf8').trim().split(/\s+/).map(Number);
     if (low !== undefined && low > 12000) return { from: 10000, to: low };
@@ -16,6 +16,29 @@ function pickRange(): { from: number; to: number } {
   }
   return { from: 20000, to: 32000 };
 }
+
+/**
+ * This process's share of that range. A port is only checked free, then handed to a child that
+ * binds it later: two picks in that window (two services of one stack, or stacks of two jest
+ * workers) could get the same port, and the second service then failed to bind while the first
+ * answered its health check (a gateway composed the media schema twice). Each jest worker picks in
+ * its own slice, and a process never hands out a port twice.
+ */
+function pickRange(): { from: number; to: number } {
+  const { from, to } = wholeRange();
+  const worker = Number(process.env.JEST_WORKER_ID);
+  if (!Number.isInteger(worker) || worker < 1) return { from, to };
+  const slice = Math.floor((to - from) / WORKER_SLICES);
+  const start = from + ((worker - 1) % WORKER_SLICES) * slice;
+  return { from: start, to: start + slice };
+}
+
+const WORKER_SLICES = 8;
+const handedOut = new Set<number>();
+
+const take = (ports: readonly number[]): void => {
+  for (const port of ports) handedOut.add(port);
+};
 
 const canListen = (port: number): Promise<boolean> =>
   new Promise((resolve) => {
@@ -30,7 +53,9 @@ export async function freePort(): Promise<number> {
   const { from, to } = pickRange();
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const port = from + Math.floor(Math.random() * (to - from));
-    if (await canListen(port)) return port;
+    if (handedOut.has(port) || !(await canListen(port))) continue;
+    take([port]);
+    return port;
   }
   throw new Error(`no free loopback port in ${from}-${to}`);
 }
@@ -40,9 +65,12 @@ export async function freePortRun(count: number): Promise<number> {
   const { from, to } = pickRange();
   for (let attempt = 0; attempt < 200; attempt += 1) {
     const base = from + Math.floor(Math.random() * (to - from - count));
-    let free = true;
+    const run = Array.from({ length: count }, (_, i) => base + i);
+    let free = run.every((port) => !handedOut.has(port));
     for (let i = 0; i < count && free; i += 1) free = await canListen(base + i);
-    if (free) return base;
+    if (!free) continue;
+    take(run);
+    return base;
   }
   throw new Error(`no ${count} consecutive free loopback ports in ${from}-${to}`);
 }

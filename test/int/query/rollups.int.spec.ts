@@ -279,6 +279,23 @@ describe('hourly rollups', () => {
     expect(await hourDocs()).toBeGreaterThan(0);
   }, 60000);
 
+  it('pauses before every hour and day it recomputes (the timed worker paces its catch-up there)', async () => {
+    while ((await h.projection.rollups.recomputeDirty(100)) > 0);
+    const cam = randomUUID();
+    const first = Math.floor(Date.now() / DAY) * DAY - 20 * DAY;
+    const hours = [first + HOUR, first + 2 * HOUR, first + DAY + HOUR];
+    const written = await h.write([camera(cam, 1), ...hours.map((hour) => recorded(randomUUID(), cam, { occurredAt: new Date(hour + 60_000).toISOString() }))]);
+    await h.caughtUp(written[written.length - 1]!.position);
+    let pauses = 0;
+    const cleaned = await h.projection.rollups.recomputeDirty(100, Date.now(), undefined, () => {
+      pauses += 1;
+      return Promise.resolve();
+    });
+    // Three hours, then their two days.
+    expect(cleaned).toBe(5);
+    expect(pauses).toBe(5);
+  }, 60000);
+
   it('lists every dirty hour past the first page of the status search', async () => {
     const names = viewNames(`${h.namespace}-many`);
     await new IndexAdmin(h.elastic, names).ensureViews();

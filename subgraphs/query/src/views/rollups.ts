@@ -95,14 +95,20 @@ export class Rollups {
    * Recomputes up to `limit` settled dirty hours, then builds up to `limit` days; returns how many
    * became clean. `mayWrite` is asked before every write of the run: once it says no (the worker's
    * lease is too close to its end, see start-projection.ts), the run stops where it is and the
-   * hours and days it did not finish stay dirty.
+   * hours and days it did not finish stay dirty. `pause` is awaited after every hour and day (the
+   * timed worker's pacing, so a long catch-up leaves the cores to live work).
    */
-  async recomputeDirty(limit = 50, now = Date.now(), mayWrite: () => boolean = () => true): Promise<number> {
+  async recomputeDirty(
+    limit = 50,
+    now = Date.now(),
+    mayWrite: () => boolean = () => true,
+    pause: () => Promise<void> = () => Promise.resolve(),
+  ): Promise<number> {
     const fence = () => {
       if (!mayWrite()) throw new LeaseRunOut();
     };
     try {
-      return await this.recomputeDirtyFenced(limit, now, fence);
+      return await this.recomputeDirtyFenced(limit, now, fence, pause);
     } catch (error) {
       if (!(error instanceof LeaseRunOut)) throw error;
       this.logger.debug('rollup run stopped: its lease is too close to its end');
@@ -110,9 +116,10 @@ export class Rollups {
     }
   }
 
-  private async recomputeDirtyFenced(limit: number, now: number, fence: () => void): Promise<number> {
+  private async recomputeDirtyFenced(limit: number, now: number, fence: () => void, pause: () => Promise<void>): Promise<number> {
     let cleaned = 0;
     for (const hour of await this.store.dirty('hour', { lt: now - HOUR_MS - SETTLE_MS }, limit)) {
+      await pause();
       // Read the status (and its version for the compare-and-set) again in real time: the search may be a refresh behind.
       const current = await this.store.hourStatus(hour);
       if (!current?.status.dirty) continue;
@@ -124,7 +131,7 @@ export class Rollups {
       if (await this.store.setClean(String(hour), { hour, dirty: false, sparse: !dense }, current.version)) cleaned += 1;
       else this.logger.debug({ hour }, 'hour changed while recomputing; stays dirty');
     }
-    return cleaned + (await this.recomputeDays(limit, now, fence));
+    return cleaned + (await this.recomputeDays(limit, now, fence, pause));
   }
 
   /** Whether any settled hour is still dirty (what a worker run would recompute). */
@@ -133,9 +140,10 @@ export class Rollups {
   }
 
   /** Builds the day documents of up to `limit` dirty days that are over; returns how many became clean. */
-  private async recomputeDays(limit: number, now: number, fence: () => void): Promise<number> {
+  private async recomputeDays(limit: number, now: number, fence: () => void, pause: () => Promise<void>): Promise<number> {
     let cleaned = 0;
     for (const day of await this.store.dirty('day', { lte: now - DAY_MS - SETTLE_MS }, limit)) {
+      await pause();
       if (await this.recomputeDay(day, fence)) cleaned += 1;
     }
     return cleaned;

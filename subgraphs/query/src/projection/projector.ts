@@ -24,6 +24,8 @@ export interface ProjectorHealth {
   /** Why the last event was dead-lettered, with its position when known. */
   lastDeadLetter: string | undefined;
   applied: number;
+  /** Delivered events already at or below the position: acked without touching the views. */
+  skippedApplied: number;
 }
 
 /** Publishes a dead-lettered event's original message to the dead-letter queue (delivered batches only). */
@@ -35,7 +37,7 @@ type DeadLetterMessage = (envelope: EventEnvelope, reason: string) => void;
  * nothing is lost; a poison event is dead-lettered with its reason and the batch goes on.
  */
 export class Projector {
-  readonly health: ProjectorHealth = { lastError: undefined, failing: false, deadLettered: 0, lastDeadLetter: undefined, applied: 0 };
+  readonly health: ProjectorHealth = { lastError: undefined, failing: false, deadLettered: 0, lastDeadLetter: undefined, applied: 0, skippedApplied: 0 };
   private stopped = false;
 
   constructor(
@@ -69,7 +71,14 @@ export class Projector {
         await this.ports.recordDeadLetter(reason, error instanceof PoisonEvent ? error.position : undefined, body).catch(() => undefined);
       }
     }
-    await this.applyAndMark(envelopes, links, batch.alive, envelopes, (envelope, reason) => deadLetter(bodies.get(envelope.position)!, reason));
+    // At or below the position, every event is applied (the checkpoint's invariant): a redelivery
+    // after a lost channel or a broker replay is acked without a read of the views. A later rewind
+    // (the views lost writes) replays from the store, not from these messages.
+    const position = this.checkpoint.position;
+    const unapplied = envelopes.filter((envelope) => envelope.position > position);
+    this.health.skippedApplied += envelopes.length - unapplied.length;
+    if (unapplied.length === 0) return;
+    await this.applyAndMark(unapplied, links, batch.alive, unapplied, (envelope, reason) => deadLetter(bodies.get(envelope.position)!, reason));
   };
 
   /**

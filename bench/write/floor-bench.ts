@@ -61,17 +61,17 @@ interface Figure {
   failures: number;
 }
 
-/** Runs `count` operations of an open loop at RATE; returns how many failed (the first failure is printed). */
-type Load = (count: number) => Promise<number>;
+/** Runs `count` operations of an open loop at `rate` a second; returns how many failed (the first failure is printed). */
+type Load = (count: number, rate: number) => Promise<number>;
 
 /** An open loop of `operation`, failures counted, the first one printed. */
 function loadOf(operation: (i: number) => Promise<unknown>): Load {
   let sequence = 0;
-  return async (count) => {
+  return async (count, rate) => {
     let failures = 0;
     const first = sequence;
     sequence += count;
-    await openLoop(count, RATE, (i) =>
+    await openLoop(count, rate, (i) =>
       operation(first + i).then(
         () => undefined,
         (error: unknown) => {
@@ -107,7 +107,7 @@ async function measure(
   const serverSeconds = () => cpuSeconds(server.pid, { children: server.children });
   const idleBefore = await idleRate(serverSeconds);
 
-  const warmUpFailures = await load(Math.round(rate * WARM_UP_SECONDS));
+  const warmUpFailures = await load(Math.round(rate * WARM_UP_SECONDS), rate);
   await settle();
 
   const count = Math.round(rate * SECONDS);
@@ -123,7 +123,7 @@ async function measure(
   const clientFrom = cpuSeconds(process.pid);
   const started = performance.now();
   meter.start();
-  const failures = await load(count);
+  const failures = await load(count, rate);
   await settle();
   const elapsed = (performance.now() - started) / 1000;
   const used = serverSeconds() - serverFrom;
@@ -179,7 +179,8 @@ async function hop(kind: 'http' | 'graphql', operation: string): Promise<Figure>
   const { child, port } = await spawnServer(kind);
   try {
     const url = `http://127.0.0.1:${port}/graphql`;
-    const load: Load = async (count) => (await openLoopPost(url, { 'content-type': 'application/json' }, new Array<Buffer>(count).fill(body), RATE)).failures;
+    const load: Load = async (count, rate) =>
+      (await openLoopPost(url, { 'content-type': 'application/json' }, new Array<Buffer>(count).fill(body), rate)).failures;
     console.log(`${operation}: POST of ${body.length} B`);
     return await measure(operation, { name: `${kind} server`, pid: child.pid!, children: false }, load);
   } finally {

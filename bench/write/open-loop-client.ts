@@ -45,21 +45,30 @@ export async function openLoopPost(url: string, headers: Record<string, string>,
       req.on('error', fail);
       req.end(body);
     });
+  await openLoop(bodies.length, ratePerSecond, (i) => send(bodies[i]!));
+  agent.destroy();
+  return { latencies: latencies.sort((a, b) => a - b), failures };
+}
+
+/**
+ * Starts `count` operations at `ratePerSecond`, each on its own schedule: they leave on a 2 ms
+ * timer, all that are due at once, so a slow one does not delay the next. Resolves when all have
+ * settled; `operation` must not reject (count its failures itself).
+ */
+export async function openLoop(count: number, ratePerSecond: number, operation: (i: number) => Promise<void>): Promise<void> {
   const pending: Array<Promise<void>> = [];
   const interval = 1000 / ratePerSecond;
   const start = performance.now();
   await new Promise<void>((done) => {
     let next = 0;
     const timer = setInterval(() => {
-      const due = Math.min(bodies.length, Math.floor((performance.now() - start) / interval) + 1);
-      for (; next < due; next += 1) pending.push(send(bodies[next]!));
-      if (next >= bodies.length) {
+      const due = Math.min(count, Math.floor((performance.now() - start) / interval) + 1);
+      for (; next < due; next += 1) pending.push(operation(next));
+      if (next >= count) {
         clearInterval(timer);
         done();
       }
     }, 2);
   });
   await Promise.all(pending);
-  agent.destroy();
-  return { latencies: latencies.sort((a, b) => a - b), failures };
 }

@@ -1,15 +1,13 @@
-import { execFileSync } from 'node:child_process';
 import os from 'node:os';
+import { enginePids } from './process-cpu';
 
 /** One line describing the machine, printed at the top of every benchmark's output. */
 export function hardwareLine(): string {
   const cpus = os.cpus();
-  let engines = '';
-  try {
-    engines = execFileSync('bash', ['scripts/engines/engines.sh', 'status'], { encoding: 'utf8' }).trim().split('\n').join('; ');
-  } catch {
-    engines = 'engine status unknown';
-  }
+  // Found by the configured ports, not by this checkout's pid files: the engines may have been
+  // started from another checkout (a worktree's bench then printed them all as stopped).
+  const pids = enginePids();
+  const engines = ['rabbitmq', 'ferretdb', 'elasticsearch'].map((name) => `${name} ${pids.has(name) ? `pid ${pids.get(name)}` : 'not found'}`).join(', ');
   return [
     `cpu: ${cpus[0]?.model ?? 'unknown'} x${cpus.length}`,
     `memory: ${(os.totalmem() / 2 ** 30).toFixed(1)} GiB`,

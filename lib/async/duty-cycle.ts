@@ -18,3 +18,27 @@ export function dutyCyclePacer(
     since = clock.now();
   };
 }
+
+/**
+ * `target` with `pause()` awaited after every method call that returns a promise: a paced view
+ * of an adapter, so a job pauses between its engine calls rather than between whole units of
+ * work (one rollup hour is five Elasticsearch calls, ~80 ms of 1.5 cores in a burst with 1M events
+ * stored). Other members, and methods that return anything else (e.g. async iterables), pass
+ * through unchanged.
+ */
+export function pacedMethods<T extends object>(target: T, pause: () => Promise<void>): T {
+  return new Proxy(target, {
+    get(object, key) {
+      const member: unknown = Reflect.get(object, key);
+      if (typeof member !== 'function') return member;
+      return (...args: unknown[]) => {
+        const result: unknown = Reflect.apply(member, object, args);
+        if (!(result instanceof Promise)) return result;
+        return result.then(async (value: unknown) => {
+          await pause();
+          return value;
+        });
+      };
+    },
+  });
+}

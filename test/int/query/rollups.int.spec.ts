@@ -279,21 +279,34 @@ describe('hourly rollups', () => {
     expect(await hourDocs()).toBeGreaterThan(0);
   }, 60000);
 
-  it('pauses before every hour and day it recomputes (the timed worker paces its catch-up there)', async () => {
+  it('pauses after every call to Elasticsearch (the timed worker paces its catch-up there)', async () => {
     while ((await h.projection.rollups.recomputeDirty(100)) > 0);
     const cam = randomUUID();
     const first = Math.floor(Date.now() / DAY) * DAY - 20 * DAY;
     const hours = [first + HOUR, first + 2 * HOUR, first + DAY + HOUR];
     const written = await h.write([camera(cam, 1), ...hours.map((hour) => recorded(randomUUID(), cam, { occurredAt: new Date(hour + 60_000).toISOString() }))]);
     await h.caughtUp(written[written.length - 1]!.position);
-    let pauses = 0;
-    const cleaned = await h.projection.rollups.recomputeDirty(100, Date.now(), undefined, () => {
-      pauses += 1;
+    const log: string[] = [];
+    const store = new ElasticRollupStore(h.elastic, h.names);
+    const counted = new Proxy(store, {
+      get(target, key) {
+        const member: unknown = Reflect.get(target, key);
+        if (typeof member !== 'function') return member;
+        return (...args: unknown[]) => {
+          log.push(String(key));
+          return Reflect.apply(member, target, args) as unknown;
+        };
+      },
+    });
+    const cleaned = await new Rollups(counted, h.logger).recomputeDirty(100, Date.now(), undefined, () => {
+      log.push('pause');
       return Promise.resolve();
     });
-    // Three hours, then their two days.
+    // Three hours, then their two days; a pause right after each call.
     expect(cleaned).toBe(5);
-    expect(pauses).toBe(5);
+    const calls = log.filter((entry) => entry !== 'pause').length;
+    expect(calls).toBeGreaterThan(5 * 4);
+    expect(log).toEqual(Array.from({ length: calls }, (_, i) => [log.filter((entry) => entry !== 'pause')[i], 'pause']).flat());
   }, 60000);
 
   it('lists every dirty hour past the first page of the status search', async () => {

@@ -1,4 +1,4 @@
-import { dutyCyclePacer } from '../../../lib/async/duty-cycle';
+import { dutyCyclePacer, pacedMethods } from '../../../lib/async/duty-cycle';
 
 /** A clock the test moves: `work` is a step's busy time, `sleep` records the pause asked for. */
 const fakeClock = () => {
@@ -45,5 +45,33 @@ describe('dutyCyclePacer', () => {
     await never();
     expect(full.pauses).toEqual([]);
     expect(() => dutyCyclePacer(0)).toThrow(RangeError);
+  });
+});
+
+describe('pacedMethods', () => {
+  it('pauses after each call that returns a promise, before its caller goes on, and passes other members through', async () => {
+    const log: string[] = [];
+    const adapter = {
+      label: 'adapter',
+      read: async (id: number) => {
+        log.push(`read ${id}`);
+        return id * 2;
+      },
+      name: () => 'plain',
+      async *pages() {
+        yield [1];
+      },
+    };
+    const paced = pacedMethods(adapter, async () => {
+      log.push('pause');
+    });
+    expect(await paced.read(1)).toBe(2);
+    log.push('caller');
+    expect(paced.name()).toBe('plain');
+    expect(paced.label).toBe('adapter');
+    const pages: number[][] = [];
+    for await (const page of paced.pages()) pages.push(page);
+    expect(pages).toEqual([[1]]);
+    expect(log).toEqual(['read 1', 'pause', 'caller']);
   });
 });

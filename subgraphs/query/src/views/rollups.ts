@@ -1,6 +1,7 @@
 import type { Logger } from '../../../../lib/logging/logger';
 import type { ViewDoc } from './view-doc';
 import { DAY_MS, dayOf, dayRollupDocs, newDayBuild, rollupDocs } from './rollup-docs';
+import { pacedMethods } from '../../../../lib/async/duty-cycle';
 import { dayStatusId, type RollupStorage } from './rollup-store';
 
 const HOUR_MS = 3_600_000;
@@ -95,20 +96,16 @@ export class Rollups {
    * Recomputes up to `limit` settled dirty hours, then builds up to `limit` days; returns how many
    * became clean. `mayWrite` is asked before every write of the run: once it says no (the worker's
    * lease is too close to its end, see start-projection.ts), the run stops where it is and the
-   * hours and days it did not finish stay dirty. `pause` is awaited after every hour and day (the
-   * timed worker's pacing, so a long catch-up leaves the cores to live work).
+   * hours and days it did not finish stay dirty. `pause` is awaited after every call to the storage
+   * (the timed worker's pacing, so a long catch-up leaves the cores to live work).
    */
-  async recomputeDirty(
-    limit = 50,
-    now = Date.now(),
-    mayWrite: () => boolean = () => true,
-    pause: () => Promise<void> = () => Promise.resolve(),
-  ): Promise<number> {
+  async recomputeDirty(limit = 50, now = Date.now(), mayWrite: () => boolean = () => true, pause?: () => Promise<void>): Promise<number> {
     const fence = () => {
       if (!mayWrite()) throw new LeaseRunOut();
     };
+    const store = pause ? pacedMethods(this.store, pause) : this.store;
     try {
-      return await this.recomputeDirtyFenced(limit, now, fence, pause);
+      return await this.recomputeDirtyFenced(store, limit, now, fence);
     } catch (error) {
       if (!(error instanceof LeaseRunOut)) throw error;
       this.logger.debug('rollup run stopped: its lease is too close to its end');
@@ -116,22 +113,21 @@ export class Rollups {
     }
   }
 
-  private async recomputeDirtyFenced(limit: number, now: number, fence: () => void, pause: () => Promise<void>): Promise<number> {
+  private async recomputeDirtyFenced(store: RollupStorage, limit: number, now: number, fence: () => void): Promise<number> {
     let cleaned = 0;
-    for (const hour of await this.store.dirty('hour', { lt: now - HOUR_MS - SETTLE_MS }, limit)) {
-      await pause();
+    for (const hour of await store.dirty('hour', { lt: now - HOUR_MS - SETTLE_MS }, limit)) {
       // Read the status (and its version for the compare-and-set) again in real time: the search may be a refresh behind.
-      const current = await this.store.hourStatus(hour);
+      const current = await store.hourStatus(hour);
       if (!current?.status.dirty) continue;
-      await this.store.refreshEvents();
-      const { docs, dense } = rollupDocs(hour, await this.store.hourCombinations(hour));
+      await store.refreshEvents();
+      const { docs, dense } = rollupDocs(hour, await store.hourCombinations(hour));
       fence();
-      await this.store.replaceHour(hour, docs);
+      await store.replaceHour(hour, docs);
       fence();
-      if (await this.store.setClean(String(hour), { hour, dirty: false, sparse: !dense }, current.version)) cleaned += 1;
+      if (await store.setClean(String(hour), { hour, dirty: false, sparse: !dense }, current.version)) cleaned += 1;
       else this.logger.debug({ hour }, 'hour changed while recomputing; stays dirty');
     }
-    return cleaned + (await this.recomputeDays(limit, now, fence, pause));
+    return cleaned + (await this.recomputeDays(store, limit, now, fence));
   }
 
   /** Whether any settled hour is still dirty (what a worker run would recompute). */
@@ -140,33 +136,32 @@ export class Rollups {
   }
 
   /** Builds the day documents of up to `limit` dirty days that are over; returns how many became clean. */
-  private async recomputeDays(limit: number, now: number, fence: () => void, pause: () => Promise<void>): Promise<number> {
+  private async recomputeDays(store: RollupStorage, limit: number, now: number, fence: () => void): Promise<number> {
     let cleaned = 0;
-    for (const day of await this.store.dirty('day', { lte: now - DAY_MS - SETTLE_MS }, limit)) {
-      await pause();
-      if (await this.recomputeDay(day, fence)) cleaned += 1;
+    for (const day of await store.dirty('day', { lte: now - DAY_MS - SETTLE_MS }, limit)) {
+      if (await this.recomputeDay(store, day, fence)) cleaned += 1;
     }
     return cleaned;
   }
 
   /** One day (see the class comment for why this order is exact under races). */
-  private async recomputeDay(day: number, fence: () => void): Promise<boolean> {
-    const status = await this.store.dayStatus(day);
+  private async recomputeDay(store: RollupStorage, day: number, fence: () => void): Promise<boolean> {
+    const status = await store.dayStatus(day);
     if (!status?.status.dirty) return false;
     // An hour not clean yet keeps the day dirty. A clean hour's documents were written before its status turned clean.
-    if (!(await this.store.hoursClean(day))) return false;
+    if (!(await store.hoursClean(day))) return false;
     const build = newDayBuild(day);
-    const docs = dayRollupDocs(day, build, await this.store.daySums(day));
+    const docs = dayRollupDocs(day, build, await store.daySums(day));
     fence();
-    await this.store.writeDay(day, docs);
+    await store.writeDay(day, docs);
     fence();
-    if (!(await this.store.setClean(dayStatusId(day), { day, dirty: false, build }, status.version))) {
+    if (!(await store.setClean(dayStatusId(day), { day, dirty: false, build }, status.version))) {
       // This build's documents are never read (no status names it); the next build deletes them.
       this.logger.debug({ day }, 'day changed while building; stays dirty');
       return false;
     }
     // Other builds of the day are no longer named by its status: drop them.
-    await this.store.dropOtherBuilds(day, build);
+    await store.dropOtherBuilds(day, build);
     return true;
   }
 }

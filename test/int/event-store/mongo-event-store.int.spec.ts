@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import { BSON } from 'mongodb';
+import { BSON, MongoClient } from 'mongodb';
 import type { AppendCandidate } from '../../../lib/event-store/event-store';
 import { connectMongo, type MongoHandle } from '../../../lib/engines/mongo';
 import { createMongoEventStore, type MongoEventStore } from '../../../lib/event-store/mongo-event-store';
@@ -142,6 +142,29 @@ describe('MongoDB event store: resuming in a fresh process', () => {
     const fresh = createMongoEventStore(mongo.db, { recoveryTimeoutMs: 300 });
     const resumed = await collect(fresh.readAll(all[0]!.position));
     expect(resumed.map((e) => e.position)).toEqual(all.slice(1).map((e) => e.position));
+  });
+});
+
+describe('MongoDB event store: the head in a fresh process', () => {
+  it('costs concurrent first callers one probe past the hint, not a walk of the log from slot 1', async () => {
+    for (let i = 0; i < 20; i += 1) await store.append([cameraCandidate(randomUUID(), 1)]);
+    const head = await headSeq();
+    // The shared hint is raised in the background: wait until it names the last commit.
+    for (let i = 0; i < 100 && ((await counters().findOne({ _id: 'head' }))?.value ?? 0) < head; i += 1) await new Promise((r) => setTimeout(r, 50));
+    const monitored = new MongoClient(ENGINE_URLS.mongodb, { monitorCommands: true });
+    const commitLookups: string[] = [];
+    monitored.on('commandStarted', (event) => {
+      const collection = (event.command as { find?: unknown }).find;
+      if (typeof collection === 'string' && collection.startsWith('commits_')) commitLookups.push(collection);
+    });
+    try {
+      const fresh = createMongoEventStore(monitored.db(mongo.db.databaseName), { recoveryTimeoutMs: 60_000 });
+      const heads = await Promise.all([fresh.headPosition(), fresh.headPosition(), fresh.headPosition()]);
+      expect(new Set(heads.map((position) => Math.floor(position / 1000)))).toEqual(new Set([head]));
+      expect(commitLookups.length).toBeLessThanOrEqual(1);
+    } finally {
+      await monitored.close();
+    }
   });
 });
 
